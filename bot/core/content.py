@@ -1,0 +1,73 @@
+"""Keep the database's copy of the content library in step with the loaded packs.
+
+Messages are versioned: a pack message whose (key, version) is already stored is left as it is, so
+deliveries that went out keep pointing at the text they carried; a higher version is added as a new row.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from messages.library import ContentPack
+from storage.models import Expectation, Message, Question
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    expectations: int
+    messages_added: int
+    questions: int
+
+
+def sync_pack(session: Session, pack: ContentPack) -> SyncReport:
+    expectations = {row.key: row for row in session.execute(select(Expectation)).scalars()}
+    for item in pack.expectations:
+        row = expectations.get(item.key)
+        if row is None:
+            row = Expectation(key=item.key, statement=item.statement, pillar=item.pillar, pack=pack.pack)
+            session.add(row)
+            expectations[item.key] = row
+        else:
+            row.statement, row.pillar, row.pack = item.statement, item.pillar, pack.pack
+    session.flush()
+
+    stored = {(key, version) for key, version in session.execute(select(Message.key, Message.version))}
+    added = 0
+    for item in pack.messages:
+        if (item.key, item.version) in stored:
+            continue
+        session.add(
+            Message(
+                key=item.key,
+                version=item.version,
+                title=item.title,
+                body=item.body,
+                key_message=item.key_message,
+                expectation_keys=list(item.expectations),
+                source="pack",
+            )
+        )
+        added += 1
+
+    questions = {row.key: row for row in session.execute(select(Question)).scalars()}
+    for item in pack.questions:
+        expectation_id = expectations[item.expectation].id
+        row = questions.get(item.key)
+        if row is None:
+            session.add(
+                Question(
+                    key=item.key, expectation_id=expectation_id, prompt=item.prompt, options=list(item.options),
+                    correct=item.correct, explanation=item.explanation,
+                )
+            )
+        else:
+            row.expectation_id, row.prompt, row.options = expectation_id, item.prompt, list(item.options)
+            row.correct, row.explanation, row.active = item.correct, item.explanation, True
+    session.flush()
+    return SyncReport(expectations=len(pack.expectations), messages_added=added, questions=len(pack.questions))

@@ -1,0 +1,36 @@
+"""What every use case needs at hand, built once at start and passed down (never a global)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.settings import Settings
+from storage.db import session_scope
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """One transaction per request or job: committed when the block ends, rolled back on error.
+
+        Bolt runs global middleware *before* listeners rather than around them, so a middleware cannot
+        commit after a listener; listeners open exactly one unit of work instead, and this is the only
+        place that commits.
+        """
+        with session_scope(self.engine) as session:
+            yield session

@@ -1,0 +1,185 @@
+"""Drumbeat's one settings object.
+
+This is the only module that reads the environment (and `.env`, through python-dotenv). Everything else
+receives a `Settings` instance, so tests and the sandbox can build one by hand and nothing hides a
+dependency on a global.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from dotenv import dotenv_values
+
+SLACK_DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///drumbeat.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or invalid; the message is one line naming the setting."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Drumbeat can be configured with. See `.env.example` for what each one means."""
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = SLACK_DEFAULT_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    command: str = "/drumbeat"
+    port: int = 3000
+    log_level: str = "INFO"
+    content_packs: tuple[Path, ...] = field(default_factory=tuple)
+    dispatch_interval_seconds: float = 2.0
+    dispatch_batch_size: int = 200
+    max_send_attempts: int = 8
+
+    @property
+    def has_slack_credentials(self) -> bool:
+        """True when a real Slack workspace is configured (otherwise Drumbeat runs its sandbox)."""
+        return bool(self.slack_bot_token or self.slack_signing_secret or self.slack_app_token)
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    def require_slack(self) -> None:
+        """Fail early, naming the setting, when a Slack connection cannot work with what was given."""
+        if not self.slack_bot_token:
+            raise SettingsError("SLACK_BOT_TOKEN is missing: set it to the app's Bot User OAuth Token (xoxb-...)")
+        if not self.slack_bot_token.startswith("xoxb-"):
+            raise SettingsError("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'")
+        if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
+            raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-' (Socket Mode)")
+        if not self.slack_app_token and not self.slack_signing_secret:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is missing: HTTP mode needs it to verify Slack's requests "
+                "(or set SLACK_APP_TOKEN for Socket Mode)"
+            )
+
+
+def _text(values: Mapping[str, str | None], name: str) -> str | None:
+    value = values.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _integer(values: Mapping[str, str | None], name: str, default: int, *, low: int, high: int) -> int:
+    raw = _text(values, name)
+    if raw is None:
+        return default
+    try:
+        number = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= number <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {number}")
+    return number
+
+
+def _positive_float(values: Mapping[str, str | None], name: str, default: float) -> float:
+    raw = _text(values, name)
+    if raw is None:
+        return default
+    try:
+        number = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if number <= 0:
+        raise SettingsError(f"{name} must be greater than 0, got {raw}")
+    return number
+
+
+def _api_url(values: Mapping[str, str | None]) -> str:
+    raw = _text(values, "SLACK_API_URL") or SLACK_DEFAULT_API_URL
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(f"SLACK_API_URL must be an http(s) URL like {SLACK_DEFAULT_API_URL}, got {raw!r}")
+    return raw if raw.endswith("/") else raw + "/"
+
+
+def _database_url(values: Mapping[str, str | None]) -> str:
+    raw = _text(values, "DATABASE_URL") or DEFAULT_DATABASE_URL
+    scheme = raw.split("://", 1)[0] if "://" in raw else ""
+    if scheme.startswith("postgres"):
+        # Accept the URLs hosting providers hand out and use the psycopg 3 driver we ship.
+        rest = raw.split("://", 1)[1]
+        return f"postgresql+psycopg://{rest}"
+    if scheme.startswith("sqlite"):
+        return raw
+    raise SettingsError(
+        f"DATABASE_URL must start with sqlite:/// or postgresql://, got {raw.split('@')[-1]!r}"
+    )
+
+
+def _command(values: Mapping[str, str | None]) -> str:
+    raw = _text(values, "DRUMBEAT_COMMAND") or "/drumbeat"
+    if not raw.startswith("/") or len(raw) < 2 or " " in raw or len(raw) > 32:
+        raise SettingsError(f"DRUMBEAT_COMMAND must be a slash command like /drumbeat, got {raw!r}")
+    return raw.lower()
+
+
+def _log_level(values: Mapping[str, str | None]) -> str:
+    raw = (_text(values, "LOG_LEVEL") or "INFO").upper()
+    if raw not in LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {raw!r}")
+    return raw
+
+
+def _content_packs(values: Mapping[str, str | None]) -> tuple[Path, ...]:
+    raw = _text(values, "DRUMBEAT_CONTENT_PACKS")
+    if raw is None:
+        return ()
+    paths = tuple(Path(part.strip()).expanduser() for part in raw.split(",") if part.strip())
+    for path in paths:
+        if not path.is_file():
+            raise SettingsError(f"DRUMBEAT_CONTENT_PACKS names {str(path)!r}, which is not a file")
+    return paths
+
+
+def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
+    """Build settings from a plain mapping of variable names (used by `load_settings` and tests)."""
+    return Settings(
+        slack_bot_token=_text(values, "SLACK_BOT_TOKEN"),
+        slack_signing_secret=_text(values, "SLACK_SIGNING_SECRET"),
+        slack_app_token=_text(values, "SLACK_APP_TOKEN"),
+        slack_api_url=_api_url(values),
+        database_url=_database_url(values),
+        command=_command(values),
+        port=_integer(values, "PORT", 3000, low=1, high=65535),
+        log_level=_log_level(values),
+        content_packs=_content_packs(values),
+        dispatch_interval_seconds=_positive_float(values, "DRUMBEAT_DISPATCH_INTERVAL", 2.0),
+        dispatch_batch_size=_integer(values, "DRUMBEAT_DISPATCH_BATCH", 200, low=1, high=10_000),
+        max_send_attempts=_integer(values, "DRUMBEAT_MAX_SEND_ATTEMPTS", 8, low=1, high=100),
+    )
+
+
+def load_settings(env_file: str | Path | None = ".env", environ: Mapping[str, str] | None = None) -> Settings:
+    """Read `.env` (if present) and then the process environment, which wins."""
+    merged: dict[str, str | None] = {}
+    if env_file is not None and Path(env_file).is_file():
+        merged.update(dotenv_values(env_file))
+    merged.update(os.environ if environ is None else environ)
+    return settings_from_mapping(merged)
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )

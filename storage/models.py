@@ -1,0 +1,172 @@
+"""Drumbeat's tables: what happened, stored once.
+
+Enumerations are stored as short strings (not database ENUM types) so adding a value never needs a
+migration that PostgreSQL and SQLite disagree on; the allowed values live in the StrEnums below and are
+checked where data comes in. Every timestamp is timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, MetaData, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+# Stable constraint names, so Alembic migrations (SQLite batch mode included) can refer to them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Role(StrEnum):
+    REP = "rep"
+    MANAGER = "manager"
+    LEADER = "leader"
+    ADMIN = "admin"
+
+
+class BroadcastStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    DONE = "done"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # waiting for its due time (or for a retry)
+    SENDING = "sending"  # claimed by a dispatcher; may have reached Slack if that dispatcher died
+    SENT = "sent"
+    FAILED = "failed"  # gave up: permanent error or too many attempts
+    CANCELLED = "cancelled"
+
+
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    slack_usergroup_id: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slack_id: str = Field(max_length=32, unique=True)
+    email: str | None = Field(default=None, max_length=254)
+    name: str = Field(max_length=200)
+    tz: str = Field(default="UTC", max_length=64)
+    role: str = Field(default=Role.REP, max_length=16)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    manager_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else self.name
+
+
+class Expectation(SQLModel, table=True):
+    """Something leaders expect of reps; quizzes measure whether it is understood."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=80, unique=True)
+    statement: str = Field(max_length=300)
+    pillar: str = Field(max_length=60)
+    pack: str = Field(default="default", max_length=80)
+
+
+class Message(SQLModel, table=True):
+    """One version of a canonical strategy message; a new version is a new row, old ones stay."""
+
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=80, index=True)
+    version: int = Field(default=1)
+    title: str = Field(max_length=150)
+    body: str
+    key_message: bool = Field(default=False)
+    expectation_keys: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    author_id: int | None = Field(default=None, foreign_key="person.id")
+    source: str = Field(default="pack", max_length=16)  # "pack" or "slack"
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Question(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=80, unique=True)
+    expectation_id: int = Field(foreign_key="expectation.id", index=True)
+    prompt: str = Field(max_length=300)
+    options: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    correct: int
+    explanation: str
+    active: bool = Field(default=True)
+
+
+class Broadcast(SQLModel, table=True):
+    """A leader's decision to put a message on the drumbeat for an audience."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    created_by_id: int = Field(foreign_key="person.id", index=True)
+    audience: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    audience_label: str = Field(default="", max_length=200)
+    recurrence: str | None = Field(default=None, max_length=200)  # None: once
+    starts_at: datetime = Field(default_factory=utcnow)
+    local_time: bool = Field(default=True)
+    status: str = Field(default=BroadcastStatus.ACTIVE, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Delivery(SQLModel, table=True):
+    """One message to one person for one occurrence of a broadcast: the unit the outbox sends once."""
+
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "occurrence", "person_id"),
+        Index("ix_delivery_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    broadcast_id: int = Field(foreign_key="broadcast.id", index=True)
+    occurrence: str = Field(max_length=64)  # the recipient's local date/time of the occurrence, or "now"
+    person_id: int = Field(foreign_key="person.id", index=True)
+    message_id: int = Field(foreign_key="message.id")  # the version this delivery carries
+    due_at: datetime
+    status: str = Field(default=DeliveryStatus.PENDING, max_length=16)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime | None = Field(default=None)
+    claimed_at: datetime | None = Field(default=None)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    last_error: str | None = Field(default=None, max_length=500)
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    sent_at: datetime | None = Field(default=None)
+    acknowledged_at: datetime | None = Field(default=None)
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"d{self.id}:b{self.broadcast_id}:{self.occurrence}:p{self.person_id}"
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what, for admins; never holds anonymous feedback's author."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    action: str = Field(max_length=64)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
