@@ -29,7 +29,8 @@ def identify(session: Session, platform_user_id: str) -> Person:
 def require_role(person: Person, allowed: Iterable[Role], doing: str) -> None:
     allowed = tuple(allowed)
     if person.role not in allowed:
-        who = " and ".join(ROLE_NAMES[role] for role in allowed)
+        names = [ROLE_NAMES[role] for role in allowed]
+        who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
         raise PermissionDenied(f"Sorry, only {who} can {doing}. You are registered as a {person.role}.")
 
 
