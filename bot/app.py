@@ -1,0 +1,134 @@
+"""Wiring: settings -> engine -> services -> Slack adapter -> outbox -> scheduler -> HTTP or Socket Mode."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
+from waitress.server import create_server
+
+from bot.core import content, org
+from bot.services import Services, utc_now
+from bot.settings import Settings
+from bot.slack.app import build_app
+from bot.slack.directory import iter_directory
+from bot.slack.sender import SlackSender, no_retry_client
+from messages.library import default_pack_path, load_packs
+from schedules.compose import compose_delivery
+from schedules.outbox import DispatchReport, Dispatcher
+from schedules.scheduler import FixedJob, build_scheduler
+from storage.db import make_engine
+from storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+SLACK_EVENTS_PATH = "/slack/events"
+
+
+class Drumbeat:
+    """One running Drumbeat: every long-lived object, built in order, closed in reverse."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        engine: Engine | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine or make_engine(settings.database_url)
+        upgrade(self.engine)
+        self.services = Services(settings=settings, engine=self.engine, clock=clock)
+        self.load_content()
+        self.client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+        self.slack_app = build_app(self.services, client=self.client)
+        self.sender = SlackSender(no_retry_client(settings.slack_bot_token, settings.slack_api_url))
+        dispatcher_options: dict[str, Any] = {"sleep": sleep} if sleep else {}
+        self.dispatcher = Dispatcher(
+            self.engine,
+            self.sender,
+            compose_delivery,
+            clock=clock,
+            batch_size=settings.dispatch_batch_size,
+            max_attempts=settings.max_send_attempts,
+            **dispatcher_options,
+        )
+        self._scheduler = None
+        self._http_server: Any = None
+        self._http_thread: threading.Thread | None = None
+
+    def load_content(self) -> None:
+        pack = load_packs([default_pack_path(), *self.settings.content_packs])
+        with self.services.unit_of_work() as session:
+            report = content.sync_pack(session, pack)
+        log.info("content library: %s expectations, %s new message versions, %s questions",
+                 report.expectations, report.messages_added, report.questions)
+
+    def dispatch_now(self) -> DispatchReport:
+        return self.dispatcher.dispatch_due()
+
+    def sync_directory(self) -> int:
+        entries = list(iter_directory(self.client))
+        with self.services.unit_of_work() as session:
+            changed = org.apply_directory(session, entries)
+        log.info("directory sync: %s people seen, %s changed", len(entries), changed)
+        return changed
+
+    def start_scheduler(self, extra_jobs: Iterable[FixedJob] = ()) -> None:
+        jobs = [
+            FixedJob("dispatch-outbox", self.dispatch_now, self.settings.dispatch_interval_seconds),
+            FixedJob("sync-directory", self.sync_directory, 24 * 3600),
+            *extra_jobs,
+        ]
+        self._scheduler = build_scheduler(jobs)
+        self._scheduler.start()
+
+    def wsgi_app(self) -> Callable[..., Iterable[bytes]]:
+        slack = SlackRequestHandler(self.slack_app, path=SLACK_EVENTS_PATH)
+
+        def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            if environ.get("PATH_INFO") == "/healthz":
+                start_response("200 OK", [("Content-Type", "text/plain")])
+                return [b"ok"]
+            return slack(environ, start_response)
+
+        return application
+
+    def serve_http(self, *, host: str = "0.0.0.0", port: int | None = None, background: bool = False) -> int:
+        """Serve Slack's requests at POST /slack/events; returns the port (useful with port 0)."""
+        self._http_server = create_server(
+            self.wsgi_app(), host=host, port=self.settings.port if port is None else port, threads=8,
+            ident="drumbeat",
+        )
+        bound_port = int(self._http_server.effective_port)
+        if background:
+            self._http_thread = threading.Thread(target=self._http_server.run, name="drumbeat-http", daemon=True)
+            self._http_thread.start()
+        else:
+            log.info("Drumbeat is listening for Slack on http://%s:%s%s", host, bound_port, SLACK_EVENTS_PATH)
+            self._http_server.run()
+        return bound_port
+
+    def run_socket_mode(self) -> None:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        SocketModeHandler(self.slack_app, app_token=self.settings.slack_app_token).start()
+
+    def close(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=True)
+            self._scheduler = None
+        if self._http_server is not None:
+            self._http_server.close()
+            self._http_server = None
+        if self._http_thread is not None:
+            self._http_thread.join(timeout=5)
+            self._http_thread = None
+        self.engine.dispose()

@@ -1,0 +1,132 @@
+"""The `drumbeat` command: run the bot (or its sandbox), print the Slack manifest, import the org."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+import yaml
+
+from bot.settings import Settings, SettingsError, configure_logging, load_settings
+
+log = logging.getLogger("drumbeat")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="drumbeat", description="Drumbeat: strategy messages, pulse checks and summaries in Slack.")
+    parser.add_argument("--env-file", default=".env", help="settings file read before the environment (default: .env)")
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="connect to Slack (or start the sandbox when no Slack credentials are set)")
+    run.add_argument("--sandbox", action="store_true", help="start the sandbox even if Slack credentials are set")
+    sandbox = sub.add_parser("sandbox", help="the bot wired to a built-in Slack emulator with a demo organisation")
+    sandbox.add_argument("--database", default="drumbeat-sandbox.db", help="SQLite file for the sandbox (recreated)")
+    manifest = sub.add_parser("manifest", help="print the Slack app manifest to paste into api.slack.com/apps")
+    manifest.add_argument("--request-url", help="HTTP mode: the public https URL of POST /slack/events (default: Socket Mode)")
+    manifest.add_argument("--json", action="store_true", help="print JSON instead of YAML")
+    org = sub.add_parser("org", help="the people directory").add_subparsers(dest="org_command", required=True)
+    org_import = org.add_parser("import", help="import people from CSV: " + "slack_id,email,name,role,team,manager_slack_id")
+    org_import.add_argument("file", type=Path)
+    db = sub.add_parser("db", help="the database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply database migrations (also done at every start)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(args.env_file)
+    except SettingsError as error:
+        print(f"drumbeat: {error}", file=sys.stderr)
+        return 2
+    configure_logging(settings)
+    command = args.command or "run"
+    try:
+        if command == "manifest":
+            return _manifest(settings, args)
+        if command == "org":
+            return _org_import(settings, args.file)
+        if command == "db":
+            return _db_upgrade(settings)
+        if command == "sandbox" or (command == "run" and (args.sandbox or not settings.has_slack_credentials)):
+            from bot.sandbox import run_sandbox
+
+            return run_sandbox(settings, database=getattr(args, "database", "drumbeat-sandbox.db"))
+        return _run(settings)
+    except SettingsError as error:
+        print(f"drumbeat: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ndrumbeat: stopped.", file=sys.stderr)
+        return 130
+
+
+def _manifest(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.slack.manifest import build_manifest
+
+    manifest = build_manifest(command=settings.command, request_url=args.request_url)
+    if args.json:
+        print(json.dumps(manifest, indent=2))
+    else:
+        print(yaml.safe_dump(manifest, sort_keys=False), end="")
+    return 0
+
+
+def _org_import(settings: Settings, path: Path) -> int:
+    from bot.core.errors import BadInput
+    from bot.core.org import import_org_csv
+    from storage.db import make_engine, session_scope
+    from storage.migrate import upgrade
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        print(f"drumbeat: no such file: {path}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError as error:
+        print(f"drumbeat: {path} is not UTF-8 text (byte {error.start}); save it as CSV UTF-8", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        with session_scope(engine) as session:
+            report = import_org_csv(session, text)
+    except BadInput as error:
+        print(f"drumbeat: {path}: {error}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"Imported {path}: {report.summary()}.")
+    return 0
+
+
+def _db_upgrade(settings: Settings) -> int:
+    from storage.db import make_engine
+    from storage.migrate import current_revision, upgrade
+
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        print(f"Database is at revision {current_revision(engine)}.")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _run(settings: Settings) -> int:
+    from bot.app import Drumbeat
+
+    settings.require_slack()
+    drumbeat = Drumbeat(settings)
+    try:
+        drumbeat.start_scheduler()
+        if settings.socket_mode:
+            log.info("Connecting to Slack in Socket Mode")
+            drumbeat.run_socket_mode()
+        else:
+            drumbeat.serve_http(port=settings.port)
+    finally:
+        drumbeat.close()
+    return 0

@@ -1,0 +1,189 @@
+"""The sandbox: Drumbeat wired to the built-in Slack emulator and a demo organisation, on SQLite.
+
+It runs a short demo through the real paths (signed slash commands, the outbox, signed button clicks,
+the summary) and prints what each person sees. With a terminal attached it then lets you type
+commands as any demo person.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from bot.app import SLACK_EVENTS_PATH, Drumbeat
+from bot.core.org import import_org_csv
+from bot.demo import DEMO_PEOPLE, DemoPerson, demo_org_csv, demo_person
+from bot.settings import Settings
+from bot.slack.blocktext import blocks_to_lines
+from bot.slack.emulator import SlackEmulator
+
+DEMO_MESSAGE = "win-on-strategy"
+
+
+class SandboxPrinter:
+    """Prints a conversation log: who did what, and what each person received."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def step(self, title: str) -> None:
+        print(f"\n=== {title}", file=self.out)
+
+    def says(self, person: DemoPerson, text: str) -> None:
+        print(f"\n{person.name} ({person.role}) types: {text}", file=self.out)
+
+    def receives(self, person: DemoPerson, what: str, blocks: list[dict] | None, text: str = "") -> None:
+        local = datetime.now(UTC).astimezone(ZoneInfo(person.tz)).strftime("%H:%M")
+        print(f"  -> {person.name}, {what} ({person.tz}, {local} local):", file=self.out)
+        for line in blocks_to_lines(blocks, text):
+            print(f"     | {line}", file=self.out)
+
+
+class Sandbox:
+    def __init__(self, settings: Settings, *, database: str, out: TextIO = sys.stdout) -> None:
+        self.printer = SandboxPrinter(out)
+        signing_secret = secrets.token_hex(16)
+        self.emulator = SlackEmulator(signing_secret).start()
+        for person in DEMO_PEOPLE:
+            self.emulator.add_user(person.slack_id, name=person.handle, real_name=person.name, tz=person.tz,
+                                   email=person.email)
+        database_path = Path(database)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database_path}{suffix}").unlink(missing_ok=True)
+        self.settings = settings.with_overrides(
+            slack_bot_token=self.emulator.bot_token,
+            slack_signing_secret=signing_secret,
+            slack_app_token=None,
+            slack_api_url=self.emulator.api_url,
+            database_url=f"sqlite:///{database_path}",
+        )
+        self.drumbeat = Drumbeat(self.settings)
+        with self.drumbeat.services.unit_of_work() as session:
+            import_org_csv(session, demo_org_csv())
+        self.drumbeat.sync_directory()
+        port = self.drumbeat.serve_http(host="127.0.0.1", port=0, background=True)
+        self.emulator.connect_bot(f"http://127.0.0.1:{port}{SLACK_EVENTS_PATH}")
+        self._seen: dict[tuple[str, str], str] = {}
+
+    def close(self) -> None:
+        self.drumbeat.close()
+        self.emulator.stop()
+
+    # --- acting as people -------------------------------------------------------------------
+    def command(self, person: DemoPerson, text: str) -> None:
+        self.printer.says(person, f"{self.settings.command} {text}")
+        response = self.emulator.slash_command(person.slack_id, text=text, command=self.settings.command)
+        body = response.body if isinstance(response.body, dict) else {}
+        if response.status != 200:
+            print(f"  (Slack would show: the app did not respond, HTTP {response.status})", file=self.printer.out)
+        elif body:
+            self.printer.receives(person, "private answer", body.get("blocks"), body.get("text", ""))
+        self.show_new_messages()
+
+    def click_got_it(self, person: DemoPerson) -> None:
+        for message in self.emulator.inbox(person.slack_id):
+            if self._has_button(message, "delivery_ack"):
+                self.printer.says(person, "clicks [Got it]")
+                self.emulator.click(person.slack_id, channel=message["channel"], ts=message["ts"],
+                                    action_id="delivery_ack")
+                self.show_new_messages()
+                return
+        print(f"\n{person.name} has nothing to acknowledge.", file=self.printer.out)
+
+    @staticmethod
+    def _has_button(message: dict, action_id: str) -> bool:
+        for block in message.get("blocks") or []:
+            for element in block.get("elements", []) if block.get("type") == "actions" else []:
+                if element.get("action_id") == action_id:
+                    return True
+        return False
+
+    def dispatch(self) -> None:
+        report = self.drumbeat.dispatch_now()
+        print(f"\n(outbox: {report.sent} sent, {report.retried} retried, {report.failed} failed)", file=self.printer.out)
+        self.show_new_messages()
+
+    def show_new_messages(self) -> None:
+        """Print every DM that is new or changed since the last look."""
+        for person in DEMO_PEOPLE:
+            for message in self.emulator.inbox(person.slack_id):
+                key = (message["channel"], message["ts"])
+                fingerprint = json.dumps([message.get("text"), message.get("blocks")], sort_keys=True)
+                previous = self._seen.get(key)
+                if previous == fingerprint:
+                    continue
+                what = "new DM from Drumbeat" if previous is None else "DM updated in place"
+                self._seen[key] = fingerprint
+                self.printer.receives(person, what, message.get("blocks"), message.get("text", ""))
+
+    # --- the scripted demo --------------------------------------------------------------------
+    def demo(self) -> None:
+        p = self.printer
+        p.step("Drumbeat sandbox: a demo organisation in a built-in Slack emulator")
+        print("Leader Lena; managers Marco (East) and Wendy (West); reps in Tokyo, Berlin, Kolkata,\n"
+              "New York, Mexico City and Sydney. Everything below goes through signed Slack requests.",
+              file=p.out)
+        p.step("1. A leader broadcasts a strategy message")
+        self.command(demo_person("lena"), f"send {DEMO_MESSAGE} to East, West")
+        p.step("2. The outbox delivers it to every rep's DM")
+        self.dispatch()
+        p.step("3. Reps acknowledge")
+        for handle in ("aiko", "jonas", "sam", "noah"):
+            self.click_got_it(demo_person(handle))
+        p.step("4. Managers ask how their team is doing")
+        self.command(demo_person("marco"), "summary")
+        self.command(demo_person("wendy"), "summary 7d")
+        p.step("5. Roles are checked")
+        self.command(demo_person("jonas"), f"send {DEMO_MESSAGE} to West")
+        self.command(demo_person("marco"), "summary West")
+
+    def interact(self, read_line: Callable[[str], str] = input) -> None:
+        handles = ", ".join(person.handle for person in DEMO_PEOPLE)
+        print(f"\nYour turn. Type `<person> <command text>`, e.g. `marco summary 7d`, `lena send icp-first to @aiko`"
+              f" (as <@U0REPEA01>), `aiko got-it`, `dispatch`, or `quit`.\nPeople: {handles}", file=self.printer.out)
+        while True:
+            try:
+                line = read_line("sandbox> ").strip()
+            except EOFError:
+                return
+            if not line:
+                continue
+            if line in ("quit", "exit"):
+                return
+            if line == "dispatch":
+                self.dispatch()
+                continue
+            handle, _, text = line.partition(" ")
+            try:
+                person = demo_person(handle.lower())
+            except StopIteration:
+                print(f"Unknown person '{handle}'. People: {handles}", file=self.printer.out)
+                continue
+            if text.strip() == "got-it":
+                self.click_got_it(person)
+            else:
+                self.command(person, text.strip())
+                if text.strip().startswith("send"):
+                    self.dispatch()
+
+
+def run_sandbox(settings: Settings, *, database: str, interactive: bool | None = None) -> int:
+    logging.getLogger().setLevel(logging.WARNING)
+    sandbox = Sandbox(settings, database=database)
+    try:
+        sandbox.demo()
+        if interactive if interactive is not None else sys.stdin.isatty():
+            sandbox.interact()
+        else:
+            print("\nSandbox demo finished. Run `drumbeat sandbox` in a terminal to try commands yourself;"
+                  " to connect a real workspace, see README (drumbeat manifest).")
+    finally:
+        sandbox.close()
+    return 0

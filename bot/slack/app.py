@@ -1,0 +1,43 @@
+"""Build the Bolt app from settings: the only place that knows how Slack reaches Drumbeat."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+
+from bot.services import Services
+from bot.slack.listeners import actions, commands, events, views
+
+log = logging.getLogger(__name__)
+
+
+def build_app(services: Services, *, client: WebClient | None = None) -> App:
+    settings = services.settings
+    client = client or WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        # Listeners finish their (short) unit of work before Slack gets the answer, so what a button
+        # or command changed is committed by the time the person sees the reply.
+        process_before_response=True,
+        request_verification_enabled=not settings.socket_mode,
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+
+    @app.middleware
+    def provide_services(context: dict[str, Any], next: Any) -> None:  # noqa: A002 - Bolt's name
+        context["services"] = services
+        next()
+
+    @app.error
+    def log_unexpected(error: Exception, body: dict[str, Any]) -> BoltResponse:
+        log.error("unhandled error for %s: %s", body.get("type") or body.get("command"), error, exc_info=error)
+        return BoltResponse(status=500, body="")
+
+    for listeners in (commands, actions, views, events):
+        if hasattr(listeners, "register"):
+            listeners.register(app, services)
+    return app

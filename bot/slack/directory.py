@@ -1,0 +1,48 @@
+"""Reading Slack's people directory with paginated users.list (Tier 2), never one users.info per rep."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.core.org import DirectoryEntry
+
+log = logging.getLogger(__name__)
+
+
+def entry_from_slack_user(user: dict[str, Any]) -> DirectoryEntry:
+    profile = user.get("profile") or {}
+    return DirectoryEntry(
+        platform_user_id=user["id"],
+        tz=user.get("tz"),
+        email=profile.get("email"),
+        deleted=bool(user.get("deleted")),
+    )
+
+
+def iter_directory(
+    client: WebClient, *, page_size: int = 200, sleep: Callable[[float], None] = time.sleep, max_waits: int = 20
+) -> Iterator[DirectoryEntry]:
+    """Every human user, page by page; waits out 429s with the server's Retry-After."""
+    cursor: str | None = None
+    waits = 0
+    while True:
+        try:
+            page = client.users_list(limit=page_size, cursor=cursor) if cursor else client.users_list(limit=page_size)
+        except SlackApiError as error:
+            if error.response.status_code == 429 and waits < max_waits:
+                waits += 1
+                sleep(float(error.response.headers.get("Retry-After", "1")))
+                continue
+            raise
+        for user in page.get("members", []):
+            if not user.get("is_bot") and user.get("id") != "USLACKBOT":
+                yield entry_from_slack_user(user)
+        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+        if not cursor:
+            return

@@ -1,0 +1,72 @@
+"""`/drumbeat <subcommand>`: ack with the answer (ephemeral), after one short unit of work."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App
+from sqlmodel import Session
+
+from bot.core import broadcasts, summaries
+from bot.core.errors import BadInput, DrumbeatError, PermissionDenied
+from bot.core.roles import identify, require_role
+from bot.services import Services
+from bot.slack import replies
+from bot.slack.parse import CommandLine, parse_send, split_command
+
+log = logging.getLogger(__name__)
+
+Reply = dict[str, Any]
+Subcommand = Callable[[Session, Services, str, CommandLine], Reply]
+
+
+def send(session: Session, services: Services, user_id: str, line: CommandLine) -> Reply:
+    caller = identify(session, user_id)
+    require_role(caller, broadcasts.BROADCASTERS, "send broadcasts")
+    key, audience = parse_send(line.rest)
+    queued = broadcasts.send_now(session, sender=caller, message_key=key, audience=audience, now=services.clock())
+    skipped = f" (skipped: {'; '.join(queued.skipped)})" if queued.skipped else ""
+    people = "person" if queued.recipients == 1 else "people"
+    return replies.notice(
+        f"On its way: *{queued.message_title}* (v{queued.message_version}) to {queued.recipients} {people}"
+        f" in {queued.audience_label}{skipped}. I'll show reach and acknowledgements in `{services.settings.command} summary`.",
+        ":mega:",
+    )
+
+
+def summary(session: Session, services: Services, user_id: str, line: CommandLine) -> Reply:
+    caller = identify(session, user_id)
+    request = summaries.parse_summary_args(line.words)
+    return replies.team_summary(summaries.team_summary(session, caller=caller, request=request, now=services.clock()))
+
+
+def help_(session: Session, services: Services, user_id: str, line: CommandLine) -> Reply:
+    return replies.usage(services.settings.command)
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {"send": send, "summary": summary, "help": help_}
+
+
+def handle_command(ack: Ack, command: dict[str, Any], services: Services) -> None:
+    line = split_command(command.get("text", ""))
+    handler = SUBCOMMANDS.get(line.name)
+    if handler is None:
+        problem = f"I don't know `{line.name}`." if line.name else None
+        ack(response_type="ephemeral", **replies.usage(services.settings.command, problem))
+        return
+    try:
+        with services.unit_of_work() as session:
+            reply = handler(session, services, command["user_id"], line)
+    except PermissionDenied as refused:
+        reply = replies.refusal(str(refused))
+    except BadInput as problem:
+        reply = replies.usage(services.settings.command, str(problem))
+    except DrumbeatError as problem:
+        reply = replies.notice(str(problem), ":warning:")
+    ack(response_type="ephemeral", **reply)
+
+
+def register(app: App, services: Services) -> None:
+    app.command(services.settings.command)(handle_command)

@@ -1,0 +1,39 @@
+"""Events: the App Home tab and directory changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.core import home, org
+from bot.core.errors import NotInDirectory
+from bot.services import Services
+from bot.slack.directory import entry_from_slack_user
+from messages.render import render_blocks
+
+
+def app_home_opened(event: dict[str, Any], client: WebClient, services: Services) -> None:
+    if event.get("tab", "home") != "home":
+        return
+    user_id = event["user"]
+    try:
+        with services.unit_of_work() as session:
+            view = home.home_for(session, platform_user_id=user_id, command=services.settings.command)
+    except NotInDirectory as unknown:
+        view = home.HomeView(name=None, role=None, unacknowledged=0, note=str(unknown), command=services.settings.command)
+    client.views_publish(user_id=user_id, view=render_blocks("home", {"home": view}, surface="home"))
+
+
+def user_change(event: dict[str, Any], services: Services) -> None:
+    user = event.get("user") or {}
+    if not user.get("id"):
+        return
+    with services.unit_of_work() as session:
+        org.apply_directory(session, [entry_from_slack_user(user)])
+
+
+def register(app: App, services: Services) -> None:
+    app.event("app_home_opened")(app_home_opened)
+    app.event("user_change")(user_change)

@@ -1,0 +1,125 @@
+"""The outbox's Sender for Slack: Block Kit rendering plus the Web API, with Slack's errors translated.
+
+The WebClient used here has no automatic retry handlers: the dispatcher decides when to retry, and a
+lost answer (connection reset) is reported as *ambiguous* so the dispatcher first checks, by the
+idempotency key carried in message metadata, whether the message arrived before sending it again.
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import urllib.error
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.slack.ids import DELIVERY_METADATA_EVENT
+from messages.render import render_blocks
+from schedules.outbox import Outgoing, PermanentFailure, RateLimited, SentRef, TemporaryFailure
+
+# Errors that retrying cannot fix (from Slack's chat.postMessage / chat.update contracts).
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found", "user_not_found", "not_in_channel", "is_archived", "account_inactive",
+        "invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text", "too_many_attachments",
+        "invalid_arguments", "invalid_auth", "not_authed", "token_revoked", "token_expired", "missing_scope",
+        "restricted_action", "user_disabled", "cannot_reply_to_message", "message_not_found", "cant_update_message",
+        "edit_window_closed", "invalid_metadata_format", "invalid_metadata_schema", "team_access_not_granted",
+        "ekm_access_denied", "no_permission", "org_login_required",
+    }
+)
+CONNECTION_ERRORS = (urllib.error.URLError, ConnectionError, TimeoutError, socket.timeout, http.client.HTTPException)
+
+
+def no_retry_client(token: str | None, base_url: str, timeout: int = 15) -> WebClient:
+    client = WebClient(token=token, base_url=base_url, timeout=timeout)
+    client.retry_handlers = []
+    return client
+
+
+class SlackSender:
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def _payload(self, outgoing: Outgoing) -> dict[str, Any]:
+        rendered = render_blocks(outgoing.kind, outgoing.context, surface="message")
+        if isinstance(rendered, list):
+            rendered = {"text": outgoing.fallback_text, "blocks": rendered}
+        return rendered
+
+    def send(self, outgoing: Outgoing) -> SentRef:
+        payload = self._payload(outgoing)
+        response = self._call(
+            self.client.chat_postMessage,
+            channel=outgoing.recipient,
+            text=payload.get("text") or outgoing.fallback_text,
+            blocks=payload.get("blocks"),
+            metadata={"event_type": DELIVERY_METADATA_EVENT, "event_payload": {"key": outgoing.idempotency_key}},
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return SentRef(channel_id=response["channel"], message_ts=response["ts"])
+
+    def update(self, ref: SentRef, outgoing: Outgoing) -> None:
+        payload = self._payload(outgoing)
+        self._call(
+            self.client.chat_update,
+            channel=ref.channel_id,
+            ts=ref.message_ts,
+            text=payload.get("text") or outgoing.fallback_text,
+            blocks=payload.get("blocks"),
+        )
+
+    def find_sent(self, outgoing: Outgoing, *, since: datetime) -> SentRef | None:
+        """Look in the recipient's DM for our message carrying this idempotency key."""
+        opened = self._call(self.client.conversations_open, users=outgoing.recipient)
+        channel = opened["channel"]["id"]
+        cursor: str | None = None
+        while True:
+            history = self._call(
+                self.client.conversations_history,
+                channel=channel,
+                oldest=f"{since.timestamp():.6f}",
+                include_all_metadata=True,
+                limit=200,
+                cursor=cursor,
+            )
+            for message in history.get("messages", []):
+                metadata = message.get("metadata") or {}
+                if (
+                    metadata.get("event_type") == DELIVERY_METADATA_EVENT
+                    and (metadata.get("event_payload") or {}).get("key") == outgoing.idempotency_key
+                ):
+                    return SentRef(channel_id=channel, message_ts=message["ts"])
+            cursor = (history.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+
+    def _call(self, method: Any, **kwargs: Any) -> Any:
+        try:
+            return method(**{key: value for key, value in kwargs.items() if value is not None})
+        except SlackApiError as error:
+            raise translate_error(error) from error
+        except CONNECTION_ERRORS as error:
+            raise TemporaryFailure(f"connection to Slack failed: {error}", ambiguous=True) from error
+
+
+def translate_error(error: SlackApiError) -> Exception:
+    response = error.response
+    status = getattr(response, "status_code", 200)
+    code = str((response.data or {}).get("error", "")) if isinstance(response.data, dict) else ""
+    if status == 429 or code == "ratelimited":
+        retry_after = response.headers.get("Retry-After") or response.headers.get("retry-after") or "1"
+        try:
+            seconds = float(retry_after)
+        except ValueError:
+            seconds = 1.0
+        return RateLimited(seconds, f"Slack rate limit on {response.api_url.rsplit('/', 1)[-1]}")
+    if status >= 500:
+        return TemporaryFailure(f"Slack answered HTTP {status}", ambiguous=True)
+    if code in PERMANENT_ERRORS:
+        return PermanentFailure(f"Slack refused: {code}")
+    return TemporaryFailure(f"Slack error: {code or status}")

@@ -1,0 +1,60 @@
+"""A running Drumbeat, served over real HTTP, talking to the Slack emulator; the demo org imported."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from bot.app import SLACK_EVENTS_PATH, Drumbeat
+from bot.core.org import import_org_csv
+from bot.demo import DEMO_PEOPLE, DemoPerson, demo_org_csv, demo_person
+from bot.settings import settings_from_mapping
+from bot.slack.emulator import SlackEmulator
+
+SIGNING_SECRET = "test-signing-secret"
+
+
+@dataclass
+class Workspace:
+    slack: SlackEmulator
+    drumbeat: Drumbeat
+
+    def person(self, handle: str) -> DemoPerson:
+        return demo_person(handle)
+
+    def command(self, handle: str, text: str):  # noqa: ANN201 - the emulator's ActorResponse
+        return self.slack.slash_command(demo_person(handle).slack_id, text=text)
+
+    def dispatch(self):  # noqa: ANN201
+        return self.drumbeat.dispatch_now()
+
+    def inbox(self, handle: str) -> list[dict]:
+        return self.slack.inbox(demo_person(handle).slack_id)
+
+
+@pytest.fixture
+def workspace(engine: Engine, database_url: str) -> Iterator[Workspace]:
+    with SlackEmulator(SIGNING_SECRET) as slack:
+        for person in DEMO_PEOPLE:
+            slack.add_user(person.slack_id, name=person.handle, real_name=person.name, tz=person.tz, email=person.email)
+        settings = settings_from_mapping(
+            {
+                "SLACK_BOT_TOKEN": slack.bot_token,
+                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_API_URL": slack.api_url,
+                "DATABASE_URL": database_url,
+            }
+        )
+        drumbeat = Drumbeat(settings, engine=engine, sleep=lambda seconds: None)
+        with drumbeat.services.unit_of_work() as session:
+            import_org_csv(session, demo_org_csv())
+        drumbeat.sync_directory()
+        port = drumbeat.serve_http(host="127.0.0.1", port=0, background=True)
+        slack.connect_bot(f"http://127.0.0.1:{port}{SLACK_EVENTS_PATH}")
+        try:
+            yield Workspace(slack=slack, drumbeat=drumbeat)
+        finally:
+            drumbeat.close()
