@@ -65,11 +65,12 @@ class Drumbeat:
         self._http_thread: threading.Thread | None = None
 
     def load_content(self) -> None:
-        pack = load_packs([default_pack_path(), *self.settings.content_packs])
+        packs = load_packs([default_pack_path(), *self.settings.content_packs])
         with self.services.unit_of_work() as session:
-            report = content.sync_pack(session, pack)
-        log.info("content library: %s expectations, %s new message versions, %s questions",
-                 report.expectations, report.messages_added, report.questions)
+            for pack in packs:
+                report = content.sync_pack(session, pack)
+                log.info("content pack %s: %s expectations, %s new message versions, %s questions",
+                         pack.pack, report.expectations, report.messages_added, report.questions)
 
     def dispatch_now(self) -> DispatchReport:
         return self.dispatcher.dispatch_due()

@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             return _org_import(settings, args.file)
         if command == "db":
             return _db_upgrade(settings)
-        if command == "sandbox" or (command == "run" and (args.sandbox or not settings.has_slack_credentials)):
+        if command == "sandbox" or (command == "run" and (getattr(args, "sandbox", False) or not settings.has_slack_credentials)):
             from bot.sandbox import run_sandbox
 
             return run_sandbox(settings, database=getattr(args, "database", "drumbeat-sandbox.db"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 import sys
 from collections.abc import Callable
@@ -27,6 +28,17 @@ from bot.slack.emulator import SlackEmulator
 DEMO_MESSAGE = "win-on-strategy"
 
 
+def as_slack_escapes(text: str) -> str:
+    """Turn `@aiko` into `<@U0REPEA01|aiko>`, as Slack does for a command with should_escape on."""
+    handles = {person.handle: person.slack_id for person in DEMO_PEOPLE}
+
+    def mention(match: re.Match[str]) -> str:
+        handle = match.group(1).lower()
+        return f"<@{handles[handle]}|{handle}>" if handle in handles else match.group(0)
+
+    return re.sub(r"(?<![<\w])@([A-Za-z]+)", mention, text)
+
+
 class SandboxPrinter:
     """Prints a conversation log: who did what, and what each person received."""
 
@@ -36,13 +48,19 @@ class SandboxPrinter:
     def step(self, title: str) -> None:
         print(f"\n=== {title}", file=self.out)
 
-    def says(self, person: DemoPerson, text: str) -> None:
-        print(f"\n{person.name} ({person.role}) types: {text}", file=self.out)
+    def says(self, person: DemoPerson, text: str, verb: str = "types") -> None:
+        print(f"\n{person.name} ({person.role}) {verb}: {text}", file=self.out)
 
-    def receives(self, person: DemoPerson, what: str, blocks: list[dict] | None, text: str = "") -> None:
+    def receives(
+        self, person: DemoPerson, what: str, blocks: list[dict] | None, text: str = "", *, brief: bool = False
+    ) -> None:
+        """Print what the person sees; `brief` keeps the first and last lines (the rest was shown already)."""
         local = datetime.now(UTC).astimezone(ZoneInfo(person.tz)).strftime("%H:%M")
         print(f"  -> {person.name}, {what} ({person.tz}, {local} local):", file=self.out)
-        for line in blocks_to_lines(blocks, text):
+        lines = [line for line in blocks_to_lines(blocks, text) if line.strip()]
+        if brief and len(lines) > 3:
+            lines = [lines[0], lines[1] if len(lines[1]) < 60 else lines[1][:57] + "...", "...", lines[-1]]
+        for line in lines:
             print(f"     | {line}", file=self.out)
 
 
@@ -71,6 +89,7 @@ class Sandbox:
         port = self.drumbeat.serve_http(host="127.0.0.1", port=0, background=True)
         self.emulator.connect_bot(f"http://127.0.0.1:{port}{SLACK_EVENTS_PATH}")
         self._seen: dict[tuple[str, str], str] = {}
+        self._shown_in_full: set[str] = set()
 
     def close(self) -> None:
         self.drumbeat.close()
@@ -79,7 +98,7 @@ class Sandbox:
     # --- acting as people -------------------------------------------------------------------
     def command(self, person: DemoPerson, text: str) -> None:
         self.printer.says(person, f"{self.settings.command} {text}")
-        response = self.emulator.slash_command(person.slack_id, text=text, command=self.settings.command)
+        response = self.emulator.slash_command(person.slack_id, text=as_slack_escapes(text), command=self.settings.command)
         body = response.body if isinstance(response.body, dict) else {}
         if response.status != 200:
             print(f"  (Slack would show: the app did not respond, HTTP {response.status})", file=self.printer.out)
@@ -90,7 +109,7 @@ class Sandbox:
     def click_got_it(self, person: DemoPerson) -> None:
         for message in self.emulator.inbox(person.slack_id):
             if self._has_button(message, "delivery_ack"):
-                self.printer.says(person, "clicks [Got it]")
+                self.printer.says(person, "[Got it]", verb="clicks")
                 self.emulator.click(person.slack_id, channel=message["channel"], ts=message["ts"],
                                     action_id="delivery_ack")
                 self.show_new_messages()
@@ -121,7 +140,10 @@ class Sandbox:
                     continue
                 what = "new DM from Drumbeat" if previous is None else "DM updated in place"
                 self._seen[key] = fingerprint
-                self.printer.receives(person, what, message.get("blocks"), message.get("text", ""))
+                title = str(message.get("text", ""))
+                self.printer.receives(person, what, message.get("blocks"), title,
+                                      brief=previous is not None or title in self._shown_in_full)
+                self._shown_in_full.add(title)
 
     # --- the scripted demo --------------------------------------------------------------------
     def demo(self) -> None:
@@ -146,8 +168,8 @@ class Sandbox:
 
     def interact(self, read_line: Callable[[str], str] = input) -> None:
         handles = ", ".join(person.handle for person in DEMO_PEOPLE)
-        print(f"\nYour turn. Type `<person> <command text>`, e.g. `marco summary 7d`, `lena send icp-first to @aiko`"
-              f" (as <@U0REPEA01>), `aiko got-it`, `dispatch`, or `quit`.\nPeople: {handles}", file=self.printer.out)
+        print(f"\nYour turn. Type `<person> <command text>`, e.g. `marco summary 7d`, `lena send qualify-before-you-invest to @aiko, West`"
+              f", `aiko got-it`, `dispatch`, or `quit`.\nPeople: {handles}", file=self.printer.out)
         while True:
             try:
                 line = read_line("sandbox> ").strip()

@@ -183,3 +183,6 @@ def configure_logging(settings: Settings) -> None:
         level=getattr(logging, settings.log_level),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if settings.log_level != "DEBUG":
+        # Alembic narrates every start at INFO; only its warnings matter in operation.
+        logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -108,6 +108,7 @@ def test_someone_elses_button_is_refused(workspace: Workspace) -> None:
     assert response.status == 200
     with workspace.drumbeat.services.unit_of_work() as session:
         assert session.get(Delivery, int(value)).acknowledged_at is None
+    assert "belongs to someone else" in json.dumps(workspace.inbox("jonas"))
 
 
 def test_rep_cannot_send_and_gets_a_polite_refusal(workspace: Workspace) -> None:

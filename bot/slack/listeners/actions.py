@@ -23,13 +23,11 @@ log = logging.getLogger(__name__)
 
 
 def tell_privately(body: dict[str, Any], respond: Respond | None, client: WebClient, reply: dict[str, Any]) -> None:
-    """Answer only the clicker: through response_url when Slack gave one, else an ephemeral message."""
+    """Answer only the clicker: through response_url when Slack gave one, else in a DM to them."""
     if respond is not None and body.get("response_url"):
         respond(replace_original=False, response_type="ephemeral", **reply)
         return
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    if channel:
-        client.chat_postEphemeral(channel=channel, user=body["user"]["id"], **reply)
+    client.chat_postMessage(channel=body["user"]["id"], **reply)
 
 
 def acknowledge_delivery(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
