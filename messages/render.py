@@ -1,0 +1,164 @@
+"""Render leaders' message bodies and our Block Kit templates, safely.
+
+Two kinds of template go through here and they fail differently:
+
+* a leader's body (``render_text``) is untrusted input; every failure becomes
+  a ``TemplateProblem`` whose ``str()`` can be shown to the leader as is;
+* our own ``templates/<platform>/*.json.j2`` files (``render_blocks``) are
+  code; a failure there is our bug, raised as ``BlockTemplateError`` naming
+  the template and line so it is fixed once, in CI, not per recipient.
+
+Both render in the same sandboxed environment (see ``messages.sandbox``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Final
+
+from jinja2 import Template, TemplateNotFound, TemplateSyntaxError, nodes
+
+from messages.blockkit import Surface, check_payload
+from messages.sandbox import DrumbeatSandbox, make_environment
+from messages.template_errors import TemplateProblem, from_render_error, from_syntax_error
+
+__all__ = [
+    "MAX_TEXT_LENGTH",
+    "BlockTemplateError",
+    "TemplateProblem",
+    "check_template",
+    "render_blocks",
+    "render_text",
+]
+
+# Slack truncates message text beyond 40,000 characters; stopping the render
+# there also stops a runaway loop from filling memory.
+MAX_TEXT_LENGTH: Final = 40_000
+
+_NAME = re.compile(r"^[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*$")
+_FORBIDDEN_TAGS: Final = (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)
+
+
+class BlockTemplateError(RuntimeError):
+    """One of our Block Kit templates is broken; a bug in Drumbeat, not user error.
+
+    ``line`` is the template's own line when Jinja knows it; ``output_line``
+    is the line of rendered JSON that failed to parse.
+    """
+
+    def __init__(
+        self, template: str, message: str, *, line: int | None = None, output_line: int | None = None
+    ) -> None:
+        self.template = template
+        self.line = line
+        self.output_line = output_line
+        where = f"{template}:{line}" if line is not None else template
+        super().__init__(f"{where}: {message}")
+
+
+def check_template(source: str) -> None:
+    """Raise TemplateProblem if ``source`` is not a usable message template.
+
+    Used before saving a leader's edit, so a typo is refused in the modal
+    rather than discovered at send time.
+    """
+    _compile(source)
+
+
+def render_text(source: str, context: Mapping[str, Any]) -> str:
+    """Render a leader's template string; any failure is a TemplateProblem."""
+    template = _compile(source)
+    env = make_environment()
+    parts: list[str] = []
+    size = 0
+    try:
+        for chunk in template.generate(dict(context)):
+            size += len(chunk)
+            if size > MAX_TEXT_LENGTH:
+                raise TemplateProblem(f"the text would be longer than {MAX_TEXT_LENGTH} characters")
+            parts.append(chunk)
+    except TemplateProblem:
+        raise
+    except Exception as error:  # noqa: BLE001 - untrusted code: every failure is the leader's to fix
+        raise from_render_error(error, source=source, env=env, context=context) from error
+    return "".join(parts)
+
+
+def render_blocks(
+    template_name: str,
+    context: Mapping[str, Any],
+    *,
+    surface: Surface = "message",
+    platform: str = "slack",
+    templates_dir: Path | str | None = None,
+) -> list[dict[str, Any]] | dict[str, Any]:
+    """Render ``<platform>/<template_name>.json.j2`` to Block Kit and check Slack's limits.
+
+    Returns what the template produced: a list of blocks, a message object
+    or a view. Raises BlockTemplateError for a broken template and
+    BlockKitLimitError when the content does not fit Slack's limits.
+    """
+    if not _NAME.match(template_name) or not _NAME.match(platform):
+        raise ValueError(f"bad template name {platform!r}/{template_name!r}")
+    env = make_environment(Path(templates_dir).resolve() if templates_dir is not None else None)
+    name = f"{platform}/{template_name}.json.j2"
+    template = _load(env, name)
+    try:
+        output = template.render(dict(context))
+    except Exception as error:
+        problem = from_render_error(
+            error, source=_source(env, name), env=env, context=context, filename=template.filename or name
+        )
+        raise BlockTemplateError(name, problem.message, line=problem.line) from error
+    try:
+        payload = json.loads(output)
+    except json.JSONDecodeError as error:
+        raise BlockTemplateError(
+            name,
+            f"rendered invalid JSON at output line {error.lineno}, column {error.colno}: {error.msg}"
+            f"\n    {_output_line(output, error.lineno)}",
+            output_line=error.lineno,
+        ) from error
+    if not isinstance(payload, (list, dict)):
+        raise BlockTemplateError(name, f"rendered a JSON {type(payload).__name__}, not blocks or an object")
+    check_payload(payload, surface=surface)
+    return payload
+
+
+@lru_cache(maxsize=512)
+def _compile(source: str) -> Template:
+    """Parse and compile once per distinct body; bodies render once per recipient."""
+    if not isinstance(source, str):
+        raise TypeError(f"a template must be a string, not {type(source).__name__}")
+    env = make_environment()
+    try:
+        tree = env.parse(source)
+        for node in tree.find_all(_FORBIDDEN_TAGS):
+            tag = type(node).__name__.lower().replace("fromimport", "from ... import")
+            raise TemplateProblem(f"a message template cannot use {{% {tag} %}}", node.lineno)
+        return env.from_string(tree)
+    except TemplateSyntaxError as error:
+        raise from_syntax_error(error) from error
+
+
+def _load(env: DrumbeatSandbox, name: str) -> Template:
+    try:
+        return env.get_template(name)
+    except TemplateNotFound as error:
+        raise BlockTemplateError(name, "template not found") from error
+    except TemplateSyntaxError as error:
+        raise BlockTemplateError(name, error.message or "syntax error", line=error.lineno) from error
+
+
+def _source(env: DrumbeatSandbox, name: str) -> str:
+    assert env.loader is not None
+    return env.loader.get_source(env, name)[0]
+
+
+def _output_line(output: str, lineno: int) -> str:
+    lines = output.splitlines()
+    return lines[lineno - 1].strip()[:200] if 0 < lineno <= len(lines) else ""
