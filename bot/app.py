@@ -127,9 +127,13 @@ class Drumbeat:
             self._scheduler.shutdown(wait=True)
             self._scheduler = None
         if self._http_server is not None:
-            self._http_server.close()
-            self._http_server = None
-        if self._http_thread is not None:
-            self._http_thread.join(timeout=5)
-            self._http_thread = None
+            server, self._http_server = self._http_server, None
+            if self._http_thread is not None:
+                # Close from inside waitress's own loop thread; closing its socket from here races its select().
+                server.trigger.pull_trigger(server.close)
+                self._http_thread.join(timeout=5)
+                self._http_thread = None
+            else:
+                server.close()
+            server.task_dispatcher.shutdown()
         self.engine.dispose()
