@@ -7,7 +7,7 @@ checked where data comes in. Every timestamp is timezone-aware UTC.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -47,11 +47,18 @@ class BroadcastStatus(StrEnum):
 
 
 class DeliveryStatus(StrEnum):
+    HELD = "held"  # the recipient is away; released (latest occurrence only) when they are back
     PENDING = "pending"  # waiting for its due time (or for a retry)
     SENDING = "sending"  # claimed by a dispatcher; may have reached Slack if that dispatcher died
     SENT = "sent"
     FAILED = "failed"  # gave up: permanent error or too many attempts
     CANCELLED = "cancelled"
+    SUPERSEDED = "superseded"  # a newer occurrence of the same broadcast replaced it (after time away)
+
+
+class DeliveryKind(StrEnum):
+    BROADCAST = "broadcast"
+    REMINDER = "reminder"
 
 
 class Team(SQLModel, table=True):
@@ -71,8 +78,13 @@ class Person(SQLModel, table=True):
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     manager_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     active: bool = Field(default=True)
+    away_from: date | None = Field(default=None)  # deliveries are held from this local date ...
+    away_until: date | None = Field(default=None)  # ... through this one (inclusive)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+    def is_away_on(self, day: date) -> bool:
+        return self.away_until is not None and (self.away_from or date.min) <= day <= self.away_until
 
     @property
     def first_name(self) -> str:
@@ -125,11 +137,15 @@ class Broadcast(SQLModel, table=True):
     created_by_id: int = Field(foreign_key="person.id", index=True)
     audience: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     audience_label: str = Field(default="", max_length=200)
-    recurrence: str | None = Field(default=None, max_length=200)  # None: once
+    recurrence: str | None = Field(default=None)  # schedules.recurrence.Recurrence as JSON; None: now
     starts_at: datetime = Field(default_factory=utcnow)
-    local_time: bool = Field(default=True)
+    local_time: bool = Field(default=True)  # at each recipient's local time, else at anchor_tz's
+    anchor_tz: str = Field(default="UTC", max_length=64)
+    question_id: int | None = Field(default=None, foreign_key="question.id")
     status: str = Field(default=BroadcastStatus.ACTIVE, max_length=16)
+    materialised_until: datetime | None = Field(default=None)  # occurrences due up to here have rows
     created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class Delivery(SQLModel, table=True):
@@ -145,6 +161,8 @@ class Delivery(SQLModel, table=True):
     occurrence: str = Field(max_length=64)  # the recipient's local date/time of the occurrence, or "now"
     person_id: int = Field(foreign_key="person.id", index=True)
     message_id: int = Field(foreign_key="message.id")  # the version this delivery carries
+    kind: str = Field(default=DeliveryKind.BROADCAST, max_length=16)
+    scheduled_for: datetime | None = Field(default=None)  # the occurrence's own time, before any shift
     due_at: datetime
     status: str = Field(default=DeliveryStatus.PENDING, max_length=16)
     attempts: int = Field(default=0)

@@ -35,10 +35,10 @@ def database_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
+def empty_engine(database_url: str) -> Iterator[Engine]:
+    """A database with no tables at all (for migration tests)."""
     if not ON_POSTGRESQL:
         engine = make_engine(database_url)
-        upgrade(engine)
         yield engine
         engine.dispose()
         return
@@ -48,10 +48,16 @@ def engine(database_url: str) -> Iterator[Engine]:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(database_url, schema=schema)
     try:
-        upgrade(engine)
         yield engine
     finally:
         engine.dispose()
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def engine(empty_engine: Engine) -> Engine:
+    """A database migrated to the newest schema, empty."""
+    upgrade(empty_engine)
+    return empty_engine

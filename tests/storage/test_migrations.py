@@ -26,3 +26,18 @@ def test_upgrading_twice_changes_nothing(engine: Engine) -> None:
     upgrade(engine)
     assert sorted(inspect(engine).get_table_names()) == before
     assert {"person", "team", "expectation", "message", "broadcast", "delivery"} <= set(before)
+
+
+def test_upgrading_a_database_with_data_keeps_it(empty_engine: Engine) -> None:
+    from sqlalchemy import text
+
+    upgrade(empty_engine, "0001")
+    with empty_engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO person (slack_id, name, tz, role, active, created_at, updated_at) "
+            "VALUES ('U0KEEP', 'Kept', 'UTC', 'rep', true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        ))
+    upgrade(empty_engine)
+    with empty_engine.connect() as connection:
+        assert connection.execute(text("SELECT name FROM person WHERE slack_id = 'U0KEEP'")).scalar_one() == "Kept"
+    assert current_revision(empty_engine) == head_revision()
