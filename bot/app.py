@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from waitress.server import create_server
 
@@ -18,17 +19,34 @@ from bot.services import Services, utc_now
 from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.directory import iter_directory
-from bot.slack.sender import SlackSender, no_retry_client
+from bot.slack.sender import Pacer, SlackSender, no_retry_client
 from messages.library import default_pack_path, load_packs
 from schedules.compose import compose_delivery
+from schedules.materialise import (
+    DeliveryRules,
+    MaterialiseReport,
+    materialise_due,
+    release_returning,
+    schedule_reminders,
+)
+from schedules.quiet_hours import QuietHours
 from schedules.outbox import DispatchReport, Dispatcher
 from schedules.scheduler import FixedJob, build_scheduler
 from storage.db import make_engine
 from storage.migrate import upgrade
+from storage.models import Delivery, DeliveryStatus
 
 log = logging.getLogger(__name__)
 
 SLACK_EVENTS_PATH = "/slack/events"
+
+
+def rules_from(settings: Settings) -> DeliveryRules:
+    return DeliveryRules(
+        quiet=QuietHours.parse(settings.quiet_hours),
+        daily_cap=settings.daily_cap,
+        reminder_after=timedelta(hours=settings.reminder_hours),
+    )
 
 
 class Drumbeat:
@@ -41,15 +59,18 @@ class Drumbeat:
         engine: Engine | None = None,
         clock: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], None] | None = None,
+        monotonic: Callable[[], float] | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine or make_engine(settings.database_url)
         upgrade(self.engine)
-        self.services = Services(settings=settings, engine=self.engine, clock=clock)
+        self.services = Services(settings=settings, engine=self.engine, clock=clock, rules=rules_from(settings))
         self.load_content()
         self.client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
         self.slack_app = build_app(self.services, client=self.client)
-        self.sender = SlackSender(no_retry_client(settings.slack_bot_token, settings.slack_api_url))
+        pacer = Pacer(settings.slack_posts_per_minute, **({"sleep": sleep} if sleep else {}),
+                      **({"clock": monotonic} if monotonic else {}))
+        self.sender = SlackSender(no_retry_client(settings.slack_bot_token, settings.slack_api_url), pacer=pacer)
         dispatcher_options: dict[str, Any] = {"sleep": sleep} if sleep else {}
         self.dispatcher = Dispatcher(
             self.engine,
@@ -58,6 +79,7 @@ class Drumbeat:
             clock=clock,
             batch_size=settings.dispatch_batch_size,
             max_attempts=settings.max_send_attempts,
+            lease=timedelta(seconds=settings.claim_lease_seconds),
             **dispatcher_options,
         )
         self._scheduler = None
@@ -75,6 +97,33 @@ class Drumbeat:
     def dispatch_now(self) -> DispatchReport:
         return self.dispatcher.dispatch_due()
 
+    def materialise_now(self) -> MaterialiseReport:
+        """Turn due occurrences into deliveries, release people back from time away, queue reminders."""
+        now = self.services.clock()
+        with self.services.unit_of_work() as session:
+            report = materialise_due(session, now=now, rules=self.services.rules)
+        with self.services.unit_of_work() as session:
+            release_returning(session, now=now, rules=self.services.rules)
+        with self.services.unit_of_work() as session:
+            schedule_reminders(session, now=now, rules=self.services.rules)
+        return report
+
+    def has_due(self) -> bool:
+        """Whether any delivery is due now (or claimed) and not yet sent."""
+        now = self.services.clock()
+        with self.services.unit_of_work() as session:
+            return session.execute(
+                select(Delivery.id).where(
+                    ((Delivery.status == DeliveryStatus.PENDING) & (Delivery.due_at <= now))
+                    | (Delivery.status == DeliveryStatus.SENDING)
+                ).limit(1)
+            ).first() is not None
+
+    def tick(self) -> DispatchReport:
+        """One round of everything time-driven (what the scheduler's jobs do, in order)."""
+        self.materialise_now()
+        return self.dispatch_now()
+
     def sync_directory(self) -> int:
         entries = list(iter_directory(self.client))
         with self.services.unit_of_work() as session:
@@ -84,6 +133,7 @@ class Drumbeat:
 
     def start_scheduler(self, extra_jobs: Iterable[FixedJob] = ()) -> None:
         jobs = [
+            FixedJob("materialise-broadcasts", self.materialise_now, self.settings.materialise_interval_seconds),
             FixedJob("dispatch-outbox", self.dispatch_now, self.settings.dispatch_interval_seconds),
             FixedJob("sync-directory", self.sync_directory, 24 * 3600),
             *extra_jobs,

@@ -29,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     org = sub.add_parser("org", help="the people directory").add_subparsers(dest="org_command", required=True)
     org_import = org.add_parser("import", help="import people from CSV: " + "slack_id,email,name,role,team,manager_slack_id")
     org_import.add_argument("file", type=Path)
+    dispatch = sub.add_parser("dispatch", help="run only the scheduler and outbox (no Slack requests served)")
+    dispatch.add_argument("--until-idle", action="store_true", help="exit once nothing due now is left to send")
     db = sub.add_parser("db", help="the database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply database migrations (also done at every start)")
     return parser
@@ -50,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
             return _org_import(settings, args.file)
         if command == "db":
             return _db_upgrade(settings)
+        if command == "dispatch":
+            return _dispatch(settings, until_idle=args.until_idle)
         if command == "sandbox" or (command == "run" and (getattr(args, "sandbox", False) or not settings.has_slack_credentials)):
             from bot.sandbox import run_sandbox
 
@@ -130,3 +134,24 @@ def _run(settings: Settings) -> int:
     finally:
         drumbeat.close()
     return 0
+
+
+def _dispatch(settings: Settings, *, until_idle: bool) -> int:
+    """A worker process: materialise and send, forever or until the queue is empty."""
+    import time
+
+    from bot.app import Drumbeat
+
+    settings.require_slack()
+    drumbeat = Drumbeat(settings)
+    try:
+        while True:
+            report = drumbeat.tick()
+            if report.touched:
+                log.info("outbox: %s sent, %s recovered, %s retried, %s failed",
+                         report.sent, report.recovered, report.retried, report.failed)
+            if until_idle and not drumbeat.has_due():
+                return 0
+            time.sleep(settings.dispatch_interval_seconds if not report.touched else 0)
+    finally:
+        drumbeat.close()

@@ -18,12 +18,16 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
+
 from bot.app import SLACK_EVENTS_PATH, Drumbeat
+from bot.clock import SimulatedClock
 from bot.core.org import import_org_csv
 from bot.demo import DEMO_PEOPLE, DemoPerson, demo_org_csv, demo_person
 from bot.settings import Settings
 from bot.slack.blocktext import blocks_to_lines
 from bot.slack.emulator import SlackEmulator
+from storage.models import Delivery, DeliveryStatus
 
 DEMO_MESSAGE = "win-on-strategy"
 
@@ -40,10 +44,11 @@ def as_slack_escapes(text: str) -> str:
 
 
 class SandboxPrinter:
-    """Prints a conversation log: who did what, and what each person received."""
+    """Prints a conversation log: who did what, and what each person received, at their local time."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, clock: Callable[[], datetime]) -> None:
         self.out = out
+        self.clock = clock
 
     def step(self, title: str) -> None:
         print(f"\n=== {title}", file=self.out)
@@ -55,7 +60,7 @@ class SandboxPrinter:
         self, person: DemoPerson, what: str, blocks: list[dict] | None, text: str = "", *, brief: bool = False
     ) -> None:
         """Print what the person sees; `brief` keeps the first and last lines (the rest was shown already)."""
-        local = datetime.now(UTC).astimezone(ZoneInfo(person.tz)).strftime("%H:%M")
+        local = self.clock().astimezone(ZoneInfo(person.tz)).strftime("%a %H:%M")
         print(f"  -> {person.name}, {what} ({person.tz}, {local} local):", file=self.out)
         lines = [line for line in blocks_to_lines(blocks, text) if line.strip()]
         if brief and len(lines) > 3:
@@ -65,8 +70,10 @@ class SandboxPrinter:
 
 
 class Sandbox:
-    def __init__(self, settings: Settings, *, database: str, out: TextIO = sys.stdout) -> None:
-        self.printer = SandboxPrinter(out)
+    def __init__(self, settings: Settings, *, database: str, out: TextIO = sys.stdout,
+                 start: datetime | None = None) -> None:
+        self.clock = SimulatedClock(start or datetime.now(UTC).replace(microsecond=0))
+        self.printer = SandboxPrinter(out, self.clock)
         signing_secret = secrets.token_hex(16)
         self.emulator = SlackEmulator(signing_secret).start()
         for person in DEMO_PEOPLE:
@@ -82,7 +89,7 @@ class Sandbox:
             slack_api_url=self.emulator.api_url,
             database_url=f"sqlite:///{database_path}",
         )
-        self.drumbeat = Drumbeat(self.settings)
+        self.drumbeat = Drumbeat(self.settings, clock=self.clock)
         with self.drumbeat.services.unit_of_work() as session:
             import_org_csv(session, demo_org_csv())
         self.drumbeat.sync_directory()
@@ -125,9 +132,23 @@ class Sandbox:
         return False
 
     def dispatch(self) -> None:
-        report = self.drumbeat.dispatch_now()
+        report = self.drumbeat.tick()
         print(f"\n(outbox: {report.sent} sent, {report.retried} retried, {report.failed} failed)", file=self.printer.out)
         self.show_new_messages()
+
+    def fast_forward(self, *, limit: int = 10) -> None:
+        """Skip ahead to each queued delivery's due time (quiet hours, weekends) and deliver it."""
+        for _ in range(limit):
+            with self.drumbeat.services.unit_of_work() as session:
+                due = session.execute(
+                    select(func.min(Delivery.due_at)).where(Delivery.status == DeliveryStatus.PENDING)
+                ).scalar_one()
+            if due is None:
+                return
+            if due > self.clock():
+                self.clock.set(due)
+                print(f"\n... time passes: it is now {due:%a %d %b %H:%M} UTC", file=self.printer.out)
+            self.dispatch()
 
     def show_new_messages(self) -> None:
         """Print every DM that is new or changed since the last look."""
@@ -154,8 +175,9 @@ class Sandbox:
               file=p.out)
         p.step("1. A leader broadcasts a strategy message")
         self.command(demo_person("lena"), f"send {DEMO_MESSAGE} to East, West")
-        p.step("2. The outbox delivers it to every rep's DM")
+        p.step("2. The outbox delivers it to every rep's DM, each in their working hours")
         self.dispatch()
+        self.fast_forward()
         p.step("3. Reps acknowledge")
         for handle in ("aiko", "jonas", "sam", "noah"):
             self.click_got_it(demo_person(handle))
@@ -181,6 +203,7 @@ class Sandbox:
                 return
             if line == "dispatch":
                 self.dispatch()
+                self.fast_forward()
                 continue
             handle, _, text = line.partition(" ")
             try:
@@ -194,6 +217,7 @@ class Sandbox:
                 self.command(person, text.strip())
                 if text.strip().startswith("send"):
                     self.dispatch()
+                    self.fast_forward()
 
 
 def run_sandbox(settings: Settings, *, database: str, interactive: bool | None = None) -> int:

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.settings import Settings
+from schedules.materialise import DeliveryRules
 from storage.db import session_scope
 
 
@@ -23,6 +24,7 @@ class Services:
     settings: Settings
     engine: Engine
     clock: Callable[[], datetime] = field(default=utc_now)
+    rules: DeliveryRules = field(default_factory=DeliveryRules)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

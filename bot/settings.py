@@ -42,6 +42,12 @@ class Settings:
     dispatch_interval_seconds: float = 2.0
     dispatch_batch_size: int = 200
     max_send_attempts: int = 8
+    quiet_hours: str = "19:00-08:00 weekends"
+    daily_cap: int = 3
+    reminder_hours: float = 24.0
+    materialise_interval_seconds: float = 30.0
+    claim_lease_seconds: float = 120.0
+    slack_posts_per_minute: int = 300
 
     @property
     def has_slack_credentials(self) -> bool:
@@ -151,6 +157,17 @@ def _content_packs(values: Mapping[str, str | None]) -> tuple[Path, ...]:
     return paths
 
 
+def _quiet_hours(values: Mapping[str, str | None]) -> str:
+    from schedules.quiet_hours import QuietHours
+
+    raw = _text(values, "DRUMBEAT_QUIET_HOURS") or "19:00-08:00 weekends"
+    try:
+        QuietHours.parse(raw)
+    except ValueError as error:
+        raise SettingsError(f"DRUMBEAT_QUIET_HOURS is not valid ({error}); e.g. 19:00-08:00 weekends, or off") from None
+    return raw
+
+
 def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
     """Build settings from a plain mapping of variable names (used by `load_settings` and tests)."""
     return Settings(
@@ -166,6 +183,12 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         dispatch_interval_seconds=_positive_float(values, "DRUMBEAT_DISPATCH_INTERVAL", 2.0),
         dispatch_batch_size=_integer(values, "DRUMBEAT_DISPATCH_BATCH", 200, low=1, high=10_000),
         max_send_attempts=_integer(values, "DRUMBEAT_MAX_SEND_ATTEMPTS", 8, low=1, high=100),
+        quiet_hours=_quiet_hours(values),
+        daily_cap=_integer(values, "DRUMBEAT_DAILY_CAP", 3, low=0, high=50),
+        reminder_hours=_positive_float(values, "DRUMBEAT_REMINDER_HOURS", 24.0),
+        materialise_interval_seconds=_positive_float(values, "DRUMBEAT_MATERIALISE_INTERVAL", 30.0),
+        claim_lease_seconds=_positive_float(values, "DRUMBEAT_CLAIM_LEASE", 120.0),
+        slack_posts_per_minute=_integer(values, "DRUMBEAT_SLACK_POSTS_PER_MINUTE", 300, low=0, high=100_000),
     )
 
 

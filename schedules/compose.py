@@ -6,14 +6,14 @@ text). The platform's Sender turns the result into Block Kit or an Adaptive Card
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
 
 from messages.render import render_text
 from schedules.outbox import Outgoing
-from storage.models import Broadcast, Delivery, Message, Person, Team
+from storage.models import Broadcast, Delivery, DeliveryKind, Message, Person, Team
 
 BROADCAST_KIND = "broadcast"
 
@@ -39,7 +39,11 @@ def local_time_label(moment: datetime, tz_name: str) -> str:
     return moment.astimezone(zone).strftime("%a %d %b, %H:%M")
 
 
-def compose_delivery(session: Session, delivery: Delivery) -> Outgoing:
+LATE_AFTER = timedelta(minutes=30)
+
+
+def compose_delivery(session: Session, delivery: Delivery, now: datetime | None = None) -> Outgoing:
+    """`now` is when it is being sent: a delivery that went out well after its due time says so."""
     person = session.get(Person, delivery.person_id)
     message = session.get(Message, delivery.message_id)
     broadcast = session.get(Broadcast, delivery.broadcast_id)
@@ -50,6 +54,9 @@ def compose_delivery(session: Session, delivery: Delivery) -> Outgoing:
     acknowledged = (
         local_time_label(delivery.acknowledged_at, person.tz) if delivery.acknowledged_at is not None else None
     )
+    late_since = None
+    if now is not None and delivery.scheduled_for is not None and now - delivery.due_at > LATE_AFTER:
+        late_since = local_time_label(delivery.scheduled_for, person.tz)
     return Outgoing(
         recipient=person.slack_id,
         kind=BROADCAST_KIND,
@@ -62,6 +69,8 @@ def compose_delivery(session: Session, delivery: Delivery) -> Outgoing:
             "message_version": message.version,
             "key_message": message.key_message,
             "acknowledged": acknowledged,
+            "reminder": delivery.kind == DeliveryKind.REMINDER,
+            "late_since": late_since,
         },
         fallback_text=f"{message.title} (from {author.name if author else 'Drumbeat'})",
         idempotency_key=delivery.idempotency_key,

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from storage.db import session_scope
-from storage.models import Delivery, DeliveryStatus
+from storage.models import Broadcast, BroadcastStatus, Delivery, DeliveryStatus
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class Sender(Protocol):
     def update(self, ref: SentRef, outgoing: Outgoing) -> None: ...
 
 
-Composer = Callable[[Session, Delivery], Outgoing]
+Composer = Callable[[Session, Delivery, datetime], Outgoing]
 Clock = Callable[[], datetime]
 
 
@@ -150,13 +150,17 @@ class Dispatcher:
     def _claim_batch(self) -> list[int]:
         now = self.clock()
         stale = now - self.lease
-        due = or_(
-            and_(
-                Delivery.status == DeliveryStatus.PENDING,
-                Delivery.due_at <= now,
-                or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+        on_hold = select(Broadcast.id).where(Broadcast.status.in_([BroadcastStatus.PAUSED, BroadcastStatus.CANCELLED]))
+        due = and_(
+            or_(
+                and_(
+                    Delivery.status == DeliveryStatus.PENDING,
+                    Delivery.due_at <= now,
+                    or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+                ),
+                and_(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at <= stale),
             ),
-            and_(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at <= stale),
+            Delivery.broadcast_id.not_in(on_hold),
         )
         with session_scope(self.engine) as session:
             candidates = select(Delivery.id).where(due).order_by(Delivery.due_at, Delivery.id).limit(self.batch_size)
@@ -191,7 +195,7 @@ class Dispatcher:
             if delivery is None or delivery.status != DeliveryStatus.SENDING:
                 return False
             try:
-                outgoing = self.compose(session, delivery)
+                outgoing = self.compose(session, delivery, self.clock())
             except Exception as error:  # a broken template must not block the queue behind it
                 log.exception("cannot compose delivery %s", delivery_id)
                 self._give_up(delivery, f"cannot compose: {error}", report)

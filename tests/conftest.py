@@ -39,6 +39,7 @@ def empty_engine(database_url: str) -> Iterator[Engine]:
     """A database with no tables at all (for migration tests)."""
     if not ON_POSTGRESQL:
         engine = make_engine(database_url)
+        engine.url_for_processes = database_url  # type: ignore[attr-defined]
         yield engine
         engine.dispose()
         return
@@ -47,6 +48,8 @@ def empty_engine(database_url: str) -> Iterator[Engine]:
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(database_url, schema=schema)
+    # Another process (a dispatcher under test) reaches the same schema through the URL alone.
+    engine.url_for_processes = f"{database_url}?options=-csearch_path%3D{schema}"  # type: ignore[attr-defined]
     try:
         yield engine
     finally:

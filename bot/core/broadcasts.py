@@ -1,12 +1,14 @@
 """Leaders put strategy messages on the drumbeat; reps acknowledge them.
 
-A broadcast "for now" is written together with one Delivery row per recipient in the same transaction;
-the outbox sends them. Nothing here talks to a chat platform.
+A broadcast is a row; its deliveries are rows written by `schedules.materialise` (at once for "now",
+by the materialiser job for scheduled ones). Nothing here talks to a chat platform: audiences that only
+the platform can expand (a user group, a channel's members) arrive here already expanded to people.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,6 +17,10 @@ from sqlmodel import Session
 
 from bot.core.errors import BadInput, NotFound, PermissionDenied
 from bot.core.roles import find_people, find_team, require_role
+from messages.render import TemplateProblem, check_template, render_text
+from schedules.compose import person_context
+from schedules.materialise import DeliveryRules, insert_deliveries, plan_for, recipient_zone
+from schedules.recurrence import Recurrence, RecurrenceError, next_occurrence
 from storage.models import (
     AuditEvent,
     Broadcast,
@@ -23,23 +29,58 @@ from storage.models import (
     DeliveryStatus,
     Message,
     Person,
+    Question,
     Role,
     Team,
 )
+from storage.queries.audience import audience_members
 
 BROADCASTERS = (Role.LEADER, Role.ADMIN)
+MESSAGE_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+MAX_TITLE = 150
+MAX_BODY = 3000
 
 
 @dataclass(frozen=True)
 class AudienceSpec:
-    """Who a leader named: platform user ids and team names, as typed."""
+    """Who a leader named. `people` are platform user ids (a user group or channel already expanded)."""
 
     people: tuple[str, ...] = ()
     teams: tuple[str, ...] = ()
+    all_reps: bool = False
+    extra_labels: tuple[str, ...] = ()  # e.g. "@sales-east" for an expanded user group
 
     @property
     def empty(self) -> bool:
-        return not self.people and not self.teams
+        return not self.people and not self.teams and not self.all_reps
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message a leader writes in the broadcast modal (a Jinja2 template, rendered per recipient)."""
+
+    title: str
+    body: str
+    key: str | None = None  # derived from the title when not given
+    key_message: bool = False
+
+
+@dataclass(frozen=True)
+class BroadcastDraft:
+    audience: AudienceSpec
+    message_key: str | None = None
+    new_message: NewMessage | None = None
+    recurrence: Recurrence | None = None  # None: now
+    local_time: bool = True
+    question_key: str | None = None
+
+
+class DraftProblems(BadInput):
+    """Everything wrong with a draft, by field, so a modal can show each next to its input."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        super().__init__(" ".join(problems.values()))
 
 
 @dataclass(frozen=True)
@@ -50,7 +91,12 @@ class BroadcastQueued:
     message_version: int
     recipients: int
     audience_label: str
-    skipped: tuple[str, ...] = field(default_factory=tuple)
+    schedule: str  # "now" or the recurrence described
+    now_count: int = 0  # deliveries due immediately
+    later_count: int = 0  # moved by quiet hours, the daily cap, or time away
+    next_run: datetime | None = None
+    skipped: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,6 +104,9 @@ class Acknowledgement:
     delivery_id: int
     newly_acknowledged: bool
     acknowledged_at: datetime
+
+
+# --- the message library -------------------------------------------------------------------------
 
 
 def latest_message(session: Session, key: str) -> Message:
@@ -74,105 +123,259 @@ def latest_message(session: Session, key: str) -> Message:
     raise NotFound(f"There is no message called '{key}'.{hint}{available}")
 
 
-def resolve_audience(session: Session, audience: AudienceSpec) -> tuple[list[Person], str, list[str]]:
-    """The active people a leader named (teams mean their reps), a label, and who was skipped."""
+def library(session: Session) -> list[Message]:
+    """The newest version of every message, by title."""
+    newest = select(Message.key, func.max(Message.version).label("version")).group_by(Message.key).subquery()
+    query = select(Message).join(newest, (Message.key == newest.c.key) & (Message.version == newest.c.version))
+    return list(session.execute(query.order_by(Message.title)).scalars())
+
+
+def key_from_title(title: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60].strip("-")
+    return slug or "message"
+
+
+def preview(session: Session, *, body: str, reader: Person) -> str:
+    """A message body as `reader` would read it; template problems raise TemplateProblem."""
+    return render_text(body, {"person": person_context(session, reader)})
+
+
+def check_new_message(new: NewMessage) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    title = new.title.strip()
+    if not title:
+        problems["title"] = "Give the message a title."
+    elif len(title) > MAX_TITLE:
+        problems["title"] = f"The title is {len(title)} characters; Slack shows at most {MAX_TITLE}."
+    body = new.body.strip()
+    if not body:
+        problems["body"] = "Write the message."
+    elif len(body) > MAX_BODY:
+        problems["body"] = f"The message is {len(body)} characters; the limit is {MAX_BODY}. Shorten it by {len(body) - MAX_BODY}."
+    else:
+        try:
+            check_template(body)
+        except TemplateProblem as problem:
+            problems["body"] = f"Template error: {problem}"
+    if new.key is not None and not MESSAGE_KEY.match(new.key):
+        problems["key"] = "A key is lowercase letters, digits and dashes, like win-on-strategy."
+    return problems
+
+
+# --- audiences -----------------------------------------------------------------------------------
+
+
+def resolve_audience(session: Session, audience: AudienceSpec) -> tuple[list[Person], dict[str, object], str, list[str]]:
+    """The active people named (teams mean their reps), the audience as stored, a label, and notes."""
     if audience.empty:
         raise BadInput("Say who should get it: a person (@name) or a team name.")
-    recipients: dict[int, Person] = {}
-    labels: list[str] = []
-    skipped: list[str] = []
     found = find_people(session, audience.people)
     unknown = [user_id for user_id in audience.people if user_id not in found]
     if unknown:
         mentions = ", ".join(f"<@{user_id}>" for user_id in unknown)
         raise NotFound(f"{mentions} {'is' if len(unknown) == 1 else 'are'} not in Drumbeat's directory yet.")
-    for user_id in audience.people:
-        person = found[user_id]
-        recipients[person.id] = person
-        labels.append(person.name)
+    labels = [found[user_id].name for user_id in audience.people if not audience.extra_labels]
+    labels.extend(audience.extra_labels)
+    team_ids: list[int] = []
     for name in audience.teams:
         team = find_team(session, name)
         if team is None:
             known = ", ".join(session.execute(select(Team.name).order_by(Team.name)).scalars()) or "none yet"
             raise NotFound(f"There is no team called '{name}'. Teams: {known}.")
-        reps = session.execute(
-            select(Person).where(Person.team_id == team.id, Person.role == Role.REP, Person.active.is_(True))
-        ).scalars()
-        members = list(reps)
-        if not members:
-            skipped.append(f"team {team.name} has no active reps")
-        for person in members:
-            recipients[person.id] = person
+        team_ids.append(team.id)
         labels.append(f"team {team.name}")
-    if not recipients:
-        raise BadInput("Nobody to send to: " + "; ".join(skipped))
-    return list(recipients.values()), ", ".join(labels)[:200], skipped
+    if audience.all_reps:
+        labels.append("every rep")
+    stored: dict[str, object] = {"people": list(audience.people), "team_ids": team_ids, "all_reps": audience.all_reps}
+    members = audience_members(session, people=audience.people, team_ids=team_ids, all_reps=audience.all_reps)
+    notes = []
+    if team_ids and not members:
+        notes.append("those teams have no active reps")
+    if not members:
+        raise BadInput("Nobody to send to: " + ("; ".join(notes) or "no active people in that audience"))
+    return members, stored, ", ".join(labels)[:200], notes
 
 
-def send_now(
-    session: Session, *, sender: Person, message_key: str, audience: AudienceSpec, now: datetime
+# --- scheduling ----------------------------------------------------------------------------------
+
+
+def _new_version(session: Session, sender: Person, new: NewMessage, now: datetime) -> Message:
+    key = new.key or key_from_title(new.title)
+    existing = session.execute(select(func.max(Message.version)).where(Message.key == key)).scalar_one()
+    message = Message(
+        key=key, version=(existing or 0) + 1, title=new.title.strip(), body=new.body.strip(),
+        key_message=new.key_message, author_id=sender.id, source="slack", created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def schedule(
+    session: Session, *, sender: Person, draft: BroadcastDraft, now: datetime, rules: DeliveryRules
 ) -> BroadcastQueued:
-    """Queue the newest version of a message for everyone named, due immediately."""
+    """Create a broadcast from a draft: every problem is reported at once, by field, and nothing is saved."""
     require_role(sender, BROADCASTERS, "send broadcasts")
-    message = latest_message(session, message_key)
-    recipients, label, skipped = resolve_audience(session, audience)
+    problems: dict[str, str] = {}
+    members: list[Person] = []
+    stored: dict[str, object] = {}
+    label = ""
+    notes: list[str] = []
+    try:
+        members, stored, label, notes = resolve_audience(session, draft.audience)
+    except (BadInput, NotFound) as problem:
+        problems["audience"] = str(problem)
+    if draft.recurrence is not None:
+        try:
+            draft.recurrence.validate(today=now.astimezone(_zone(sender.tz)).date())
+            if next_occurrence(draft.recurrence, sender.tz, after=now) is None:
+                problems["when"] = "That time is already past: pick a time in the future."
+        except RecurrenceError as problem:
+            problems[problem.field] = str(problem)
+    question_id = None
+    if draft.question_key:
+        question = session.execute(select(Question).where(Question.key == draft.question_key)).scalar_one_or_none()
+        if question is None or not question.active:
+            problems["question"] = f"There is no active question '{draft.question_key}'."
+        else:
+            question_id = question.id
+    message: Message | None = None
+    if draft.new_message is not None:
+        problems.update(check_new_message(draft.new_message))
+    elif not draft.message_key:
+        problems["message"] = "Pick a message from the library or write a new one."
+    else:
+        try:
+            message = latest_message(session, draft.message_key)
+        except NotFound as missing:
+            problems["message"] = str(missing)
+    if problems:
+        raise DraftProblems(problems)
+    if draft.new_message is not None:
+        message = _new_version(session, sender, draft.new_message, now)
+    assert message is not None
     broadcast = Broadcast(
         message_id=message.id,
         created_by_id=sender.id,
-        audience={"people": list(audience.people), "teams": list(audience.teams)},
+        audience=stored,
         audience_label=label,
-        recurrence=None,
+        recurrence=draft.recurrence.to_json() if draft.recurrence else None,
         starts_at=now,
-        status=BroadcastStatus.DONE,
+        local_time=draft.local_time,
+        anchor_tz=sender.tz,
+        question_id=question_id,
+        status=BroadcastStatus.ACTIVE if draft.recurrence else BroadcastStatus.DONE,
+        materialised_until=now,
         created_at=now,
+        updated_at=now,
     )
     session.add(broadcast)
     session.flush()
-    session.add_all(
-        Delivery(
-            broadcast_id=broadcast.id,
-            occurrence="now",
-            person_id=person.id,
-            message_id=message.id,
-            due_at=now,
-            status=DeliveryStatus.PENDING,
-        )
-        for person in recipients
-    )
-    session.add(
-        AuditEvent(
-            at=now,
-            actor_id=sender.id,
-            action="broadcast.send_now",
-            detail={"broadcast_id": broadcast.id, "message": message.key, "version": message.version,
-                    "recipients": len(recipients)},
-        )
-    )
+    now_count = later_count = 0
+    next_run = None
+    if draft.recurrence is None:
+        tz_of = {person.id: recipient_zone(broadcast, person) for person in members}
+        plans = plan_for(session, members, scheduled_for=now, rules=rules, tz_of=tz_of)
+        insert_deliveries(session, broadcast, plans, occurrence=f"now-{broadcast.id}", scheduled_for=now)
+        now_count = sum(1 for plan in plans if plan.due_at <= now and not plan.held)
+        later_count = len(plans) - now_count
+        description = "now"
+    else:
+        description = draft.recurrence.describe()
+        broadcast.materialised_until = now
+        next_run = next_occurrence(draft.recurrence, sender.tz, after=now)
+    warnings = consistency_warnings(session, message=message, editor=sender)
+    session.add(AuditEvent(at=now, actor_id=sender.id, action="broadcast.schedule",
+                           detail={"broadcast_id": broadcast.id, "message": message.key, "version": message.version,
+                                   "recipients": len(members), "schedule": description}))
     session.flush()
     return BroadcastQueued(
         broadcast_id=broadcast.id,
         message_key=message.key,
         message_title=message.title,
         message_version=message.version,
-        recipients=len(recipients),
+        recipients=len(members),
         audience_label=label,
-        skipped=tuple(skipped),
+        schedule=description,
+        now_count=now_count,
+        later_count=later_count,
+        next_run=next_run.due_at if next_run else None,
+        skipped=tuple(notes),
+        warnings=tuple(warnings),
     )
+
+
+def send_now(
+    session: Session, *, sender: Person, message_key: str, audience: AudienceSpec, now: datetime,
+    rules: DeliveryRules | None = None,
+) -> BroadcastQueued:
+    """`/drumbeat send`: the newest version of a library message, for everyone named, now."""
+    try:
+        return schedule(session, sender=sender, draft=BroadcastDraft(audience=audience, message_key=message_key),
+                        now=now, rules=rules or DeliveryRules())
+    except DraftProblems as problems:
+        # One line is enough for a slash command; the first problem is the one to fix first.
+        first = next(iter(problems.problems.values()))
+        if "message" in problems.problems and "no message called" in problems.problems["message"]:
+            raise NotFound(problems.problems["message"]) from None
+        raise BadInput(first) from None
+
+
+def consistency_warnings(session: Session, *, message: Message, editor: Person) -> list[str]:
+    """Active broadcasts by other leaders that carry another version of the same message."""
+    rows = session.execute(
+        select(Broadcast, Message, Person)
+        .join(Message, Message.id == Broadcast.message_id)
+        .join(Person, Person.id == Broadcast.created_by_id)
+        .where(
+            Message.key == message.key,
+            Message.version != message.version,
+            Broadcast.status.in_([BroadcastStatus.ACTIVE, BroadcastStatus.PAUSED]),
+        )
+    ).all()
+    warnings = []
+    for broadcast, other, author in rows:
+        who = "Your" if author.id == editor.id else f"{author.name}'s"
+        warnings.append(
+            f"{who} broadcast to {broadcast.audience_label} still sends v{other.version} of '{message.title}', "
+            f"so reps will hear two versions. Edit it to send v{message.version} too, or tell {author.first_name}."
+            if author.id != editor.id else
+            f"Your broadcast to {broadcast.audience_label} still sends v{other.version} of '{message.title}'."
+        )
+    return warnings
 
 
 def acknowledge(session: Session, *, delivery_id: int, person: Person, now: datetime) -> Acknowledgement:
     """Record that a rep got the message. Clicking twice is harmless; someone else's button is refused."""
     delivery = session.get(Delivery, delivery_id)
-    if delivery is None or delivery.status == DeliveryStatus.CANCELLED:
-        raise NotFound("That message is no longer in Drumbeat, so there is nothing to acknowledge.")
+    if delivery is None or delivery.status in (DeliveryStatus.CANCELLED, DeliveryStatus.SUPERSEDED):
+        raise NotFound("That message was withdrawn, so there is nothing to acknowledge.")
     if delivery.person_id != person.id:
         raise PermissionDenied("That button belongs to someone else's message.")
     if delivery.acknowledged_at is not None:
         return Acknowledgement(delivery.id, False, delivery.acknowledged_at)
     delivery.acknowledged_at = now
+    if delivery.kind == "reminder":
+        _acknowledge_original(session, delivery, now)
     session.flush()
     return Acknowledgement(delivery.id, True, now)
 
 
-def delivery_count(session: Session, broadcast_id: int) -> int:
-    return session.execute(select(func.count()).where(Delivery.broadcast_id == broadcast_id)).scalar_one()
+def _acknowledge_original(session: Session, reminder: Delivery, now: datetime) -> None:
+    """Acknowledging the reminder acknowledges the message it reminds of."""
+    original_key = reminder.occurrence.removesuffix(":reminder")
+    original = session.execute(
+        select(Delivery).where(
+            Delivery.broadcast_id == reminder.broadcast_id,
+            Delivery.person_id == reminder.person_id,
+            Delivery.occurrence == original_key,
+        )
+    ).scalar_one_or_none()
+    if original is not None and original.acknowledged_at is None:
+        original.acknowledged_at = now
+
+
+def _zone(name: str):  # noqa: ANN202 - small local helper
+    from schedules.materialise import zone
+
+    return zone(name)

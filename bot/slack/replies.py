@@ -11,6 +11,7 @@ COMMAND_HELP = (
     ("help", "this list"),
     ("send <message-key> to @person, Team name", "leaders: send a strategy message now, with a *Got it* button"),
     ("summary [team] [7d|30d|90d|quarter]", "managers and leaders: reach and acknowledgement for a team"),
+    ("away until 2026-12-01 | away 2026-12-20 to 2027-01-04 | away off", "hold your messages while you are away"),
 )
 
 

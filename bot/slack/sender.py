@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import http.client
 import socket
+import threading
+import time
 import urllib.error
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -40,9 +43,35 @@ def no_retry_client(token: str | None, base_url: str, timeout: int = 15) -> WebC
     return client
 
 
+class Pacer:
+    """Spaces calls evenly at a rate, so a fan-out stays under Slack's limit instead of bouncing off it.
+
+    Slack's 429 + Retry-After still works as the backstop (several instances, other apps' traffic).
+    """
+
+    def __init__(self, per_minute: float, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.interval = 60.0 / per_minute if per_minute > 0 else 0.0
+        self.clock = clock
+        self.sleep = sleep
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait_turn(self) -> None:
+        if not self.interval:
+            return
+        with self._lock:
+            now = self.clock()
+            turn = max(self._next, now)
+            self._next = turn + self.interval
+        if turn > now:
+            self.sleep(turn - now)
+
+
 class SlackSender:
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, *, pacer: Pacer | None = None) -> None:
         self.client = client
+        self.pacer = pacer or Pacer(0)
 
     def _payload(self, outgoing: Outgoing) -> dict[str, Any]:
         rendered = render_blocks(outgoing.kind, outgoing.context, surface="message")
@@ -52,6 +81,7 @@ class SlackSender:
 
     def send(self, outgoing: Outgoing) -> SentRef:
         payload = self._payload(outgoing)
+        self.pacer.wait_turn()
         response = self._call(
             self.client.chat_postMessage,
             channel=outgoing.recipient,

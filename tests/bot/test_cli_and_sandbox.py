@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,13 @@ from bot.sandbox import Sandbox
 from bot.settings import settings_from_mapping
 
 
+TUESDAY_MORNING_UTC = datetime(2026, 11, 24, 7, 30, tzinfo=UTC)  # East is at work; New York is asleep
+
+
 def test_sandbox_demo_shows_broadcast_acknowledgements_summary_and_refusals(tmp_path: Path) -> None:
     out = io.StringIO()
-    sandbox = Sandbox(settings_from_mapping({}), database=str(tmp_path / "sandbox.db"), out=out)
+    sandbox = Sandbox(settings_from_mapping({}), database=str(tmp_path / "sandbox.db"), out=out,
+                      start=TUESDAY_MORNING_UTC)
     try:
         sandbox.demo()
     finally:
@@ -25,7 +30,10 @@ def test_sandbox_demo_shows_broadcast_acknowledgements_summary_and_refusals(tmp_
     text = out.getvalue()
     assert "Lena Okafor (leader) types: /drumbeat send win-on-strategy to East, West" in text
     assert "to 6 people in team East, team West" in text
-    assert "(outbox: 6 sent, 0 retried, 0 failed)" in text
+    assert "4 now, 2 at their next working hours" in text  # Sydney is at work too; New York and Mexico City are not
+    assert "(outbox: 4 sent, 0 retried, 0 failed)" in text
+    assert "time passes: it is now Tue 24 Nov 13:00 UTC" in text  # 08:00 in New York
+    assert "Sam Carter, new DM from Drumbeat (America/New_York, Tue 08:00 local)" in text
     assert text.count("new DM from Drumbeat") == 6
     assert "Aiko Tanaka, new DM from Drumbeat (Asia/Tokyo" in text
     assert text.count("You acknowledged this") == 4
@@ -37,7 +45,8 @@ def test_sandbox_demo_shows_broadcast_acknowledgements_summary_and_refusals(tmp_
 
 def test_sandbox_lets_you_act_as_anyone(tmp_path: Path) -> None:
     out = io.StringIO()
-    sandbox = Sandbox(settings_from_mapping({}), database=str(tmp_path / "sandbox.db"), out=out)
+    sandbox = Sandbox(settings_from_mapping({}), database=str(tmp_path / "sandbox.db"), out=out,
+                      start=datetime(2026, 11, 24, 15, 0, tzinfo=UTC))  # 10:00 in New York
     lines = iter(["lena send qualify-before-you-invest to @sam", "sam got-it", "wendy summary 7d", "nobody help", "quit"])
     try:
         sandbox.interact(lambda prompt: next(lines))

@@ -53,7 +53,7 @@ class ScriptedSender:
         raise AssertionError("not expected")
 
 
-def compose(session: Session, delivery: Delivery) -> Outgoing:
+def compose(session: Session, delivery: Delivery, now: datetime) -> Outgoing:
     person = session.get(Person, delivery.person_id)
     return Outgoing(person.slack_id, "broadcast", {"delivery_id": delivery.id}, "hello", delivery.idempotency_key)
 
@@ -219,10 +219,10 @@ def test_rows_left_sending_by_a_dead_dispatcher_are_recovered_once(engine: Engin
 def test_a_broken_row_does_not_block_the_queue(engine: Engine) -> None:
     seed(engine, 3)
 
-    def fussy_compose(session: Session, delivery: Delivery) -> Outgoing:
+    def fussy_compose(session: Session, delivery: Delivery, now: datetime) -> Outgoing:
         if delivery.id == 2:
             raise ValueError("template exploded")
-        return compose(session, delivery)
+        return compose(session, delivery, now)
 
     sender, clock = ScriptedSender(), Clock()
     report = Dispatcher(engine, sender, fussy_compose, clock=clock, sleep=clock.sleep).dispatch_due()

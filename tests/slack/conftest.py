@@ -4,23 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from bot.app import SLACK_EVENTS_PATH, Drumbeat
+from bot.clock import SimulatedClock
 from bot.core.org import import_org_csv
 from bot.demo import DEMO_PEOPLE, DemoPerson, demo_org_csv, demo_person
 from bot.settings import settings_from_mapping
 from bot.slack.emulator import SlackEmulator
 
 SIGNING_SECRET = "test-signing-secret"
+# Tuesday 07:30 UTC: working hours for team East (Tokyo 16:30, Berlin 08:30, Kolkata 13:00); night in
+# New York and Mexico City, so West's deliveries wait for their morning unless a test moves the clock.
+TUESDAY_MORNING = datetime(2026, 11, 24, 7, 30, tzinfo=UTC)
 
 
 @dataclass
 class Workspace:
     slack: SlackEmulator
     drumbeat: Drumbeat
+    clock: SimulatedClock
 
     def person(self, handle: str) -> DemoPerson:
         return demo_person(handle)
@@ -48,13 +54,14 @@ def workspace(engine: Engine, database_url: str) -> Iterator[Workspace]:
                 "DATABASE_URL": database_url,
             }
         )
-        drumbeat = Drumbeat(settings, engine=engine, sleep=lambda seconds: None)
+        clock = SimulatedClock(TUESDAY_MORNING)
+        drumbeat = Drumbeat(settings, engine=engine, clock=clock, sleep=lambda seconds: None)
         with drumbeat.services.unit_of_work() as session:
             import_org_csv(session, demo_org_csv())
         drumbeat.sync_directory()
         port = drumbeat.serve_http(host="127.0.0.1", port=0, background=True)
         slack.connect_bot(f"http://127.0.0.1:{port}{SLACK_EVENTS_PATH}")
         try:
-            yield Workspace(slack=slack, drumbeat=drumbeat)
+            yield Workspace(slack=slack, drumbeat=drumbeat, clock=clock)
         finally:
             drumbeat.close()

@@ -176,3 +176,14 @@ def test_directory_sync_took_time_zones_from_slack(workspace: Workspace) -> None
     assert tz == "Asia/Tokyo"
     assert workspace.slack.calls_named("users.list")
     assert not workspace.slack.calls_named("users.info")
+
+
+def test_user_change_event_updates_a_reps_time_zone(workspace: Workspace) -> None:
+    from storage.models import Person
+
+    workspace.slack.set_user("U0REPEA02", tz="America/Chicago")
+    response = workspace.slack.send_event({"type": "user_change", "user": workspace.slack.user_object("U0REPEA02")})
+    assert response.status == 200
+    with workspace.drumbeat.services.unit_of_work() as session:
+        tz = session.execute(select(Person.tz).where(Person.slack_id == "U0REPEA02")).scalar_one()
+    assert tz == "America/Chicago"

@@ -10,6 +10,7 @@ from slack_bolt import Ack, App
 from sqlmodel import Session
 
 from bot.core import broadcasts, summaries
+from bot.core.away import set_away
 from bot.core.errors import BadInput, DrumbeatError, PermissionDenied
 from bot.core.roles import identify, require_role
 from bot.services import Services
@@ -26,14 +27,23 @@ def send(session: Session, services: Services, user_id: str, line: CommandLine) 
     caller = identify(session, user_id)
     require_role(caller, broadcasts.BROADCASTERS, "send broadcasts")
     key, audience = parse_send(line.rest)
-    queued = broadcasts.send_now(session, sender=caller, message_key=key, audience=audience, now=services.clock())
-    skipped = f" (skipped: {'; '.join(queued.skipped)})" if queued.skipped else ""
+    queued = broadcasts.send_now(session, sender=caller, message_key=key, audience=audience, now=services.clock(),
+                                 rules=services.rules)
+    skipped = f" (note: {'; '.join(queued.skipped)})" if queued.skipped else ""
     people = "person" if queued.recipients == 1 else "people"
+    timing = (f" {queued.now_count} now, {queued.later_count} at their next working hours (quiet hours, daily cap"
+              " or time away)." if queued.later_count else "")
     return replies.notice(
         f"On its way: *{queued.message_title}* (v{queued.message_version}) to {queued.recipients} {people}"
-        f" in {queued.audience_label}{skipped}. I'll show reach and acknowledgements in `{services.settings.command} summary`.",
+        f" in {queued.audience_label}{skipped}.{timing} I'll show reach and acknowledgements in"
+        f" `{services.settings.command} summary`.",
         ":mega:",
     )
+
+
+def away(session: Session, services: Services, user_id: str, line: CommandLine) -> Reply:
+    caller = identify(session, user_id)
+    return replies.notice(set_away(session, person=caller, text=line.rest, now=services.clock()), ":palm_tree:")
 
 
 def summary(session: Session, services: Services, user_id: str, line: CommandLine) -> Reply:
@@ -46,7 +56,7 @@ def help_(session: Session, services: Services, user_id: str, line: CommandLine)
     return replies.usage(services.settings.command)
 
 
-SUBCOMMANDS: dict[str, Subcommand] = {"send": send, "summary": summary, "help": help_}
+SUBCOMMANDS: dict[str, Subcommand] = {"send": send, "summary": summary, "away": away, "help": help_}
 
 
 def handle_command(ack: Ack, command: dict[str, Any], services: Services) -> None:

@@ -1,0 +1,116 @@
+"""Fan-out benchmark: one broadcast to N reps through the Slack emulator with Slack-like rate limits.
+
+Time is simulated (the emulator's ManualClock; the dispatcher's sleeps advance it), so a fan-out that
+takes Slack ~17 minutes at 300 posts a minute runs in well under a minute here, and the figure that
+matters is how close the dispatcher gets to the lower bound the limits allow.
+
+    .venv/bin/python bench/fanout.py [--recipients 5000] [--posts-per-minute 300]
+
+Prints: simulated time, the lower bound, their ratio, 429s received, duplicates, misses, real time,
+and the process's peak RSS (emulator included, so an upper bound on the dispatcher's own).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.app import Drumbeat  # noqa: E402
+from bot.core.broadcasts import AudienceSpec, send_now  # noqa: E402
+from bot.core.org import import_org_csv  # noqa: E402
+from bot.core.roles import identify  # noqa: E402
+from bot.settings import settings_from_mapping  # noqa: E402
+from bot.slack.emulator import ManualClock, SlackEmulator  # noqa: E402
+from storage.models import Message  # noqa: E402
+
+BURST_SECONDS = 2  # the emulator's workspace bucket holds about two seconds' worth of posts
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--recipients", type=int, default=5000)
+    parser.add_argument("--posts-per-minute", type=int, default=300, help="the emulator's workspace budget")
+    parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="drumbeat-bench-"))
+    clock = ManualClock()
+    emulator = SlackEmulator("bench-secret", clock=clock, post_message_per_minute=args.posts_per_minute).start()
+    ids = [f"U2{n:07d}" for n in range(args.recipients)]
+    for user_id in ids:
+        emulator.add_user(user_id, name=user_id.lower(), tz="Europe/Berlin")
+    settings = settings_from_mapping({
+        "SLACK_BOT_TOKEN": emulator.bot_token,
+        "SLACK_SIGNING_SECRET": "bench-secret",
+        "SLACK_API_URL": emulator.api_url,
+        "DATABASE_URL": args.database_url or f"sqlite:///{workdir / 'bench.db'}",
+        "DRUMBEAT_QUIET_HOURS": "off",
+        "DRUMBEAT_DAILY_CAP": "0",
+        "DRUMBEAT_SLACK_POSTS_PER_MINUTE": str(args.posts_per_minute),
+        "DRUMBEAT_DISPATCH_BATCH": "500",
+    })
+
+    def simulated_now() -> datetime:
+        return datetime.fromtimestamp(clock(), UTC)
+
+    drumbeat = Drumbeat(settings, clock=simulated_now, sleep=clock.advance, monotonic=clock)
+    csv_lines = ["slack_id,email,name,role,team,manager_slack_id", "U0LEADER1,lead@example.com,Lena Okafor,leader,,"]
+    csv_lines += [f"{user_id},{user_id.lower()}@example.com,Rep {n},rep,Field,U0LEADER1" for n, user_id in enumerate(ids)]
+    with drumbeat.services.unit_of_work() as session:
+        import_org_csv(session, "\n".join(csv_lines) + "\n")
+        session.add(Message(key="bench", title="Fan-out", body="Hi {{ person.first_name }}, this is the plan."))
+    with drumbeat.services.unit_of_work() as session:
+        queued = send_now(session, sender=identify(session, "U0LEADER1"), message_key="bench",
+                          audience=AudienceSpec(teams=("Field",)), now=simulated_now(), rules=drumbeat.services.rules)
+    assert queued.recipients == args.recipients
+
+    rss_before = peak_rss_mb()
+    started_simulated, started_real = clock(), time.perf_counter()
+    totals = Counter()
+    while True:
+        report = drumbeat.dispatch_now()
+        totals.update(sent=report.sent, rate_limited=report.rate_limited, failed=report.failed)
+        if not report.touched and not drumbeat.has_due():
+            break
+    simulated = clock() - started_simulated
+    real = time.perf_counter() - started_real
+
+    per_second = args.posts_per_minute / 60
+    burst = min(args.posts_per_minute, max(3, math.ceil(per_second * BURST_SECONDS)))
+    lower_bound = max(0.0, (args.recipients - burst) / per_second)
+    inbox = Counter(len(emulator.inbox(user_id)) for user_id in ids)
+    duplicates = sum((size - 1) * count for size, count in inbox.items() if size > 1)
+    missed = inbox.get(0, 0)
+    posts_429 = sum(1 for call in emulator.calls_named("chat.postMessage") if call.http_status == 429)
+
+    print(f"recipients          {args.recipients}")
+    print(f"workspace budget    {args.posts_per_minute} chat.postMessage per minute")
+    print(f"simulated time      {simulated:,.1f} s")
+    print(f"lower bound         {lower_bound:,.1f} s")
+    print(f"ratio               {simulated / lower_bound if lower_bound else float('nan'):.3f}  (goal <= 1.2)")
+    print(f"sent / failed       {totals['sent']} / {totals['failed']}")
+    print(f"429 answers         {posts_429}")
+    print(f"duplicates          {duplicates}")
+    print(f"missed              {missed}")
+    print(f"real time           {real:,.1f} s ({args.recipients / real:,.0f} deliveries/s of bookkeeping)")
+    print(f"peak RSS            {peak_rss_mb():,.0f} MB (before dispatch {rss_before:,.0f} MB; emulator included)")
+    drumbeat.close()
+    emulator.stop()
+    return 0 if duplicates == 0 and missed == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,39 @@
+"""Who a broadcast's audience means right now: named people, the reps of named teams, or every rep.
+
+Resolved when each occurrence is materialised, so someone who joins a team after a weekly broadcast
+was scheduled gets the next occurrence, and someone who left does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, false, or_, select
+from sqlmodel import Session
+
+from storage.models import Person, Role
+
+
+def audience_members(
+    session: Session, *, people: Sequence[str] = (), team_ids: Sequence[int] = (), all_reps: bool = False
+) -> list[Person]:
+    conditions: list[Any] = []
+    if people:
+        conditions.append(Person.slack_id.in_(list(people)))
+    if team_ids:
+        conditions.append(and_(Person.team_id.in_(list(team_ids)), Person.role == Role.REP))
+    if all_reps:
+        conditions.append(Person.role == Role.REP)
+    where = or_(*conditions) if conditions else false()
+    return list(session.execute(select(Person).where(Person.active.is_(True), where).order_by(Person.id)).scalars())
+
+
+def stored_audience_members(session: Session, audience: dict[str, Any]) -> list[Person]:
+    """Members of an audience as stored on a Broadcast row (see bot.core.broadcasts.AudienceSpec)."""
+    return audience_members(
+        session,
+        people=audience.get("people", []),
+        team_ids=audience.get("team_ids", []),
+        all_reps=bool(audience.get("all_reps")),
+    )
