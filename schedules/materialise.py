@@ -168,7 +168,8 @@ def materialise_broadcast(session: Session, broadcast: Broadcast, *, now: dateti
                           report: MaterialiseReport) -> None:
     """Write the rows for occurrences of one recurring broadcast that fell due since its watermark."""
     recurrence = Recurrence.from_json(broadcast.recurrence or "")
-    since = broadcast.materialised_until or broadcast.created_at
+    # A new broadcast's window includes its creation instant (an occurrence due right then counts).
+    since = broadcast.materialised_until or (broadcast.created_at - timedelta(microseconds=1))
     members = stored_audience_members(session, broadcast.audience)
     tz_of = {person.id: recipient_zone(broadcast, person) for person in members}
     by_zone: dict[str, list[Person]] = defaultdict(list)

@@ -265,7 +265,7 @@ def schedule(
         anchor_tz=sender.tz,
         question_id=question_id,
         status=BroadcastStatus.ACTIVE if draft.recurrence else BroadcastStatus.DONE,
-        materialised_until=now,
+        materialised_until=None,
         created_at=now,
         updated_at=now,
     )
@@ -282,7 +282,6 @@ def schedule(
         description = "now"
     else:
         description = draft.recurrence.describe()
-        broadcast.materialised_until = now
         next_run = next_occurrence(draft.recurrence, sender.tz, after=now)
     warnings = consistency_warnings(session, message=message, editor=sender)
     session.add(AuditEvent(at=now, actor_id=sender.id, action="broadcast.schedule",
@@ -309,16 +308,16 @@ def send_now(
     session: Session, *, sender: Person, message_key: str, audience: AudienceSpec, now: datetime,
     rules: DeliveryRules | None = None,
 ) -> BroadcastQueued:
-    """`/drumbeat send`: the newest version of a library message, for everyone named, now."""
-    try:
-        return schedule(session, sender=sender, draft=BroadcastDraft(audience=audience, message_key=message_key),
-                        now=now, rules=rules or DeliveryRules())
-    except DraftProblems as problems:
-        # One line is enough for a slash command; the first problem is the one to fix first.
-        first = next(iter(problems.problems.values()))
-        if "message" in problems.problems and "no message called" in problems.problems["message"]:
-            raise NotFound(problems.problems["message"]) from None
-        raise BadInput(first) from None
+    """`/drumbeat send`: the newest version of a library message, for everyone named, now.
+
+    The message and audience are checked first, so a slash command gets the one specific problem
+    (as NotFound or BadInput) rather than a modal's field-by-field list.
+    """
+    require_role(sender, BROADCASTERS, "send broadcasts")
+    latest_message(session, message_key)
+    resolve_audience(session, audience)
+    return schedule(session, sender=sender, draft=BroadcastDraft(audience=audience, message_key=message_key),
+                    now=now, rules=rules or DeliveryRules())
 
 
 def consistency_warnings(session: Session, *, message: Message, editor: Person) -> list[str]:
