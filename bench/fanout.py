@@ -18,7 +18,9 @@ import resource
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,8 +45,38 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--recipients", type=int, default=5000)
     parser.add_argument("--posts-per-minute", type=int, default=300, help="the emulator's workspace budget")
-    parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    parser.add_argument("--database-url", default=None,
+                        help="default: a temporary SQLite file; a PostgreSQL URL gets a throw-away schema")
+    parser.add_argument("--no-pacing", action="store_true", help="rely on 429 + Retry-After alone")
     args = parser.parse_args()
+    database_url, drop_schema = throwaway_database(args.database_url)
+    try:
+        return run(args, database_url)
+    finally:
+        drop_schema()
+
+
+def throwaway_database(url: str | None) -> tuple[str | None, Callable[[], None]]:
+    if not url or not url.startswith("postgres"):
+        return url, lambda: None
+    from sqlalchemy import text
+
+    from storage.db import make_engine
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(settings_from_mapping({"DATABASE_URL": url}).database_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop() -> None:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return f"{url}?options=-csearch_path%3D{schema}", drop
+
+
+def run(args: argparse.Namespace, database_url: str | None) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="drumbeat-bench-"))
     clock = ManualClock()
@@ -56,10 +88,10 @@ def main() -> int:
         "SLACK_BOT_TOKEN": emulator.bot_token,
         "SLACK_SIGNING_SECRET": "bench-secret",
         "SLACK_API_URL": emulator.api_url,
-        "DATABASE_URL": args.database_url or f"sqlite:///{workdir / 'bench.db'}",
+        "DATABASE_URL": database_url or f"sqlite:///{workdir / 'bench.db'}",
         "DRUMBEAT_QUIET_HOURS": "off",
         "DRUMBEAT_DAILY_CAP": "0",
-        "DRUMBEAT_SLACK_POSTS_PER_MINUTE": str(args.posts_per_minute),
+        "DRUMBEAT_SLACK_POSTS_PER_MINUTE": "0" if args.no_pacing else str(args.posts_per_minute),
         "DRUMBEAT_DISPATCH_BATCH": "500",
     })
 
@@ -96,7 +128,8 @@ def main() -> int:
     missed = inbox.get(0, 0)
     posts_429 = sum(1 for call in emulator.calls_named("chat.postMessage") if call.http_status == 429)
 
-    print(f"recipients          {args.recipients}")
+    print(f"recipients          {args.recipients} ({'429 + Retry-After only' if args.no_pacing else 'paced'};"
+          f" {'postgresql' if database_url else 'sqlite'})")
     print(f"workspace budget    {args.posts_per_minute} chat.postMessage per minute")
     print(f"simulated time      {simulated:,.1f} s")
     print(f"lower bound         {lower_bound:,.1f} s")
