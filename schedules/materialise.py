@@ -153,10 +153,13 @@ def insert_deliveries(
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     added = 0
     for start in range(0, len(rows), 500):
-        statement = insert(Delivery).values(rows[start : start + 500]).on_conflict_do_nothing(
-            index_elements=["broadcast_id", "occurrence", "person_id"]
+        statement = (
+            insert(Delivery)
+            .values(rows[start : start + 500])
+            .on_conflict_do_nothing(index_elements=["broadcast_id", "occurrence", "person_id"])
+            .returning(Delivery.id)  # rowcount is -1 on some drivers; the returned rows are exact
         )
-        added += session.execute(statement).rowcount or 0
+        added += len(session.execute(statement).all())
     return added
 
 

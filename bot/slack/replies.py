@@ -10,6 +10,8 @@ from messages.render import render_blocks
 COMMAND_HELP = (
     ("help", "this list"),
     ("send <message-key> to @person, Team name", "leaders: send a strategy message now, with a *Got it* button"),
+    ("broadcast", "leaders: schedule a broadcast (once or recurring, at each rep's local time)"),
+    ("schedules", "leaders: your broadcasts, with pause / resume / edit / send now / cancel"),
     ("summary [team] [7d|30d|90d|quarter]", "managers and leaders: reach and acknowledgement for a team"),
     ("away until 2026-12-01 | away 2026-12-20 to 2027-01-04 | away off", "hold your messages while you are away"),
 )

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.core import broadcasts, summaries
@@ -15,6 +16,7 @@ from bot.core.errors import BadInput, DrumbeatError, PermissionDenied
 from bot.core.roles import identify, require_role
 from bot.services import Services
 from bot.slack import replies
+from bot.slack.listeners import broadcast_modal, schedules_list
 from bot.slack.parse import CommandLine, parse_send, split_command
 
 log = logging.getLogger(__name__)
@@ -56,11 +58,40 @@ def help_(session: Session, services: Services, user_id: str, line: CommandLine)
     return replies.usage(services.settings.command)
 
 
+def broadcast(session: Session, services: Services, command: dict[str, Any], client: WebClient) -> Reply | None:
+    broadcast_modal.open_broadcast_modal(session, services, command["user_id"], command["trigger_id"], client)
+    return None
+
+
+def schedules(session: Session, services: Services, command: dict[str, Any], client: WebClient) -> Reply | None:
+    schedules_list.post_schedules(session, services, command["user_id"], client)
+    return replies.notice("Your broadcasts are in our DM, with buttons to pause, resume, edit, send now or cancel.")
+
+
+# Subcommands that need the Slack client (a modal, a DM) rather than only an answer.
+SLACK_SUBCOMMANDS: dict[str, Callable[[Session, Services, dict[str, Any], WebClient], Reply | None]] = {
+    "broadcast": broadcast,
+    "schedules": schedules,
+}
+
 SUBCOMMANDS: dict[str, Subcommand] = {"send": send, "summary": summary, "away": away, "help": help_}
 
 
-def handle_command(ack: Ack, command: dict[str, Any], services: Services) -> None:
+def handle_command(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
     line = split_command(command.get("text", ""))
+    if line.name in SLACK_SUBCOMMANDS:
+        try:
+            with services.unit_of_work() as session:
+                reply = SLACK_SUBCOMMANDS[line.name](session, services, command, client)
+        except PermissionDenied as refused:
+            reply = replies.refusal(str(refused))
+        except DrumbeatError as problem:
+            reply = replies.notice(str(problem), ":warning:")
+        if reply:
+            ack(response_type="ephemeral", **reply)
+        else:
+            ack()
+        return
     handler = SUBCOMMANDS.get(line.name)
     if handler is None:
         problem = f"I don't know `{line.name}`." if line.name else None
