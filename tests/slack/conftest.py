@@ -42,8 +42,21 @@ class Workspace:
 
 
 @pytest.fixture
-def workspace(engine: Engine, database_url: str) -> Iterator[Workspace]:
-    with SlackEmulator(SIGNING_SECRET) as slack:
+def workspace_start() -> datetime:
+    """When the simulated clock starts; a test module may override this fixture."""
+    return TUESDAY_MORNING
+
+
+@pytest.fixture
+def workspace_rate_limits() -> bool:
+    """Slack's rate limits in the emulator. They run on real time while the bot's clock is simulated,
+    so a test that simulates weeks in a second turns them off (a module may override this fixture)."""
+    return True
+
+
+@pytest.fixture
+def workspace(engine: Engine, database_url: str, workspace_start: datetime, workspace_rate_limits: bool) -> Iterator[Workspace]:
+    with SlackEmulator(SIGNING_SECRET, rate_limits=workspace_rate_limits) as slack:
         for person in DEMO_PEOPLE:
             slack.add_user(person.slack_id, name=person.handle, real_name=person.name, tz=person.tz, email=person.email)
         settings = settings_from_mapping(
@@ -54,7 +67,7 @@ def workspace(engine: Engine, database_url: str) -> Iterator[Workspace]:
                 "DATABASE_URL": database_url,
             }
         )
-        clock = SimulatedClock(TUESDAY_MORNING)
+        clock = SimulatedClock(workspace_start)
         drumbeat = Drumbeat(settings, engine=engine, clock=clock, sleep=lambda seconds: None)
         with drumbeat.services.unit_of_work() as session:
             import_org_csv(session, demo_org_csv())
