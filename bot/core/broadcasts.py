@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -19,7 +19,7 @@ from bot.core.errors import BadInput, NotFound, PermissionDenied
 from bot.core.roles import find_people, find_team, require_role
 from messages.render import TemplateProblem, check_template, render_text
 from schedules.compose import person_context
-from schedules.materialise import DeliveryRules, insert_deliveries, plan_for, recipient_zone
+from schedules.materialise import DeliveryRules, insert_deliveries, plan_for, recipient_zone, zone
 from schedules.recurrence import Recurrence, RecurrenceError, next_occurrence
 from storage.models import (
     AuditEvent,
@@ -227,7 +227,7 @@ def schedule(
         problems["audience"] = str(problem)
     if draft.recurrence is not None:
         try:
-            draft.recurrence.validate(today=now.astimezone(_zone(sender.tz)).date())
+            draft.recurrence.validate(today=now.astimezone(zone(sender.tz)).date())
             if next_occurrence(draft.recurrence, sender.tz, after=now) is None:
                 problems["when"] = "That time is already past: pick a time in the future."
         except RecurrenceError as problem:
@@ -372,9 +372,3 @@ def _acknowledge_original(session: Session, reminder: Delivery, now: datetime) -
     ).scalar_one_or_none()
     if original is not None and original.acknowledged_at is None:
         original.acknowledged_at = now
-
-
-def _zone(name: str):  # noqa: ANN202 - small local helper
-    from schedules.materialise import zone
-
-    return zone(name)

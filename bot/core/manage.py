@@ -184,5 +184,8 @@ def edit_message(session: Session, *, caller: Person, broadcast_id: int, title: 
     return EditResult(message.version, tuple(consistency_warnings(session, message=message, editor=caller)))
 
 
-def broadcast_ids_of(session: Session, caller: Person) -> list[int]:
-    return list(session.execute(select(Broadcast.id).where(Broadcast.created_by_id == caller.id)).scalars())
+def current_message(session: Session, *, caller: Person, broadcast_id: int) -> Message:
+    """The version a broadcast sends now (for the editor), if the caller may change it."""
+    message = session.get(Message, _owned(session, caller, broadcast_id).message_id)
+    assert message is not None
+    return message

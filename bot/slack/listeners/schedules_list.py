@@ -13,11 +13,12 @@ from bot.core.broadcasts import DraftProblems
 from bot.core.errors import DrumbeatError
 from bot.core.roles import identify
 from bot.services import Services
+from bot.slack import replies
 from bot.slack.ids import ActionId, CallbackId
 from bot.slack.replies import percent
 from messages.render import render_blocks
 from schedules.compose import local_time_label
-from storage.models import Message, Person, Role
+from storage.models import Person, Role
 
 ROW_ACTIONS = (ActionId.SCHEDULE_PAUSE, ActionId.SCHEDULE_RESUME, ActionId.SCHEDULE_SEND_NOW, ActionId.SCHEDULE_CANCEL)
 
@@ -78,13 +79,10 @@ def open_editor(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: 
     with services.unit_of_work() as session:
         caller = identify(session, body["user"]["id"])
         broadcast_id = int(action["value"])
-        row = next((r for r in manage.list_broadcasts(session, caller=caller, now=services.clock(), limit=200)
-                    if r.id == broadcast_id), None)
-        if row is None:
+        try:
+            message = manage.current_message(session, caller=caller, broadcast_id=broadcast_id)
+        except DrumbeatError:
             return
-        from storage.models import Broadcast
-
-        message = session.get(Message, session.get(Broadcast, broadcast_id).message_id)
         view = render_blocks("edit_modal", {"broadcast_id": broadcast_id, "version": message.version,
                                             "title": message.title, "body": message.body}, surface="modal")
     client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -109,8 +107,6 @@ def save_edit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebC
     ack()
     lines = [f"Saved v{result.version}. Messages already sent keep their version; queued ones carry v{result.version}."]
     lines += [f":warning: {warning}" for warning in result.warnings]
-    from bot.slack import replies
-
     client.chat_postMessage(channel=body["user"]["id"], **replies.notice("\n".join(lines), ":pencil2:"))
 
 
