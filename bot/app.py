@@ -30,6 +30,7 @@ from schedules.materialise import (
     schedule_reminders,
 )
 from schedules.quiet_hours import QuietHours
+from schedules.repetition import schedule_reasks
 from schedules.outbox import DispatchReport, Dispatcher
 from schedules.scheduler import FixedJob, build_scheduler
 from storage.db import make_engine
@@ -106,6 +107,8 @@ class Drumbeat:
             release_returning(session, now=now, rules=self.services.rules)
         with self.services.unit_of_work() as session:
             schedule_reminders(session, now=now, rules=self.services.rules)
+        with self.services.unit_of_work() as session:
+            schedule_reasks(session, now=now, rules=self.services.rules, daily_cap=self.settings.daily_questions)
         return report
 
     def has_due(self) -> bool:

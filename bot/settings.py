@@ -44,6 +44,7 @@ class Settings:
     max_send_attempts: int = 8
     quiet_hours: str = "19:00-08:00 weekends"
     daily_cap: int = 3
+    daily_questions: int = 2
     reminder_hours: float = 24.0
     materialise_interval_seconds: float = 30.0
     claim_lease_seconds: float = 120.0
@@ -185,6 +186,7 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         max_send_attempts=_integer(values, "DRUMBEAT_MAX_SEND_ATTEMPTS", 8, low=1, high=100),
         quiet_hours=_quiet_hours(values),
         daily_cap=_integer(values, "DRUMBEAT_DAILY_CAP", 3, low=0, high=50),
+        daily_questions=_integer(values, "DRUMBEAT_DAILY_QUESTIONS", 2, low=1, high=20),
         reminder_hours=_positive_float(values, "DRUMBEAT_REMINDER_HOURS", 24.0),
         materialise_interval_seconds=_positive_float(values, "DRUMBEAT_MATERIALISE_INTERVAL", 30.0),
         claim_lease_seconds=_positive_float(values, "DRUMBEAT_CLAIM_LEASE", 120.0),

@@ -6,16 +6,75 @@ text). The platform's Sender turns the result into Block Kit or an Adaptive Card
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import select
 from sqlmodel import Session
 
 from messages.render import render_text
 from schedules.outbox import Outgoing
-from storage.models import Broadcast, Delivery, DeliveryKind, Message, Person, Team
+from storage.models import (
+    Broadcast,
+    Delivery,
+    DeliveryKind,
+    Expectation,
+    ExpectationProgress,
+    Message,
+    Person,
+    Question,
+    QuizAsk,
+    QuizMode,
+    Team,
+)
 
 BROADCAST_KIND = "broadcast"
+QUIZ_KIND = "quiz"
+
+
+def ask_for_delivery(session: Session, delivery: Delivery, person: Person, now: datetime) -> QuizAsk | None:
+    """The pulse-check ask a delivery carries, created the first time the delivery is composed."""
+    if delivery.question_id is None:
+        return None
+    ask = session.execute(select(QuizAsk).where(QuizAsk.delivery_id == delivery.id)).scalar_one_or_none()
+    if ask is None:
+        question = session.get(Question, delivery.question_id)
+        broadcast = session.get(Broadcast, delivery.broadcast_id)
+        assert question is not None
+        ask = QuizAsk(question_id=question.id, expectation_id=question.expectation_id, person_id=person.id,
+                      delivery_id=delivery.id, mode=broadcast.quiz_mode if broadcast else QuizMode.MISSED,
+                      asked_at=now)
+        session.add(ask)
+        session.flush()
+    return ask
+
+
+def quiz_context(session: Session, ask: QuizAsk) -> dict[str, object]:
+    """Everything the quiz blocks show, in the state the ask is in now."""
+    question = session.get(Question, ask.question_id)
+    expectation = session.get(Expectation, ask.expectation_id)
+    assert question is not None and expectation is not None
+    behind = next((m for m in session.execute(select(Message).order_by(Message.version.desc())).scalars()
+                   if expectation.key in (m.expectation_keys or [])), None)
+    progress = session.execute(select(ExpectationProgress).where(
+        ExpectationProgress.person_id == ask.person_id, ExpectationProgress.expectation_id == ask.expectation_id)
+    ).scalar_one_or_none()
+    options = list(question.options)
+    return {
+        "ask_id": ask.id,
+        "prompt": question.prompt,
+        "options": options,
+        "withdrawn": not question.active,
+        "answered": ask.answered_at is not None,
+        "correct": bool(ask.correct),
+        "chosen_option": options[ask.choice] if ask.choice is not None and ask.choice < len(options) else "",
+        "correct_option": options[question.correct],
+        "explanation": question.explanation,
+        "expectation": expectation.statement,
+        "message_title": behind.title if behind else "",
+        "confidence": ask.confidence,
+        "repeats": bool(progress and progress.next_ask_at),
+    }
 
 
 def person_context(session: Session, person: Person) -> dict[str, str]:
@@ -50,6 +109,14 @@ def compose_delivery(session: Session, delivery: Delivery, now: datetime | None 
     if person is None or message is None or broadcast is None:
         raise LookupError(f"delivery {delivery.id} points at a missing person, message or broadcast")
     author = session.get(Person, broadcast.created_by_id)
+    moment = now or datetime.now(UTC)
+    ask = ask_for_delivery(session, delivery, person, moment)
+    quiz = quiz_context(session, ask) if ask is not None else None
+    if delivery.kind == DeliveryKind.QUIZ and quiz is not None:
+        return Outgoing(
+            recipient=person.slack_id, kind=QUIZ_KIND, context={"quiz": quiz, "delivery_id": delivery.id},
+            fallback_text=f"Pulse check: {quiz['prompt']}", idempotency_key=delivery.idempotency_key,
+        )
     body = render_text(message.body, {"person": person_context(session, person)})
     acknowledged = (
         local_time_label(delivery.acknowledged_at, person.tz) if delivery.acknowledged_at is not None else None
@@ -71,6 +138,7 @@ def compose_delivery(session: Session, delivery: Delivery, now: datetime | None 
             "acknowledged": acknowledged,
             "reminder": delivery.kind == DeliveryKind.REMINDER,
             "late_since": late_since,
+            "quiz": quiz,
         },
         fallback_text=f"{message.title} (from {author.name if author else 'Drumbeat'})",
         idempotency_key=delivery.idempotency_key,

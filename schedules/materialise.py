@@ -131,8 +131,13 @@ def insert_deliveries(
     scheduled_for: datetime,
     kind: str = DeliveryKind.BROADCAST,
     message_id: int | None = None,
+    question_id: int | None = None,
 ) -> int:
-    """Insert one row per plan, skipping any that already exist; returns how many were added."""
+    """Insert one row per plan, skipping any that already exist; returns how many were added.
+
+    A broadcast's own deliveries carry its attached question; a reminder does not ask again."""
+    if question_id is None and kind == DeliveryKind.BROADCAST:
+        question_id = broadcast.question_id
     rows = [
         {
             "broadcast_id": broadcast.id,
@@ -140,6 +145,7 @@ def insert_deliveries(
             "person_id": plan.person_id,
             "message_id": message_id or broadcast.message_id,
             "kind": kind,
+            "question_id": question_id,
             "scheduled_for": scheduled_for,
             "due_at": plan.due_at,
             "status": DeliveryStatus.HELD if plan.held else DeliveryStatus.PENDING,

@@ -59,6 +59,13 @@ class DeliveryStatus(StrEnum):
 class DeliveryKind(StrEnum):
     BROADCAST = "broadcast"
     REMINDER = "reminder"
+    QUIZ = "quiz"  # a pulse-check question on its own (a spaced-repetition re-ask)
+
+
+class QuizMode(StrEnum):
+    MISSED = "missed"  # a missed expectation comes back until it is mastered (default)
+    ALL = "all"  # every expectation asked comes back until mastered
+    NONE = "none"  # ask once, never repeat
 
 
 class Team(SQLModel, table=True):
@@ -142,6 +149,7 @@ class Broadcast(SQLModel, table=True):
     local_time: bool = Field(default=True)  # at each recipient's local time, else at anchor_tz's
     anchor_tz: str = Field(default="UTC", max_length=64)
     question_id: int | None = Field(default=None, foreign_key="question.id")
+    quiz_mode: str = Field(default=QuizMode.MISSED, max_length=16)
     status: str = Field(default=BroadcastStatus.ACTIVE, max_length=16)
     materialised_until: datetime | None = Field(default=None)  # occurrences due up to here have rows
     created_at: datetime = Field(default_factory=utcnow)
@@ -162,6 +170,7 @@ class Delivery(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True)
     message_id: int = Field(foreign_key="message.id")  # the version this delivery carries
     kind: str = Field(default=DeliveryKind.BROADCAST, max_length=16)
+    question_id: int | None = Field(default=None, foreign_key="question.id")  # asked with (or as) this delivery
     scheduled_for: datetime | None = Field(default=None)  # the occurrence's own time, before any shift
     due_at: datetime
     status: str = Field(default=DeliveryStatus.PENDING, max_length=16)
@@ -178,6 +187,45 @@ class Delivery(SQLModel, table=True):
     @property
     def idempotency_key(self) -> str:
         return f"d{self.id}:b{self.broadcast_id}:{self.occurrence}:p{self.person_id}"
+
+
+class QuizAsk(SQLModel, table=True):
+    """One question put to one rep, and their answer."""
+
+    __table_args__ = (Index("ix_quizask_person_expectation", "person_id", "expectation_id", "answered_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="question.id", index=True)
+    expectation_id: int = Field(foreign_key="expectation.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    delivery_id: int | None = Field(default=None, foreign_key="delivery.id", unique=True)
+    mode: str = Field(default=QuizMode.MISSED, max_length=16)
+    asked_at: datetime = Field(default_factory=utcnow)
+    answered_at: datetime | None = Field(default=None)
+    choice: int | None = Field(default=None)
+    correct: bool | None = Field(default=None)
+    confidence: int | None = Field(default=None)  # 1 (guessing) .. 5 (sure)
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+
+
+class ExpectationProgress(SQLModel, table=True):
+    """Where a rep stands on one expectation: the spaced-repetition box and when to ask again."""
+
+    __table_args__ = (UniqueConstraint("person_id", "expectation_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    expectation_id: int = Field(foreign_key="expectation.id")
+    mode: str = Field(default=QuizMode.MISSED, max_length=16)
+    box: int = Field(default=0)  # index into the interval ladder (1, 3, 7, 14, 30 days)
+    streak: int = Field(default=0)  # correct answers in a row
+    ever_missed: bool = Field(default=False)
+    next_ask_at: datetime | None = Field(default=None, index=True)
+    mastered_at: datetime | None = Field(default=None)
+    last_question_id: int | None = Field(default=None, foreign_key="question.id")
+    origin_broadcast_id: int | None = Field(default=None, foreign_key="broadcast.id")  # re-asks go out under it
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class AuditEvent(SQLModel, table=True):

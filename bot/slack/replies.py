@@ -13,6 +13,7 @@ COMMAND_HELP = (
     ("broadcast", "leaders: schedule a broadcast (once or recurring, at each rep's local time)"),
     ("schedules", "leaders: your broadcasts, with pause / resume / edit / send now / cancel"),
     ("summary [team] [7d|30d|90d|quarter]", "managers and leaders: reach and acknowledgement for a team"),
+    ("quiz me", "practise a pulse-check question now (missed ones come back first)"),
     ("away until 2026-12-01 | away 2026-12-20 to 2027-01-04 | away off", "hold your messages while you are away"),
 )
 

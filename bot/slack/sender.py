@@ -73,14 +73,15 @@ class SlackSender:
         self.client = client
         self.pacer = pacer or Pacer(0)
 
-    def _payload(self, outgoing: Outgoing) -> dict[str, Any]:
+    def payload(self, outgoing: Outgoing) -> dict[str, Any]:
+        """The Block Kit message for an Outgoing: {"text": ..., "blocks": [...]}."""
         rendered = render_blocks(outgoing.kind, outgoing.context, surface="message")
         if isinstance(rendered, list):
             rendered = {"text": outgoing.fallback_text, "blocks": rendered}
         return rendered
 
     def send(self, outgoing: Outgoing) -> SentRef:
-        payload = self._payload(outgoing)
+        payload = self.payload(outgoing)
         self.pacer.wait_turn()
         response = self._call(
             self.client.chat_postMessage,
@@ -94,7 +95,7 @@ class SlackSender:
         return SentRef(channel_id=response["channel"], message_ts=response["ts"])
 
     def update(self, ref: SentRef, outgoing: Outgoing) -> None:
-        payload = self._payload(outgoing)
+        payload = self.payload(outgoing)
         self._call(
             self.client.chat_update,
             channel=ref.channel_id,

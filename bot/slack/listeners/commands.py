@@ -17,6 +17,7 @@ from bot.core.roles import identify, require_role
 from bot.services import Services
 from bot.slack import replies
 from bot.slack.listeners import broadcast_modal, schedules_list
+from bot.slack.listeners import quiz as quiz_listener
 from bot.slack.parse import CommandLine, parse_send, split_command
 
 log = logging.getLogger(__name__)
@@ -68,10 +69,19 @@ def schedules(session: Session, services: Services, command: dict[str, Any], cli
     return replies.notice("Your broadcasts are in our DM, with buttons to pause, resume, edit, send now or cancel.")
 
 
+def quiz(session: Session, services: Services, command: dict[str, Any], client: WebClient) -> Reply | None:
+    words = split_command(command.get("text", "")).words
+    if [word.lower() for word in words] != ["me"]:
+        raise BadInput("Say `quiz me` to practise a question now.")
+    quiz_listener.send_practice_question(session, services, command["user_id"], client)
+    return replies.notice("A pulse-check question is waiting in our DM. One tap to answer.", ":bar_chart:")
+
+
 # Subcommands that need the Slack client (a modal, a DM) rather than only an answer.
 SLACK_SUBCOMMANDS: dict[str, Callable[[Session, Services, dict[str, Any], WebClient], Reply | None]] = {
     "broadcast": broadcast,
     "schedules": schedules,
+    "quiz": quiz,
 }
 
 SUBCOMMANDS: dict[str, Subcommand] = {"send": send, "summary": summary, "away": away, "help": help_}
@@ -85,6 +95,8 @@ def handle_command(ack: Ack, command: dict[str, Any], client: WebClient, service
                 reply = SLACK_SUBCOMMANDS[line.name](session, services, command, client)
         except PermissionDenied as refused:
             reply = replies.refusal(str(refused))
+        except BadInput as problem:
+            reply = replies.usage(services.settings.command, str(problem))
         except DrumbeatError as problem:
             reply = replies.notice(str(problem), ":warning:")
         if reply:

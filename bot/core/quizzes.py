@@ -1,0 +1,109 @@
+"""Pulse checks: reps answer what leaders expect of them; missed expectations come back until mastered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from bot.core.errors import BadInput, NotFound, PermissionDenied
+from schedules.repetition import pick_question, progress_for, record_answer
+from storage.models import (
+    AuditEvent,
+    Delivery,
+    ExpectationProgress,
+    Person,
+    Question,
+    QuizAsk,
+    QuizMode,
+)
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    ask: QuizAsk
+    newly_answered: bool
+    note: str | None = None  # a friendly word when nothing changed (second click)
+
+
+def _own_ask(session: Session, ask_id: int, person: Person) -> QuizAsk:
+    ask = session.get(QuizAsk, ask_id)
+    if ask is None:
+        raise NotFound("That question is no longer in Drumbeat, so there is nothing to answer.")
+    if ask.person_id != person.id:
+        raise PermissionDenied("That question was asked to someone else.")
+    return ask
+
+
+def answer(session: Session, *, ask_id: int, person: Person, choice: int, now: datetime) -> AnswerOutcome:
+    """Score an answer once. A second click, or a click on an old copy, changes nothing."""
+    ask = _own_ask(session, ask_id, person)
+    question = session.get(Question, ask.question_id)
+    assert question is not None
+    if ask.answered_at is not None:
+        return AnswerOutcome(ask, False, "You already answered this one; your first answer counts.")
+    if not question.active:
+        return AnswerOutcome(ask, False, "That question was withdrawn, so there is nothing to answer. Thanks anyway!")
+    if not 0 <= choice < len(question.options):
+        raise BadInput("That button does not match any option of the question.")
+    ask.choice, ask.correct, ask.answered_at = choice, choice == question.correct, now
+    progress = progress_for(session, person_id=person.id, expectation_id=ask.expectation_id)
+    if ask.delivery_id is not None:
+        delivery = session.get(Delivery, ask.delivery_id)
+        if delivery is not None:
+            progress.origin_broadcast_id = delivery.broadcast_id
+    progress.last_question_id = question.id
+    record_answer(progress, correct=bool(ask.correct), mode=ask.mode, now=now)
+    session.add(AuditEvent(at=now, actor_id=person.id, action="quiz.answer",
+                           detail={"ask_id": ask.id, "correct": ask.correct}))
+    session.flush()
+    return AnswerOutcome(ask, True)
+
+
+def rate_confidence(session: Session, *, ask_id: int, person: Person, level: int, now: datetime) -> QuizAsk:
+    ask = _own_ask(session, ask_id, person)
+    if not 1 <= level <= 5:
+        raise BadInput("Confidence goes from 1 (guessed) to 5 (sure).")
+    if ask.answered_at is None:
+        raise BadInput("Answer the question first.")
+    if ask.confidence is None:
+        ask.confidence = level
+        session.flush()
+    return ask
+
+
+def quiz_me(session: Session, *, person: Person, now: datetime) -> QuizAsk:
+    """A question to practise now: a due repeat first (oldest), else the expectation asked least."""
+    due = session.execute(
+        select(ExpectationProgress).where(
+            ExpectationProgress.person_id == person.id, ExpectationProgress.mastered_at.is_(None),
+            ExpectationProgress.next_ask_at <= now)
+        .order_by(ExpectationProgress.next_ask_at)
+    ).scalars().first()
+    if due is not None:
+        expectation_id, avoid = due.expectation_id, due.last_question_id
+    else:
+        mastered = select(ExpectationProgress.expectation_id).where(
+            ExpectationProgress.person_id == person.id, ExpectationProgress.mastered_at.is_not(None))
+        times = (select(QuizAsk.expectation_id, func.count().label("n")).where(QuizAsk.person_id == person.id)
+                 .group_by(QuizAsk.expectation_id).subquery())
+        row = session.execute(
+            select(Question.expectation_id)
+            .outerjoin(times, times.c.expectation_id == Question.expectation_id)
+            .where(Question.active.is_(True), Question.expectation_id.not_in(mastered))
+            .order_by(func.coalesce(times.c.n, 0), Question.expectation_id)
+            .limit(1)
+        ).first()
+        if row is None:
+            raise NotFound("You have mastered every expectation in the library. Nothing to practise right now!")
+        expectation_id, avoid = row[0], None
+    question = pick_question(session, expectation_id=expectation_id, person_id=person.id, avoid=avoid)
+    if question is None:
+        raise NotFound("There are no questions to practise yet.")
+    ask = QuizAsk(question_id=question.id, expectation_id=expectation_id, person_id=person.id,
+                  mode=QuizMode.MISSED, asked_at=now)
+    session.add(ask)
+    session.flush()
+    return ask

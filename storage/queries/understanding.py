@@ -1,0 +1,82 @@
+"""Understanding rates: the share of expectations a rep answered correctly on their latest ask.
+
+"Latest" is chosen in SQL with a window function (one row per rep and expectation), so every rate here
+is an aggregate the database computes, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Integer, cast, func, select
+from sqlmodel import Session
+
+from storage.models import Expectation, Person, QuizAsk
+
+
+@dataclass(frozen=True)
+class Rate:
+    key: str  # a slack id, an expectation key, or a team id as text
+    correct: int
+    answered: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.correct / self.answered if self.answered else None
+
+
+def _latest(*, team_id: int | None = None, person_id: int | None = None, until: datetime | None = None):  # noqa: ANN202
+    ranked = select(
+        QuizAsk.person_id,
+        QuizAsk.expectation_id,
+        QuizAsk.correct,
+        func.row_number().over(
+            partition_by=(QuizAsk.person_id, QuizAsk.expectation_id),
+            order_by=(QuizAsk.answered_at.desc(), QuizAsk.id.desc()),
+        ).label("recency"),
+    ).where(QuizAsk.answered_at.is_not(None))
+    if until is not None:
+        ranked = ranked.where(QuizAsk.answered_at < until)
+    if person_id is not None:
+        ranked = ranked.where(QuizAsk.person_id == person_id)
+    if team_id is not None:
+        ranked = ranked.where(QuizAsk.person_id.in_(select(Person.id).where(Person.team_id == team_id)))
+    ranked = ranked.subquery()
+    return select(ranked).where(ranked.c.recency == 1).subquery()
+
+
+def per_rep(session: Session, *, team_id: int) -> list[Rate]:
+    latest = _latest(team_id=team_id)
+    rows = session.execute(
+        select(Person.slack_id, func.sum(cast(latest.c.correct, Integer)), func.count())
+        .join(Person, Person.id == latest.c.person_id).group_by(Person.slack_id).order_by(Person.slack_id)
+    )
+    return [Rate(key, int(correct or 0), answered) for key, correct, answered in rows]
+
+
+def per_expectation(session: Session, *, team_id: int) -> list[Rate]:
+    latest = _latest(team_id=team_id)
+    rows = session.execute(
+        select(Expectation.key, func.sum(cast(latest.c.correct, Integer)), func.count())
+        .join(Expectation, Expectation.id == latest.c.expectation_id)
+        .group_by(Expectation.key).order_by(Expectation.key)
+    )
+    return [Rate(key, int(correct or 0), answered) for key, correct, answered in rows]
+
+
+def for_team(session: Session, *, team_id: int, until: datetime | None = None) -> Rate:
+    latest = _latest(team_id=team_id, until=until)
+    correct, answered = session.execute(select(func.sum(cast(latest.c.correct, Integer)), func.count()).select_from(latest)).one()
+    return Rate(str(team_id), int(correct or 0), answered)
+
+
+def for_person(session: Session, *, person_id: int) -> Rate:
+    latest = _latest(person_id=person_id)
+    correct, answered = session.execute(select(func.sum(cast(latest.c.correct, Integer)), func.count()).select_from(latest)).one()
+    return Rate(str(person_id), int(correct or 0), answered)
+
+
+def team_trend(session: Session, *, team_id: int, week_ends: list[datetime]) -> list[Rate]:
+    """The team's understanding as it stood at the end of each given week (latest answers before it)."""
+    return [for_team(session, team_id=team_id, until=end) for end in week_ends]
