@@ -136,7 +136,7 @@ def insert_deliveries(
     """Insert one row per plan, skipping any that already exist; returns how many were added.
 
     A broadcast's own deliveries carry its attached question; a reminder does not ask again."""
-    if question_id is None and kind == DeliveryKind.BROADCAST:
+    if question_id is None and kind in (DeliveryKind.BROADCAST, DeliveryKind.QUIZ):
         question_id = broadcast.question_id
     rows = [
         {
@@ -169,6 +169,10 @@ def insert_deliveries(
     return added
 
 
+def delivery_kind(broadcast: Broadcast) -> str:
+    return DeliveryKind.QUIZ if broadcast.quiz_only else DeliveryKind.BROADCAST
+
+
 def recipient_zone(broadcast: Broadcast, person: Person) -> str:
     return person.tz if broadcast.local_time else broadcast.anchor_tz
 
@@ -194,7 +198,7 @@ def materialise_broadcast(session: Session, broadcast: Broadcast, *, now: dateti
             plans = plan_for(session, people, scheduled_for=latest.due_at, rules=rules, tz_of=tz_of)
             report.held += sum(plan.held for plan in plans)
             report.created += insert_deliveries(session, broadcast, plans, occurrence=latest.key,
-                                                scheduled_for=latest.due_at)
+                                                scheduled_for=latest.due_at, kind=delivery_kind(broadcast))
         if next_occurrence(recurrence, tz, after=now) is not None:
             still_running = True
     broadcast.materialised_until = now

@@ -150,6 +150,7 @@ class Broadcast(SQLModel, table=True):
     anchor_tz: str = Field(default="UTC", max_length=64)
     question_id: int | None = Field(default=None, foreign_key="question.id")
     quiz_mode: str = Field(default=QuizMode.MISSED, max_length=16)
+    quiz_only: bool = Field(default=False)  # deliveries are the question alone (the message is its context)
     status: str = Field(default=BroadcastStatus.ACTIVE, max_length=16)
     materialised_until: datetime | None = Field(default=None)  # occurrences due up to here have rows
     created_at: datetime = Field(default_factory=utcnow)

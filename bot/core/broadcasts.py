@@ -19,7 +19,7 @@ from bot.core.errors import BadInput, NotFound, PermissionDenied
 from bot.core.roles import find_people, find_team, require_role
 from messages.render import TemplateProblem, check_template, render_text
 from schedules.compose import person_context
-from schedules.materialise import DeliveryRules, insert_deliveries, plan_for, recipient_zone, zone
+from schedules.materialise import DeliveryRules, delivery_kind, insert_deliveries, plan_for, recipient_zone, zone
 from schedules.recurrence import Recurrence, RecurrenceError, next_occurrence
 from storage.models import (
     AuditEvent,
@@ -27,9 +27,11 @@ from storage.models import (
     BroadcastStatus,
     Delivery,
     DeliveryStatus,
+    Expectation,
     Message,
     Person,
     Question,
+    QuizMode,
     Role,
     Team,
 )
@@ -73,6 +75,7 @@ class BroadcastDraft:
     recurrence: Recurrence | None = None  # None: now
     local_time: bool = True
     question_key: str | None = None
+    quiz_mode: str = QuizMode.MISSED
 
 
 class DraftProblems(BadInput):
@@ -121,6 +124,14 @@ def latest_message(session: Session, key: str) -> Message:
     hint = f" Did you mean {', '.join(close)}?" if close else ""
     available = f" Messages in the library: {', '.join(sorted(keys))}." if keys and not close else ""
     raise NotFound(f"There is no message called '{key}'.{hint}{available}")
+
+
+def message_behind(session: Session, expectation_id: int) -> Message | None:
+    """The newest message that carries an expectation: what a quiz on it stands for."""
+    expectation = session.get(Expectation, expectation_id)
+    if expectation is None:
+        return None
+    return next((m for m in library(session) if expectation.key in (m.expectation_keys or [])), None)
 
 
 def library(session: Session) -> list[Message]:
@@ -233,14 +244,23 @@ def schedule(
         except RecurrenceError as problem:
             problems[problem.field] = str(problem)
     question_id = None
+    question: Question | None = None
     if draft.question_key:
         question = session.execute(select(Question).where(Question.key == draft.question_key)).scalar_one_or_none()
         if question is None or not question.active:
             problems["question"] = f"There is no active question '{draft.question_key}'."
         else:
             question_id = question.id
+    if draft.quiz_mode not in QuizMode._value2member_map_:
+        problems["question"] = f"'{draft.quiz_mode}' is not a repeat mode (missed, all or none)."
+    quiz_only = question is not None and draft.new_message is None and not draft.message_key
     message: Message | None = None
-    if draft.new_message is not None:
+    if quiz_only:
+        assert question is not None
+        message = message_behind(session, question.expectation_id)
+        if message is None:
+            problems["message"] = "That question's expectation has no message in the library to go with it."
+    elif draft.new_message is not None:
         problems.update(check_new_message(draft.new_message))
     elif not draft.message_key:
         problems["message"] = "Pick a message from the library or write a new one."
@@ -264,6 +284,8 @@ def schedule(
         local_time=draft.local_time,
         anchor_tz=sender.tz,
         question_id=question_id,
+        quiz_mode=draft.quiz_mode,
+        quiz_only=quiz_only,
         status=BroadcastStatus.ACTIVE if draft.recurrence else BroadcastStatus.DONE,
         materialised_until=None,
         created_at=now,
@@ -276,7 +298,8 @@ def schedule(
     if draft.recurrence is None:
         tz_of = {person.id: recipient_zone(broadcast, person) for person in members}
         plans = plan_for(session, members, scheduled_for=now, rules=rules, tz_of=tz_of)
-        insert_deliveries(session, broadcast, plans, occurrence=f"now-{broadcast.id}", scheduled_for=now)
+        insert_deliveries(session, broadcast, plans, occurrence=f"now-{broadcast.id}", scheduled_for=now,
+                          kind=delivery_kind(broadcast))
         now_count = sum(1 for plan in plans if plan.due_at <= now and not plan.held)
         later_count = len(plans) - now_count
         description = "now"

@@ -18,7 +18,14 @@ from bot.core.broadcasts import (
 )
 from bot.core.errors import BadInput, NotFound, PermissionDenied
 from bot.core.roles import require_role
-from schedules.materialise import DeliveryRules, cancel_pending, insert_deliveries, plan_for, recipient_zone
+from schedules.materialise import (
+    DeliveryRules,
+    cancel_pending,
+    delivery_kind,
+    insert_deliveries,
+    plan_for,
+    recipient_zone,
+)
 from schedules.recurrence import Recurrence, next_occurrence
 from storage.models import (
     AuditEvent,
@@ -152,7 +159,8 @@ def send_again_now(session: Session, *, caller: Person, broadcast_id: int, now: 
         raise BadInput("Nobody in that audience is active any more.")
     tz_of = {person.id: recipient_zone(broadcast, person) for person in members}
     plans = plan_for(session, members, scheduled_for=now, rules=rules, tz_of=tz_of)
-    added = insert_deliveries(session, broadcast, plans, occurrence=f"manual-{now:%Y%m%dT%H%M%S}", scheduled_for=now)
+    added = insert_deliveries(session, broadcast, plans, occurrence=f"manual-{now:%Y%m%dT%H%M%S}", scheduled_for=now,
+                              kind=delivery_kind(broadcast))
     _audit(session, caller, "broadcast.send_now", broadcast, now)
     later = sum(1 for plan in plans if plan.due_at > now or plan.held)
     note = f" ({later} after their quiet hours or time away)" if later else ""

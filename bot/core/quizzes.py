@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from bot.core.broadcasts import DraftProblems
 from bot.core.errors import BadInput, NotFound, PermissionDenied
+from bot.core.roles import require_role
 from schedules.repetition import pick_question, progress_for, record_answer
 from storage.models import (
     AuditEvent,
     Delivery,
+    Expectation,
     ExpectationProgress,
     Person,
     Question,
     QuizAsk,
     QuizMode,
+    Role,
 )
 
 
@@ -107,3 +112,59 @@ def quiz_me(session: Session, *, person: Person, now: datetime) -> QuizAsk:
     session.add(ask)
     session.flush()
     return ask
+
+
+QUESTION_AUTHORS = (Role.LEADER, Role.ADMIN)
+MAX_PROMPT, MAX_OPTION, MAX_EXPLANATION = 300, 75, 1200
+
+
+def add_question(session: Session, *, author: Person, expectation_key: str | None, prompt: str,
+                 options: list[str], correct: int | None, explanation: str, now: datetime) -> Question:
+    """A leader's own question (from Slack), checked like a content pack's; every problem by field."""
+    require_role(author, QUESTION_AUTHORS, "add quiz questions")
+    problems: dict[str, str] = {}
+    expectation = None
+    if not expectation_key:
+        problems["expectation"] = "Pick the expectation this question tests."
+    else:
+        expectation = session.execute(select(Expectation).where(Expectation.key == expectation_key)).scalar_one_or_none()
+        if expectation is None:
+            problems["expectation"] = f"There is no expectation '{expectation_key}'."
+    prompt = prompt.strip()
+    if not prompt:
+        problems["prompt"] = "Write the question."
+    elif len(prompt) > MAX_PROMPT:
+        problems["prompt"] = f"The question is {len(prompt)} characters; keep it under {MAX_PROMPT}."
+    filled = [(number, option.strip()) for number, option in enumerate(options) if option and option.strip()]
+    texts = [text for _, text in filled]
+    if len(filled) < 2:
+        problems["options"] = "Give at least 2 options."
+    elif len(filled) > 5:
+        problems["options"] = "Give at most 5 options."
+    elif len({text.casefold() for text in texts}) != len(texts):
+        problems["options"] = "Two options say the same thing."
+    elif any(len(text) > MAX_OPTION for text in texts):
+        problems["options"] = f"An option is longer than {MAX_OPTION} characters (a button's limit)."
+    positions = [number for number, _ in filled]
+    if correct is None:
+        problems["correct"] = "Say which option is right."
+    elif correct not in positions:
+        problems["correct"] = f"Option {correct + 1} is empty; pick one of the options you wrote."
+    explanation = explanation.strip()
+    if not explanation:
+        problems["explanation"] = "Explain the right answer: reps see it right after they answer."
+    elif len(explanation) > MAX_EXPLANATION:
+        problems["explanation"] = f"The explanation is {len(explanation)} characters; keep it under {MAX_EXPLANATION}."
+    if problems:
+        raise DraftProblems(problems)
+    assert expectation is not None and correct is not None
+    base = "q-" + (re.sub(r"[^a-z0-9]+", "-", prompt.lower()).strip("-")[:50].strip("-") or "question")
+    key, suffix = base, 2
+    while session.execute(select(Question.id).where(Question.key == key)).first() is not None:
+        key, suffix = f"{base}-{suffix}", suffix + 1
+    question = Question(key=key, expectation_id=expectation.id, prompt=prompt, options=texts,
+                        correct=positions.index(correct), explanation=explanation)
+    session.add(question)
+    session.add(AuditEvent(at=now, actor_id=author.id, action="quiz.add_question", detail={"key": key}))
+    session.flush()
+    return question

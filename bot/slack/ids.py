@@ -44,6 +44,7 @@ class ModalBlock(StrEnum):
     COUNT = "count"
     LOCAL_TIME = "local_time"
     QUESTION = "question"
+    QUESTION_MODE = "question_mode"
 
     @property
     def action(self) -> str:

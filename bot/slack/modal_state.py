@@ -122,6 +122,7 @@ def draft_from_state(
         recurrence=recurrence,
         local_time=bool(_selected_many(values, ModalBlock.LOCAL_TIME)),
         question_key=_selected(values, ModalBlock.QUESTION),
+        quiz_mode=_selected(values, ModalBlock.QUESTION_MODE) or "missed",
     )
     return draft, {}
 

@@ -14,6 +14,7 @@ COMMAND_HELP = (
     ("schedules", "leaders: your broadcasts, with pause / resume / edit / send now / cancel"),
     ("summary [team] [7d|30d|90d|quarter]", "managers and leaders: reach and acknowledgement for a team"),
     ("quiz me", "practise a pulse-check question now (missed ones come back first)"),
+    ("quiz new", "leaders: add a pulse-check question for an expectation"),
     ("away until 2026-12-01 | away 2026-12-20 to 2027-01-04 | away off", "hold your messages while you are away"),
 )
 

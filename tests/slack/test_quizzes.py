@@ -169,3 +169,67 @@ def test_quiz_me_sends_a_question_to_practise_now(workspace: Workspace) -> None:
 
 def test_quiz_with_bad_words_gets_usage(workspace: Workspace) -> None:
     assert "quiz me" in json.dumps(workspace.command("jonas", "quiz everyone").body)
+
+
+def test_a_quiz_can_be_broadcast_on_its_own_and_repeat_all_asks_again(workspace: Workspace) -> None:
+    q = question(workspace, "q-on-strategy-share")
+    workspace.command("lena", "broadcast")
+    view = workspace.slack.open_views("U0LEADER1")[-1]
+    response = workspace.slack.submit_view("U0LEADER1", view["id"], {
+        "people_input": [AIKO], "question_input": q.key, "question_mode_input": "all"})
+    assert response.status == 200 and not (isinstance(response.body, dict) and response.body.get("errors"))
+    workspace.drumbeat.tick()
+    (dm,) = workspace.inbox("aiko")
+    text = json.dumps(dm["blocks"])
+    assert "Pulse check" in text and "Got it" not in text  # the question alone
+    tap(workspace, f"quiz_answer_{q.correct}")
+    for _ in range(24 * 2):  # right, but "everything until mastered": back after the first box's 3 days
+        workspace.clock.advance(timedelta(hours=1))
+        workspace.drumbeat.tick()
+    assert len(asks(workspace)) == 1
+    for _ in range(24 * 2):
+        workspace.clock.advance(timedelta(hours=1))
+        workspace.drumbeat.tick()
+    assert len(asks(workspace)) == 2
+
+
+def open_question_editor(workspace: Workspace) -> dict:
+    workspace.command("lena", "quiz new")
+    (view,) = [v for v in workspace.slack.open_views("U0LEADER1") if v["callback_id"] == "quiz_new_modal"]
+    return view
+
+
+GOOD_QUESTION = {
+    "expectation_input": "qualify-against-icp", "prompt_input": "A deal fails two ICP criteria. What now?",
+    "option_1_input": "Push harder", "option_2_input": "Review it with your manager first",
+    "option_3_input": "Drop every such deal", "correct_input": "1",
+    "explanation_input": "Two misses against the ICP make it off-strategy: an exception you review first.",
+}
+
+
+def test_leader_adds_a_question_in_slack_and_can_ask_it(workspace: Workspace) -> None:
+    view = open_question_editor(workspace)
+    response = workspace.slack.submit_view("U0LEADER1", view["id"], GOOD_QUESTION)
+    assert response.status == 200 and not (isinstance(response.body, dict) and response.body.get("errors"))
+    added = question(workspace, "q-a-deal-fails-two-icp-criteria-what-now")
+    assert (added.options, added.correct) == (["Push harder", "Review it with your manager first", "Drop every such deal"], 1)
+    assert "Added the question" in json.dumps(workspace.slack.inbox("U0LEADER1"))
+
+
+@pytest.mark.parametrize(("change", "block", "says"), [
+    ({"option_2_input": "push harder"}, "option_1", "say the same thing"),
+    ({"correct_input": "4"}, "correct", "Option 5 is empty"),
+    ({"explanation_input": ""}, "explanation", "Explain the right answer"),
+    ({"prompt_input": "x" * 301}, "prompt", "301 characters"),
+])
+def test_bad_questions_are_refused_next_to_the_field(workspace: Workspace, change: dict, block: str, says: str) -> None:
+    view = open_question_editor(workspace)
+    response = workspace.slack.submit_view("U0LEADER1", view["id"], {**GOOD_QUESTION, **change})
+    assert response.body["response_action"] == "errors"
+    assert says in response.body["errors"][block]
+    with workspace.drumbeat.services.unit_of_work() as session:
+        assert session.execute(select(Question).where(Question.key.like("q-a-deal%"))).first() is None
+
+
+def test_rep_cannot_add_questions(workspace: Workspace) -> None:
+    assert "only leaders and admins can add quiz questions" in json.dumps(workspace.command("jonas", "quiz new").body)

@@ -70,9 +70,12 @@ def schedules(session: Session, services: Services, command: dict[str, Any], cli
 
 
 def quiz(session: Session, services: Services, command: dict[str, Any], client: WebClient) -> Reply | None:
-    words = split_command(command.get("text", "")).words
-    if [word.lower() for word in words] != ["me"]:
-        raise BadInput("Say `quiz me` to practise a question now.")
+    words = [word.lower() for word in split_command(command.get("text", "")).words]
+    if words == ["new"]:
+        quiz_listener.open_question_editor(session, services, command["user_id"], command["trigger_id"], client)
+        return None
+    if words != ["me"]:
+        raise BadInput("Say `quiz me` to practise a question now, or (leaders) `quiz new` to add one.")
     quiz_listener.send_practice_question(session, services, command["user_id"], client)
     return replies.notice("A pulse-check question is waiting in our DM. One tap to answer.", ":bar_chart:")
 

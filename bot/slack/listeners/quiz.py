@@ -7,18 +7,21 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from sqlalchemy import select
 from sqlmodel import Session
 
 from bot.core import quizzes
+from bot.core.broadcasts import DraftProblems
 from bot.core.errors import DrumbeatError
-from bot.core.roles import identify
+from bot.core.roles import identify, require_role
 from bot.services import Services
 from bot.slack import replies
 from bot.slack.listeners.actions import tell_privately
 from bot.slack.sender import SlackSender
+from messages.render import render_blocks
 from schedules.compose import QUIZ_KIND, compose_delivery, quiz_context
 from schedules.outbox import Outgoing, SentRef
-from storage.models import Delivery, QuizAsk
+from storage.models import Delivery, Expectation, QuizAsk
 
 ANSWER = re.compile(r"^quiz_answer_\d$")
 SURE = re.compile(r"^quiz_sure_[1-5]$")
@@ -89,6 +92,54 @@ def send_practice_question(session: Session, services: Services, user_id: str, c
     ask.channel_id, ask.message_ts = posted["channel"], posted["ts"]
 
 
+
+
+QUIZ_NEW_FIELDS = {"expectation": "expectation", "prompt": "prompt", "options": "option_1", "correct": "correct",
+                   "explanation": "explanation"}
+
+
+def open_question_editor(session: Session, services: Services, user_id: str, trigger_id: str, client: WebClient) -> None:
+    author = identify(session, user_id)
+    require_role(author, quizzes.QUESTION_AUTHORS, "add quiz questions")
+    expectations = session.execute(select(Expectation).order_by(Expectation.key)).scalars()
+    view = render_blocks("quiz_new_modal", {"expectations": [{"key": e.key, "statement": e.statement}
+                                                             for e in expectations]}, surface="modal")
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def _input(values: dict[str, Any], block: str) -> dict[str, Any]:
+    return (values.get(block) or {}).get(f"{block}_input") or {}
+
+
+def save_question(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, services: Services) -> None:
+    values = (view.get("state") or {}).get("values") or {}
+    correct = (_input(values, "correct").get("selected_option") or {}).get("value")
+    try:
+        with services.unit_of_work() as session:
+            question = quizzes.add_question(
+                session, author=identify(session, body["user"]["id"]),
+                expectation_key=(_input(values, "expectation").get("selected_option") or {}).get("value"),
+                prompt=_input(values, "prompt").get("value") or "",
+                options=[_input(values, f"option_{n}").get("value") or "" for n in range(1, 6)],
+                correct=int(correct) if correct is not None else None,
+                explanation=_input(values, "explanation").get("value") or "",
+                now=services.clock(),
+            )
+            key, prompt = question.key, question.prompt
+    except DraftProblems as problems:
+        ack(response_action="errors", errors={QUIZ_NEW_FIELDS.get(field, "prompt"): message
+                                              for field, message in problems.problems.items()})
+        return
+    except DrumbeatError as problem:
+        ack(response_action="errors", errors={"prompt": str(problem)})
+        return
+    ack()
+    client.chat_postMessage(channel=body["user"]["id"], **replies.notice(
+        f"Added the question `{key}`: {prompt}\nAttach it to a broadcast, or send it alone, with"
+        f" `{services.settings.command} broadcast`.", ":bar_chart:"))
+
+
 def register(app: App, services: Services) -> None:
     app.action(ANSWER)(answer)
     app.action(SURE)(sure)
+    app.view("quiz_new_modal")(save_question)

@@ -71,6 +71,7 @@ def upgrade() -> None:
     with op.batch_alter_table('broadcast', schema=None) as batch_op:
         batch_op.add_column(sa.Column('quiz_mode', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False,
                                       server_default='missed'))
+        batch_op.add_column(sa.Column('quiz_only', sa.Boolean(), nullable=False, server_default=sa.false()))
 
     with op.batch_alter_table('delivery', schema=None) as batch_op:
         batch_op.add_column(sa.Column('question_id', sa.Integer(), nullable=True))
@@ -84,6 +85,7 @@ def downgrade() -> None:
         batch_op.drop_column('question_id')
 
     with op.batch_alter_table('broadcast', schema=None) as batch_op:
+        batch_op.drop_column('quiz_only')
         batch_op.drop_column('quiz_mode')
 
     with op.batch_alter_table('quizask', schema=None) as batch_op:
