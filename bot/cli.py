@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from bot.settings import Settings, SettingsError, configure_logging, load_settings
+from messages.library import ContentPackError
 
 log = logging.getLogger("drumbeat")
 
@@ -61,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         return _run(settings)
     except SettingsError as error:
         print(f"drumbeat: {error}", file=sys.stderr)
+        return 2
+    except ContentPackError as error:
+        print(f"drumbeat: a content pack has problems; nothing was loaded.\n{error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\ndrumbeat: stopped.", file=sys.stderr)

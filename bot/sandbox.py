@@ -89,7 +89,11 @@ class Sandbox:
             slack_api_url=self.emulator.api_url,
             database_url=f"sqlite:///{database_path}",
         )
-        self.drumbeat = Drumbeat(self.settings, clock=self.clock)
+        try:
+            self.drumbeat = Drumbeat(self.settings, clock=self.clock)
+        except BaseException:
+            self.emulator.stop()
+            raise
         with self.drumbeat.services.unit_of_work() as session:
             import_org_csv(session, demo_org_csv())
         self.drumbeat.sync_directory()

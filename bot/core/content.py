@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from messages.library import ContentPack
-from storage.models import Expectation, Message, Question
+from storage.models import Expectation, ExpectationProgress, Message, Question, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,15 @@ class SyncReport:
     questions: int
 
 
+def unretire(session: Session, expectation_id: int) -> None:
+    """An expectation whose content changed is no longer mastered by anyone: it comes back to be asked."""
+    session.execute(
+        update(ExpectationProgress)
+        .where(ExpectationProgress.expectation_id == expectation_id, ExpectationProgress.mastered_at.is_not(None))
+        .values(mastered_at=None, streak=0, box=0, next_ask_at=utcnow())
+    )
+
+
 def sync_pack(session: Session, pack: ContentPack) -> SyncReport:
     expectations = {row.key: row for row in session.execute(select(Expectation)).scalars()}
     for item in pack.expectations:
@@ -34,6 +43,8 @@ def sync_pack(session: Session, pack: ContentPack) -> SyncReport:
             session.add(row)
             expectations[item.key] = row
         else:
+            if row.statement != item.statement:
+                unretire(session, row.id)
             row.statement, row.pillar, row.pack = item.statement, item.pillar, pack.pack
     session.flush()
 

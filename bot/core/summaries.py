@@ -11,7 +11,9 @@ from sqlmodel import Session
 from bot.core.errors import BadInput, NotFound, PermissionDenied
 from bot.core.roles import find_team, managed_team_ids, require_role, sees_everything, visible_teams
 from storage.models import Person, Role, Team
+from storage.queries import understanding
 from storage.queries.reach import MessageReach, TeamReach, message_reach, team_reach
+from storage.queries.understanding import Rate
 
 SUMMARY_READERS = (Role.MANAGER, Role.LEADER, Role.ADMIN)
 PERIOD = re.compile(r"^(\d{1,3})d$")
@@ -32,6 +34,8 @@ class TeamSummary:
     since: datetime
     reach: TeamReach
     messages: list[MessageReach]
+    understanding: Rate
+    expectations: list[Rate]  # least understood first
 
 
 def parse_summary_args(words: list[str]) -> SummaryRequest:
@@ -61,6 +65,9 @@ def team_summary(session: Session, *, caller: Person, request: SummaryRequest, n
         since=since,
         reach=team_reach(session, team_id=team.id, since=since),
         messages=message_reach(session, team_id=team.id, since=since),
+        understanding=understanding.for_team(session, team_id=team.id),
+        expectations=sorted(understanding.per_expectation(session, team_id=team.id),
+                            key=lambda rate: (rate.rate if rate.rate is not None else 2.0, rate.key)),
     )
 
 

@@ -51,6 +51,11 @@ def team_summary(summary: TeamSummary) -> dict[str, Any]:
             "since": summary.since.strftime("%Y-%m-%d %H:%M"),
             "reach": summary.reach,
             "ack_rate": percent(summary.reach.acknowledged, summary.reach.delivered),
+            "understanding": percent(summary.understanding.correct, summary.understanding.answered),
+            "answered": summary.understanding.answered,
+            "least_understood": [
+                f"{rate.key} {percent(rate.correct, rate.answered)}" for rate in summary.expectations[:3]
+            ],
             "messages": [
                 {
                     "key": message.key,

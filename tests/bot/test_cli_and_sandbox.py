@@ -122,3 +122,16 @@ def test_db_upgrade_reports_the_revision(tmp_path: Path, monkeypatch: pytest.Mon
     from storage.migrate import head_revision
 
     assert f"Database is at revision {head_revision()}." in capsys.readouterr().out
+
+
+def test_a_bad_extra_content_pack_stops_start_with_its_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pack = tmp_path / "extra.yaml"
+    pack.write_text("pack: extra\nversion: 1\nquestions:\n  - key: q-x\n    expectation: nowhere\n"
+                    "    prompt: Why?\n    options: [a, b]\n    correct: 0\n    explanation: Because.\n")
+    monkeypatch.setenv("DRUMBEAT_CONTENT_PACKS", str(pack))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'db.db'}")
+    assert main(["--env-file", "/nonexistent", "sandbox", "--database", str(tmp_path / "s.db")]) == 2
+    err = capsys.readouterr().err
+    assert "nothing was loaded" in err and "extra.yaml:5" in err and "nowhere" in err

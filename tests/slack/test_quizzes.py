@@ -233,3 +233,12 @@ def test_bad_questions_are_refused_next_to_the_field(workspace: Workspace, chang
 
 def test_rep_cannot_add_questions(workspace: Workspace) -> None:
     assert "only leaders and admins can add quiz questions" in json.dumps(workspace.command("jonas", "quiz new").body)
+
+
+def test_manager_summary_shows_understanding_and_what_is_least_understood(workspace: Workspace) -> None:
+    q = question(workspace, "q-on-strategy-share")
+    broadcast_with_question(workspace, q.key)
+    tap(workspace, f"quiz_answer_{(q.correct + 1) % len(q.options)}")
+    text = json.dumps(workspace.command("marco", "summary").body)
+    assert "0% of expectations answered right on the latest pulse check (1 answers)" in text
+    assert "Least understood: on-strategy-first 0%" in text
