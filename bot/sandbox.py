@@ -57,16 +57,22 @@ class SandboxPrinter:
         print(f"\n{person.name} ({person.role}) {verb}: {text}", file=self.out)
 
     def receives(
-        self, person: DemoPerson, what: str, blocks: list[dict] | None, text: str = "", *, brief: bool = False
-    ) -> None:
-        """Print what the person sees; `brief` keeps the first and last lines (the rest was shown already)."""
+        self, person: DemoPerson, what: str, blocks: list[dict] | None, text: str = "", *, brief: bool = False,
+        already_shown: list[str] | None = None,
+    ) -> list[str]:
+        """Print what the person sees and return its lines. `brief` keeps the first and last lines (the
+        same message went to someone else already); `already_shown` prints only what changed."""
         local = self.clock().astimezone(ZoneInfo(person.tz)).strftime("%a %H:%M")
         print(f"  -> {person.name}, {what} ({person.tz}, {local} local):", file=self.out)
-        lines = [line for line in blocks_to_lines(blocks, text) if line.strip()]
-        if brief and len(lines) > 3:
+        all_lines = [line for line in blocks_to_lines(blocks, text) if line.strip()]
+        lines = all_lines
+        if already_shown is not None:
+            lines = [all_lines[0], "...", *[line for line in all_lines[1:] if line not in already_shown]]
+        elif brief and len(lines) > 3:
             lines = [lines[0], lines[1] if len(lines[1]) < 60 else lines[1][:57] + "...", "...", lines[-1]]
         for line in lines:
             print(f"     | {line}", file=self.out)
+        return all_lines
 
 
 class Sandbox:
@@ -99,7 +105,7 @@ class Sandbox:
         self.drumbeat.sync_directory()
         port = self.drumbeat.serve_http(host="127.0.0.1", port=0, background=True)
         self.emulator.connect_bot(f"http://127.0.0.1:{port}{SLACK_EVENTS_PATH}")
-        self._seen: dict[tuple[str, str], str] = {}
+        self._seen: dict[tuple[str, str], tuple[str, list[str]]] = {}
         self._shown_in_full: set[str] = set()
 
     def close(self) -> None:
@@ -126,6 +132,16 @@ class Sandbox:
                 self.show_new_messages()
                 return
         print(f"\n{person.name} has nothing to acknowledge.", file=self.printer.out)
+
+    def tap_answer(self, person: DemoPerson, option: int = 1) -> None:
+        """Answer the newest pulse check in the person's DM."""
+        for message in reversed(self.emulator.inbox(person.slack_id)):
+            action_id = f"quiz_answer_{option}"
+            if self._has_button(message, action_id):
+                self.printer.says(person, f"[option {option + 1}]", verb="taps")
+                self.emulator.click(person.slack_id, channel=message["channel"], ts=message["ts"], action_id=action_id)
+                self.show_new_messages()
+                return
 
     @staticmethod
     def _has_button(message: dict, action_id: str) -> bool:
@@ -161,13 +177,16 @@ class Sandbox:
                 key = (message["channel"], message["ts"])
                 fingerprint = json.dumps([message.get("text"), message.get("blocks")], sort_keys=True)
                 previous = self._seen.get(key)
-                if previous == fingerprint:
+                if previous is not None and previous[0] == fingerprint:
                     continue
-                what = "new DM from Drumbeat" if previous is None else "DM updated in place"
-                self._seen[key] = fingerprint
                 title = str(message.get("text", ""))
-                self.printer.receives(person, what, message.get("blocks"), title,
-                                      brief=previous is not None or title in self._shown_in_full)
+                if previous is None:
+                    lines = self.printer.receives(person, "new DM from Drumbeat", message.get("blocks"), title,
+                                                  brief=title in self._shown_in_full)
+                else:
+                    lines = self.printer.receives(person, "DM updated in place", message.get("blocks"), title,
+                                                  already_shown=previous[1])
+                self._seen[key] = (fingerprint, lines)
                 self._shown_in_full.add(title)
 
     # --- the scripted demo --------------------------------------------------------------------
@@ -188,14 +207,17 @@ class Sandbox:
         p.step("4. Managers ask how their team is doing")
         self.command(demo_person("marco"), "summary")
         self.command(demo_person("wendy"), "summary 7d")
-        p.step("5. Roles are checked")
+        p.step("5. A rep checks what is expected of them")
+        self.command(demo_person("priya"), "quiz me")
+        self.tap_answer(demo_person("priya"))
+        p.step("6. Roles are checked")
         self.command(demo_person("jonas"), f"send {DEMO_MESSAGE} to West")
         self.command(demo_person("marco"), "summary West")
 
     def interact(self, read_line: Callable[[str], str] = input) -> None:
         handles = ", ".join(person.handle for person in DEMO_PEOPLE)
         print(f"\nYour turn. Type `<person> <command text>`, e.g. `marco summary 7d`, `lena send qualify-before-you-invest to @aiko, West`"
-              f", `aiko got-it`, `dispatch`, or `quit`.\nPeople: {handles}", file=self.printer.out)
+              f", `aiko got-it`, `priya quiz me`, `priya answer 2`, `dispatch`, or `quit`.\nPeople: {handles}", file=self.printer.out)
         while True:
             try:
                 line = read_line("sandbox> ").strip()
@@ -217,6 +239,9 @@ class Sandbox:
                 continue
             if text.strip() == "got-it":
                 self.click_got_it(person)
+            elif text.strip().startswith("answer"):
+                number = text.strip().removeprefix("answer").strip()
+                self.tap_answer(person, int(number) - 1 if number.isdigit() else 0)
             else:
                 self.command(person, text.strip())
                 if text.strip().startswith("send"):

@@ -34,7 +34,8 @@ def test_sandbox_demo_shows_broadcast_acknowledgements_summary_and_refusals(tmp_
     assert "(outbox: 4 sent, 0 retried, 0 failed)" in text
     assert "time passes: it is now Tue 24 Nov 13:00 UTC" in text  # 08:00 in New York
     assert "Sam Carter, new DM from Drumbeat (America/New_York, Tue 08:00 local)" in text
-    assert text.count("new DM from Drumbeat") == 6
+    assert text.count("new DM from Drumbeat") == 7  # six broadcast DMs and Priya's pulse check
+    assert "Priya Shah (rep) taps: [option 2]" in text and "Right:" in text
     assert "Aiko Tanaka, new DM from Drumbeat (Asia/Tokyo" in text
     assert text.count("You acknowledged this") == 4
     assert "3 of 3 reps got a message" in text
