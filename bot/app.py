@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from waitress.server import create_server
@@ -67,7 +68,10 @@ class Drumbeat:
         upgrade(self.engine)
         self.services = Services(settings=settings, engine=self.engine, clock=clock, rules=rules_from(settings))
         self.load_content()
+        # Answers to people (modals, DMs from a listener) wait out a 429 once or twice, with slack_sdk's own
+        # handler; the outbox's client has no automatic retries: it paces itself (see SlackSender).
         self.client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+        self.client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
         self.slack_app = build_app(self.services, client=self.client)
         pacer = Pacer(settings.slack_posts_per_minute, **({"sleep": sleep} if sleep else {}),
                       **({"clock": monotonic} if monotonic else {}))

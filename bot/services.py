@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.core.feedback import Thresholds
+from bot.core.sealing import derive_key
 from bot.settings import Settings
 from schedules.materialise import DeliveryRules
 from storage.db import session_scope
@@ -25,6 +27,16 @@ class Services:
     engine: Engine
     clock: Callable[[], datetime] = field(default=utc_now)
     rules: DeliveryRules = field(default_factory=DeliveryRules)
+
+    @property
+    def feedback_key(self) -> bytes | None:
+        """The anonymity key: DRUMBEAT_FEEDBACK_KEY, else derived from the signing secret; never stored."""
+        secret = self.settings.feedback_key or self.settings.slack_signing_secret
+        return derive_key(secret) if secret else None
+
+    @property
+    def feedback_thresholds(self) -> Thresholds:
+        return Thresholds(self.settings.feedback_min_people, self.settings.feedback_min_people_scores)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

@@ -49,6 +49,9 @@ class Settings:
     materialise_interval_seconds: float = 30.0
     claim_lease_seconds: float = 120.0
     slack_posts_per_minute: int = 300
+    feedback_key: str | None = None
+    feedback_min_people: int = 5
+    feedback_min_people_scores: int = 3
 
     @property
     def has_slack_credentials(self) -> bool:
@@ -169,6 +172,13 @@ def _quiet_hours(values: Mapping[str, str | None]) -> str:
     return raw
 
 
+def _feedback_key(values: Mapping[str, str | None]) -> str | None:
+    raw = _text(values, "DRUMBEAT_FEEDBACK_KEY")
+    if raw is not None and len(raw) < 16:
+        raise SettingsError("DRUMBEAT_FEEDBACK_KEY must be at least 16 characters (e.g. `openssl rand -hex 32`)")
+    return raw
+
+
 def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
     """Build settings from a plain mapping of variable names (used by `load_settings` and tests)."""
     return Settings(
@@ -191,6 +201,9 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         materialise_interval_seconds=_positive_float(values, "DRUMBEAT_MATERIALISE_INTERVAL", 30.0),
         claim_lease_seconds=_positive_float(values, "DRUMBEAT_CLAIM_LEASE", 120.0),
         slack_posts_per_minute=_integer(values, "DRUMBEAT_SLACK_POSTS_PER_MINUTE", 300, low=0, high=100_000),
+        feedback_key=_feedback_key(values),
+        feedback_min_people=_integer(values, "DRUMBEAT_FEEDBACK_MIN_PEOPLE", 5, low=3, high=1000),
+        feedback_min_people_scores=_integer(values, "DRUMBEAT_FEEDBACK_MIN_PEOPLE_SCORES", 3, low=3, high=1000),
     )
 
 

@@ -229,6 +229,44 @@ class ExpectationProgress(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class FeedbackAbout(StrEnum):
+    STRATEGY = "strategy"
+    TEAM = "team"  # the team's way of working
+    LEADERS = "leaders"  # what leaders expect, and what reps expect of leaders
+
+
+class Feedback(SQLModel, table=True):
+    """Stop / start / continue. An anonymous row has no author, no exact time and no key to either:
+    `respondent_tag` is an HMAC (key in the settings, never here) of the author and the month, used only to
+    count different people against the display threshold; `reply_link` is the author sealed with that key."""
+
+    __table_args__ = (Index("ix_feedback_team_month", "team_id", "month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    about: str = Field(default=FeedbackAbout.STRATEGY, max_length=16)
+    stop: str = Field(default="", max_length=1000)
+    start: str = Field(default="", max_length=1000)
+    keep: str = Field(default="", max_length=1000)  # "continue" (a keyword in Python)
+    anonymous: bool = Field(default=True)
+    author_id: int | None = Field(default=None, foreign_key="person.id")  # named feedback only
+    month: str = Field(max_length=7)  # YYYY-MM, the period thresholds apply to
+    submitted_on: date  # the day, never the time, for anonymous feedback
+    submitted_at: datetime | None = Field(default=None)  # named feedback only
+    respondent_tag: str | None = Field(default=None, max_length=64)  # anonymous only
+    reply_link: bytes | None = Field(default=None)  # anonymous and opted in only; sealed
+    submission_key: str = Field(max_length=64, unique=True)  # HMAC of the modal's view id: no double submission
+    withdrawn: bool = Field(default=False)
+
+
+class FeedbackReply(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    feedback_id: int = Field(foreign_key="feedback.id", index=True)
+    author_id: int = Field(foreign_key="person.id")
+    text: str = Field(max_length=2000)
+    sent_at: datetime = Field(default_factory=utcnow)
+
+
 class AuditEvent(SQLModel, table=True):
     """Who did what, for admins; never holds anonymous feedback's author."""
 

@@ -223,10 +223,13 @@ def _new_version(session: Session, sender: Person, new: NewMessage, now: datetim
 
 
 def schedule(
-    session: Session, *, sender: Person, draft: BroadcastDraft, now: datetime, rules: DeliveryRules
+    session: Session, *, sender: Person, draft: BroadcastDraft, now: datetime, rules: DeliveryRules,
+    allowed: tuple[Role, ...] = BROADCASTERS,
 ) -> BroadcastQueued:
-    """Create a broadcast from a draft: every problem is reported at once, by field, and nothing is saved."""
-    require_role(sender, BROADCASTERS, "send broadcasts")
+    """Create a broadcast from a draft: every problem is reported at once, by field, and nothing is saved.
+
+    `allowed` widens who may (managers may ask their own team for feedback, checked by the caller)."""
+    require_role(sender, allowed, "send broadcasts")
     problems: dict[str, str] = {}
     members: list[Person] = []
     stored: dict[str, object] = {}

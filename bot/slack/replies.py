@@ -13,6 +13,8 @@ COMMAND_HELP = (
     ("broadcast", "leaders: schedule a broadcast (once or recurring, at each rep's local time)"),
     ("schedules", "leaders: your broadcasts, with pause / resume / edit / send now / cancel"),
     ("summary [team] [7d|30d|90d|quarter]", "managers and leaders: reach and acknowledgement for a team"),
+    ("feedback [list [team] [YYYY-MM] | mine | request <team> | <question> | yousaid <team> | <note>]",
+     "stop / start / continue feedback, anonymous if you like"),
     ("quiz me", "practise a pulse-check question now (missed ones come back first)"),
     ("quiz new", "leaders: add a pulse-check question for an expectation"),
     ("away until 2026-12-01 | away 2026-12-20 to 2027-01-04 | away off", "hold your messages while you are away"),
@@ -25,7 +27,10 @@ def _message(template: str, context: dict[str, Any]) -> dict[str, Any]:
     return rendered
 
 
-def notice(text: str, icon: str = "") -> dict[str, Any]:
+def notice(text: str, icon: str = "", *, escape: bool = False) -> dict[str, Any]:
+    """`escape` shows someone's words literally: `<@U123>` or `<!channel>` in them never pings anyone."""
+    if escape:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _message("notice", {"text": text, "icon": icon})
 
 

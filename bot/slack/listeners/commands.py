@@ -17,6 +17,7 @@ from bot.core.roles import identify, require_role
 from bot.services import Services
 from bot.slack import replies
 from bot.slack.listeners import broadcast_modal, schedules_list
+from bot.slack.listeners import feedback as feedback_listener
 from bot.slack.listeners import quiz as quiz_listener
 from bot.slack.parse import CommandLine, parse_send, split_command
 
@@ -85,6 +86,7 @@ SLACK_SUBCOMMANDS: dict[str, Callable[[Session, Services, dict[str, Any], WebCli
     "broadcast": broadcast,
     "schedules": schedules,
     "quiz": quiz,
+    "feedback": feedback_listener.command,
 }
 
 SUBCOMMANDS: dict[str, Subcommand] = {"send": send, "summary": summary, "away": away, "help": help_}

@@ -1,0 +1,211 @@
+"""Stop / start / continue feedback, both ways, with anonymity people can trust.
+
+Anonymous means: no author, no exact time and nothing that joins back to the author in the database (see
+storage.models.Feedback); anonymous comments stay hidden for a team until enough different people have
+answered that month; a leader can reply to an anonymous item only when its author opted in, through a link
+sealed with a key the database never holds. Named feedback shows its author to the manager.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from bot.core.broadcasts import AudienceSpec, BroadcastDraft, BroadcastQueued, DraftProblems, NewMessage, schedule
+from bot.core.errors import BadInput, NotFound, PermissionDenied
+from bot.core.roles import find_team, managed_team_ids, require_role, sees_everything
+from bot.core.sealing import SealError, open_seal, respondent_tag, seal, submission_key
+from schedules.materialise import DeliveryRules, zone
+from storage.models import AuditEvent, Feedback, FeedbackAbout, FeedbackReply, Person, Role, Team
+from storage.queries.feedback import FeedbackCounts, recent_items, team_month_counts
+
+MAX_FIELD = 1000
+MAX_REPLY = 2000
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+READERS = (Role.MANAGER, Role.LEADER, Role.ADMIN)
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True)
+class FeedbackDraft:
+    stop: str = ""
+    start: str = ""
+    keep: str = ""
+    about: str = FeedbackAbout.STRATEGY
+    anonymous: bool = True
+    allow_replies: bool = False
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    people_for_comments: int = 5
+    people_for_scores: int = 3
+
+
+@dataclass(frozen=True)
+class TeamFeedback:
+    team: str
+    month: str
+    counts: FeedbackCounts | None  # None while too few people answered
+    people: int
+    thresholds: Thresholds
+    named: list[Feedback]
+    anonymous: list[Feedback] | None  # None while hidden
+    authors: dict[int, str]
+
+
+def clean(text: str | None) -> str:
+    """Control and direction-changing characters go; the text is otherwise kept exactly (shown escaped)."""
+    return CONTROL.sub("", (text or "").replace("\r\n", "\n")).strip()
+
+
+def month_of(moment: datetime, tz: str) -> tuple[str, object]:
+    local = moment.astimezone(zone(tz)).date()
+    return local.strftime("%Y-%m"), local
+
+
+def explain_visibility(draft: FeedbackDraft, thresholds: Thresholds) -> str:
+    if not draft.anonymous:
+        return ("Sent with your name: your manager and leaders will see it's from you. "
+                "You can see and withdraw it with `feedback mine`.")
+    reply = (" If a leader replies, it reaches you by DM without them learning who you are." if draft.allow_replies
+             else " Nobody can reply to it, because you did not allow replies.")
+    return (f"Sent anonymously: it is stored without your name or exact time, and your team's anonymous comments "
+            f"are shown only once at least {thresholds.people_for_comments} different people have answered this "
+            f"month.{reply} Anonymous feedback cannot be withdrawn, since nothing links it to you.")
+
+
+def submit(session: Session, *, author: Person, draft: FeedbackDraft, submission_id: str, key: bytes | None,
+           thresholds: Thresholds, now: datetime) -> tuple[str, bool]:
+    """Store feedback; returns (what the author is told, whether it was new). Problems come by field."""
+    texts = {"stop": clean(draft.stop), "start": clean(draft.start), "keep": clean(draft.keep)}
+    problems = {field: f"{len(text)} characters; the limit is {MAX_FIELD}." for field, text in texts.items()
+                if len(text) > MAX_FIELD}
+    if not any(texts.values()):
+        problems["stop"] = "Write at least one of stop, start or continue."
+    if draft.about not in FeedbackAbout._value2member_map_:
+        problems["about"] = "Say what it is about: the strategy, the team's way of working, or leaders."
+    if key is None and draft.anonymous:
+        problems["anonymous"] = "Anonymous feedback is switched off: the admin has not set DRUMBEAT_FEEDBACK_KEY."
+    if problems:
+        raise DraftProblems(problems)
+    assert key is not None or not draft.anonymous
+    dedupe = submission_key(key or b"named", submission_id)
+    if session.execute(select(Feedback.id).where(Feedback.submission_key == dedupe)).first() is not None:
+        return "I already have this feedback; it was not stored twice.", False
+    month, day = month_of(now, author.tz)
+    feedback = Feedback(
+        team_id=author.team_id, about=draft.about, anonymous=draft.anonymous, month=month, submitted_on=day,
+        submission_key=dedupe, **texts,
+    )
+    if draft.anonymous:
+        assert key is not None
+        feedback.respondent_tag = respondent_tag(key, author.id, month)
+        if draft.allow_replies:
+            feedback.reply_link = seal(key, author.slack_id)
+    else:
+        feedback.author_id, feedback.submitted_at = author.id, now
+        session.add(AuditEvent(at=now, actor_id=author.id, action="feedback.named", detail={}))
+    session.add(feedback)
+    session.flush()
+    return explain_visibility(draft, thresholds), True
+
+
+def _team_for(session: Session, caller: Person, team_name: str | None) -> Team:
+    require_role(caller, READERS, "read team feedback")
+    if team_name:
+        team = find_team(session, team_name)
+        if team is None:
+            raise NotFound(f"There is no team called '{team_name}'.")
+    elif caller.team_id is not None:
+        team = session.get(Team, caller.team_id)
+    else:
+        raise BadInput("Which team? Add its name, e.g. `feedback list East`.")
+    assert team is not None
+    if not sees_everything(caller) and team.id not in managed_team_ids(session, caller):
+        raise PermissionDenied(f"Sorry, {team.name} is not one of your teams.")
+    return team
+
+
+def team_feedback(session: Session, *, caller: Person, team_name: str | None, month: str | None,
+                  thresholds: Thresholds, now: datetime) -> TeamFeedback:
+    team = _team_for(session, caller, team_name)
+    if month is not None and not MONTH.match(month):
+        raise BadInput(f"'{month}' is not a month: write it as YYYY-MM, e.g. {now:%Y-%m}.")
+    month = month or month_of(now, caller.tz)[0]
+    counts = team_month_counts(session, team_id=team.id, month=month)
+    named = recent_items(session, team_id=team.id, month=month, anonymous=False)
+    authors = {p.id: p.name for p in session.execute(
+        select(Person).where(Person.id.in_([f.author_id for f in named if f.author_id]))).scalars()}
+    show_comments = counts.people >= thresholds.people_for_comments
+    return TeamFeedback(
+        team=team.name, month=month, people=counts.people, thresholds=thresholds, named=named, authors=authors,
+        counts=counts if counts.people >= thresholds.people_for_scores else None,
+        anonymous=recent_items(session, team_id=team.id, month=month, anonymous=True) if show_comments else None,
+    )
+
+
+def mine(session: Session, *, person: Person) -> list[Feedback]:
+    return list(session.execute(
+        select(Feedback).where(Feedback.author_id == person.id, Feedback.withdrawn.is_(False))
+        .order_by(Feedback.submitted_on.desc(), Feedback.id.desc())
+    ).scalars())
+
+
+def withdraw(session: Session, *, person: Person, feedback_id: int) -> str:
+    feedback = session.get(Feedback, feedback_id)
+    if feedback is None or feedback.author_id != person.id:
+        raise NotFound("That is not feedback of yours that I can find.")
+    feedback.withdrawn, feedback.stop, feedback.start, feedback.keep = True, "", "", ""
+    return "Withdrawn: it is no longer shown to anyone, and its text is deleted."
+
+
+@dataclass(frozen=True)
+class ReplyTo:
+    recipient: str  # platform user id, known only for the moment of sending
+    text: str
+    replier: str
+
+
+def reply(session: Session, *, caller: Person, feedback_id: int, text: str, key: bytes | None, now: datetime) -> ReplyTo:
+    feedback = session.get(Feedback, feedback_id)
+    if feedback is None or feedback.withdrawn:
+        raise NotFound("That feedback is no longer there.")
+    team = session.get(Team, feedback.team_id) if feedback.team_id else None
+    _team_for(session, caller, team.name if team else None)
+    text = clean(text)
+    if not text:
+        raise DraftProblems({"text": "Write your reply."})
+    if len(text) > MAX_REPLY:
+        raise DraftProblems({"text": f"{len(text)} characters; the limit is {MAX_REPLY}."})
+    if not feedback.anonymous:
+        author = session.get(Person, feedback.author_id)
+        assert author is not None
+        recipient = author.slack_id
+    elif feedback.reply_link is None:
+        raise PermissionDenied("Its author did not allow replies, so nobody can reply to this feedback.")
+    else:
+        try:
+            recipient = open_seal(key, feedback.reply_link)
+        except SealError as error:
+            raise BadInput(f"The reply cannot be delivered: {error}.") from None
+    session.add(FeedbackReply(feedback_id=feedback.id, author_id=caller.id, text=text, sent_at=now))
+    return ReplyTo(recipient=recipient, text=text, replier=caller.name)
+
+
+REQUEST_KEY = "feedback-request"
+NOTE_KEY = "you-said-we-did"
+
+
+def post_to_team(session: Session, *, caller: Person, team_name: str, title: str, body: str, now: datetime,
+                 rules: DeliveryRules, key: str) -> BroadcastQueued:
+    """A feedback request, or a "you said, we did" note: delivered like any broadcast, to the team's reps."""
+    team = _team_for(session, caller, team_name)
+    if not body.strip():
+        raise BadInput("Write the text after a `|`, e.g. `feedback request East | What should I stop, start, continue?`")
+    draft = BroadcastDraft(audience=AudienceSpec(teams=(team.name,)), new_message=NewMessage(title=title, body=body, key=key))
+    return schedule(session, sender=caller, draft=draft, now=now, rules=rules, allowed=READERS)
