@@ -174,7 +174,10 @@ def delivery_kind(broadcast: Broadcast) -> str:
 
 
 def recipient_zone(broadcast: Broadcast, person: Person) -> str:
-    return person.tz if broadcast.local_time else broadcast.anchor_tz
+    """The zone a recipient's occurrences are computed in; an unknown zone falls back to UTC, so one odd
+    directory entry never stops a broadcast for everyone else."""
+    name = person.tz if broadcast.local_time else broadcast.anchor_tz
+    return name if zone(name).key == name else "UTC"
 
 
 def materialise_broadcast(session: Session, broadcast: Broadcast, *, now: datetime, rules: DeliveryRules,

@@ -210,3 +210,14 @@ def test_edit_creates_a_version_and_sent_deliveries_keep_theirs(org: Engine) -> 
         rows = list(session.execute(select(Delivery)).scalars())
     assert {row.message_id for row in rows if row.id == sent_id} == {old_message_id}
     assert {row.message_id for row in rows if row.id != sent_id} != {old_message_id}
+
+
+def test_a_rep_with_an_unknown_time_zone_does_not_stop_the_broadcast(org: Engine) -> None:
+    with session_scope(org) as session:
+        identify(session, "U0TOKYO").tz = "Mars/Olympus"
+    start = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
+    make(org, Recurrence(kind="workdays", start=date(2026, 11, 23), at=time(9, 0)), now=start)
+    run_every(org, start, start + timedelta(days=1), timedelta(hours=1))
+    by_rep = deliveries_by_rep(org)
+    assert by_rep["U0TOKYO"][0].due_at == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 09:00 UTC
+    assert len(by_rep["U0BERLIN"]) == 1
