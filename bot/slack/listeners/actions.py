@@ -16,7 +16,7 @@ from bot.slack import replies
 from bot.slack.ids import ActionId
 from bot.slack.sender import SlackSender
 from schedules.compose import compose_delivery
-from schedules.outbox import SentRef
+from schedules.outbox import Outgoing, SentRef
 from storage.models import Delivery
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,11 @@ def acknowledge_delivery(ack: Ack, body: dict[str, Any], action: dict[str, Any],
     except DrumbeatError as problem:
         tell_privately(body, respond, client, replies.notice(str(problem), ":warning:"))
         return
+    update_clicked_message(body, client, outgoing)
+
+
+def update_clicked_message(body: dict[str, Any], client: WebClient, outgoing: Outgoing) -> None:
+    """Re-render the message whose button was clicked, in place."""
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
     ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
     SlackSender(client).update(SentRef(channel_id=channel, message_ts=ts), outgoing)

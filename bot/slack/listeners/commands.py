@@ -92,38 +92,34 @@ SLACK_SUBCOMMANDS: dict[str, Callable[[Session, Services, dict[str, Any], WebCli
 SUBCOMMANDS: dict[str, Subcommand] = {"send": send, "summary": summary, "away": away, "help": help_}
 
 
+def answer_for(problem: DrumbeatError, command: str) -> Reply:
+    """A refusal, usage help for what could not be understood, or the problem said plainly."""
+    if isinstance(problem, PermissionDenied):
+        return replies.refusal(str(problem))
+    if isinstance(problem, BadInput):
+        return replies.usage(command, str(problem))
+    return replies.notice(str(problem), ":warning:")
+
+
 def handle_command(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
     line = split_command(command.get("text", ""))
-    if line.name in SLACK_SUBCOMMANDS:
-        try:
-            with services.unit_of_work() as session:
-                reply = SLACK_SUBCOMMANDS[line.name](session, services, command, client)
-        except PermissionDenied as refused:
-            reply = replies.refusal(str(refused))
-        except BadInput as problem:
-            reply = replies.usage(services.settings.command, str(problem))
-        except DrumbeatError as problem:
-            reply = replies.notice(str(problem), ":warning:")
-        if reply:
-            ack(response_type="ephemeral", **reply)
-        else:
-            ack()
-        return
-    handler = SUBCOMMANDS.get(line.name)
-    if handler is None:
+    if line.name not in SLACK_SUBCOMMANDS and line.name not in SUBCOMMANDS:
         problem = f"I don't know `{line.name}`." if line.name else None
         ack(response_type="ephemeral", **replies.usage(services.settings.command, problem))
         return
+    reply: Reply | None
     try:
         with services.unit_of_work() as session:
-            reply = handler(session, services, command["user_id"], line)
-    except PermissionDenied as refused:
-        reply = replies.refusal(str(refused))
-    except BadInput as problem:
-        reply = replies.usage(services.settings.command, str(problem))
+            if line.name in SLACK_SUBCOMMANDS:
+                reply = SLACK_SUBCOMMANDS[line.name](session, services, command, client)
+            else:
+                reply = SUBCOMMANDS[line.name](session, services, command["user_id"], line)
     except DrumbeatError as problem:
-        reply = replies.notice(str(problem), ":warning:")
-    ack(response_type="ephemeral", **reply)
+        reply = answer_for(problem, services.settings.command)
+    if reply:
+        ack(response_type="ephemeral", **reply)
+    else:
+        ack()
 
 
 def register(app: App, services: Services) -> None:

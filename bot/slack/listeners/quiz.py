@@ -16,11 +16,11 @@ from bot.core.errors import DrumbeatError
 from bot.core.roles import identify, require_role
 from bot.services import Services
 from bot.slack import replies
-from bot.slack.listeners.actions import tell_privately
+from bot.slack.listeners.actions import tell_privately, update_clicked_message
 from bot.slack.sender import SlackSender
 from messages.render import render_blocks
 from schedules.compose import QUIZ_KIND, compose_delivery, quiz_context
-from schedules.outbox import Outgoing, SentRef
+from schedules.outbox import Outgoing
 from storage.models import Delivery, Expectation, QuizAsk
 
 ANSWER = re.compile(r"^quiz_answer_\d$")
@@ -63,9 +63,7 @@ def _handle(body: dict[str, Any], action: dict[str, Any], client: WebClient, res
     except DrumbeatError as problem:
         tell_privately(body, respond, client, replies.notice(str(problem), ":warning:"))
         return
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
-    SlackSender(client).update(SentRef(channel_id=channel, message_ts=ts), outgoing)
+    update_clicked_message(body, client, outgoing)
     if note:
         tell_privately(body, respond, client, replies.notice(note, ":information_source:"))
 
