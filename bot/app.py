@@ -185,6 +185,8 @@ class Drumbeat:
             self._scheduler = None
         if self._http_server is not None:
             server, self._http_server = self._http_server, None
+            # Let requests in flight finish first: their threads wake the loop through its trigger.
+            server.task_dispatcher.shutdown(timeout=5)
             if self._http_thread is not None:
                 # Close from inside waitress's own loop thread; closing its socket from here races its select().
                 server.trigger.pull_trigger(server.close)
@@ -192,5 +194,4 @@ class Drumbeat:
                 self._http_thread = None
             else:
                 server.close()
-            server.task_dispatcher.shutdown()
         self.engine.dispose()
