@@ -572,8 +572,8 @@ def _trigger_of(args: dict[str, Any]) -> Any:
     return args.get("trigger_id") or args.get("interactivity_pointer")
 
 
-@handles("views.open")
-def views_open(ws: Workspace, args: dict[str, Any]) -> Reply:
+def _modal_and_trigger(ws: Workspace, args: dict[str, Any]) -> tuple[dict[str, Any], Any] | Reply:
+    """views.open and views.push: a valid modal and a fresh, unused trigger_id (which this exchanges)."""
     payload = _parse_view(args, ("modal",))
     if isinstance(payload, Reply):
         return payload
@@ -584,22 +584,25 @@ def views_open(ws: Workspace, args: dict[str, Any]) -> Reply:
     trigger, error = ws.exchange_trigger(_trigger_of(args))
     if trigger is None:
         return fail(error or "invalid_trigger_id")
+    return payload, trigger
+
+
+@handles("views.open")
+def views_open(ws: Workspace, args: dict[str, Any]) -> Reply:
+    checked = _modal_and_trigger(ws, args)
+    if isinstance(checked, Reply):
+        return checked
+    payload, trigger = checked
     close_modals(ws, trigger.user_id)
     return ok(view=copy.deepcopy(push_modal(ws, trigger.user_id, payload)))
 
 
 @handles("views.push")
 def views_push(ws: Workspace, args: dict[str, Any]) -> Reply:
-    payload = _parse_view(args, ("modal",))
-    if isinstance(payload, Reply):
-        return payload
-    if not _trigger_of(args):
-        return fail("invalid_arguments", "missing required field: trigger_id")
-    if _external_id_taken(ws, payload.get("external_id"), None):
-        return fail("duplicate_external_id")
-    trigger, error = ws.exchange_trigger(_trigger_of(args))
-    if trigger is None:
-        return fail(error or "invalid_trigger_id")
+    checked = _modal_and_trigger(ws, args)
+    if isinstance(checked, Reply):
+        return checked
+    payload, trigger = checked
     stack = ws.modal_stacks.get(trigger.user_id) or []
     if not stack:
         return fail("not_found")
