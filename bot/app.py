@@ -179,6 +179,13 @@ class Drumbeat:
 
         SocketModeHandler(self.slack_app, app_token=self.settings.slack_app_token).start()
 
+    @staticmethod
+    def _close_quietly(server: Any) -> None:
+        try:
+            server.close()
+        except OSError:
+            log.debug("HTTP server was already closed")
+
     def close(self) -> None:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
@@ -187,11 +194,12 @@ class Drumbeat:
             server, self._http_server = self._http_server, None
             # Let requests in flight finish first: their threads wake the loop through its trigger.
             server.task_dispatcher.shutdown(timeout=5)
-            if self._http_thread is not None:
+            try:
                 # Close from inside waitress's own loop thread; closing its socket from here races its select().
                 server.trigger.pull_trigger(server.close)
+            except OSError:  # the loop already closed its trigger (it has stopped): close directly
+                self._close_quietly(server)
+            if self._http_thread is not None:
                 self._http_thread.join(timeout=5)
                 self._http_thread = None
-            else:
-                server.close()
         self.engine.dispose()
