@@ -1,6 +1,7 @@
 """Reach and acknowledgement: who heard which message, computed by the database.
 
-Everything is filtered by the team's members first (an indexed join on person.team_id), so the cost of
+Only a broadcast's own deliveries count (a reminder or a lone re-asked question is not another message
+heard). Everything is filtered by the team's members first (an indexed join on person.team_id), so the cost of
 one team's summary depends on that team's history, not on the size of everybody else's.
 """
 
@@ -12,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import case, distinct, func, select
 from sqlmodel import Session
 
-from storage.models import Delivery, DeliveryStatus, Message, Person, Role
+from storage.models import Delivery, DeliveryKind, DeliveryStatus, Message, Person, Role
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def message_reach(session: Session, *, team_id: int, since: datetime) -> list[Me
         .select_from(Delivery)
         .join(Person, Person.id == Delivery.person_id)
         .join(Message, Message.id == Delivery.message_id)
-        .where(Person.team_id == team_id, Delivery.due_at >= since)
+        .where(Person.team_id == team_id, Delivery.due_at >= since, Delivery.kind == DeliveryKind.BROADCAST)
         .group_by(Message.key)
         .order_by(func.max(Delivery.due_at).desc(), Message.key)
     )
@@ -89,7 +90,7 @@ def team_reach(session: Session, *, team_id: int, since: datetime) -> TeamReach:
         )
         .select_from(Delivery)
         .join(Person, Person.id == Delivery.person_id)
-        .where(Person.team_id == team_id, Delivery.due_at >= since)
+        .where(Person.team_id == team_id, Delivery.due_at >= since, Delivery.kind == DeliveryKind.BROADCAST)
     ).one()
     reached, acknowledging, delivered, acknowledged, pending, failed = row
     return TeamReach(

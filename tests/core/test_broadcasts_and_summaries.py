@@ -156,3 +156,16 @@ def test_leader_without_team_is_asked_which_team(org: Engine) -> None:
 def test_bad_period_is_explained(org: Engine, period: str) -> None:
     with pytest.raises(BadInput, match="period"):
         summary_for(org, "U0MGREAST", period)
+
+
+def test_a_reminder_is_not_counted_as_another_message_delivered(org: Engine) -> None:
+    send(org, "U0LEADER1", "icp-first", AudienceSpec(people=("U0REPEA01",)))
+    mark(org, sent=["U0REPEA01"], acknowledged=[])
+    with session_scope(org) as session:
+        original = session.execute(select(Delivery)).scalar_one()
+        session.add(Delivery(broadcast_id=original.broadcast_id, occurrence=original.occurrence + ":reminder",
+                             person_id=original.person_id, message_id=original.message_id, kind="reminder",
+                             due_at=NOW, status=DeliveryStatus.SENT))
+    east = summary_for(org, "U0MGREAST", now=NOW + timedelta(hours=1))
+    assert east.reach.delivered == 1
+    assert east.messages[0].delivered == 1
