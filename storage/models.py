@@ -163,6 +163,7 @@ class Delivery(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("broadcast_id", "occurrence", "person_id"),
         Index("ix_delivery_due", "status", "due_at"),
+        Index("ix_delivery_person_due", "person_id", "due_at"),  # one team's history, by period (summaries)
     )
 
     id: int | None = Field(default=None, primary_key=True)
