@@ -1,4 +1,10 @@
-"""What a manager sees when they ask how their team is doing."""
+"""What a manager sees when they ask whether their team is on the same page, and what a rep sees of themselves.
+
+A team summary has four sections, each answering one question a sales leader asks: *Message* (did they hear
+it, often enough, the same way?), *Measure* (do they understand it?), *Feedback* (what do they tell us?) and
+*Momentum* (is it getting better, week by week?). Every figure is an SQL aggregate from storage.queries; this
+module chooses whose figures the caller may see and assembles them.
+"""
 
 from __future__ import annotations
 
@@ -6,45 +12,109 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from bot.core.errors import BadInput, NotFound, PermissionDenied
-from bot.core.roles import find_team, managed_team_ids, require_role, sees_everything, visible_teams
-from storage.models import Person, Role, Team
+from bot.core.feedback import TeamFeedback, Thresholds, month_of, team_feedback
+from bot.core.roles import find_team, managed_team_ids, sees_everything, visible_teams
+from storage.models import Delivery, DeliveryStatus, Person, QuizAsk, Role, Team
 from storage.queries import understanding
-from storage.queries.reach import MessageReach, TeamReach, message_reach, team_reach
-from storage.queries.understanding import Rate
+from storage.queries.momentum import WeekPoint, team_weeks, week_starts
+from storage.queries.reach import (
+    KeyMessageFrequency,
+    MessageReach,
+    TeamReach,
+    VersionSent,
+    key_message_frequency,
+    message_reach,
+    team_reach,
+    versions_sent,
+)
+from storage.queries.understanding import Rate, RepNeed
 
 SUMMARY_READERS = (Role.MANAGER, Role.LEADER, Role.ADMIN)
 PERIOD = re.compile(r"^(\d{1,3})d$")
 DEFAULT_DAYS = 30
+QUARTER_DAYS = 91
 MAX_DAYS = 366
+MIN_TREND_WEEKS = 4  # fewer points than this is not a trend
+COACHING_BELOW = 0.6  # reps under 60% right on their latest answers in the period are named for coaching
+MAX_FEEDBACK_MONTHS = 4
 
 
 @dataclass(frozen=True)
 class SummaryRequest:
     team_name: str | None = None
+    person: str | None = None  # a platform user id, when the caller asked about one person
     days: int = DEFAULT_DAYS
+    export: bool = False
+
+
+@dataclass(frozen=True)
+class Coaching:
+    """Reps who need coaching: named only to their own manager and to leaders; the rest are only counted."""
+
+    named: list[RepNeed]
+    unnamed: int
 
 
 @dataclass(frozen=True)
 class TeamSummary:
     team: str
+    team_id: int
     days: int
     since: datetime
+    now: datetime
     reach: TeamReach
     messages: list[MessageReach]
+    key_messages: list[KeyMessageFrequency]
+    versions: list[VersionSent]
+    understanding: Rate
+    expectations: list[Rate]  # least understood first
+    coaching: Coaching
+    feedback: list[TeamFeedback]  # newest month first
+    trend: list[WeekPoint]  # oldest week first
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    name: str
+    slack_id: str
+    days: int
+    since: datetime
+    now: datetime
+    messages: list[MessageReach]
+    waiting: int  # messages delivered and not acknowledged yet
+    open_questions: int  # pulse-check questions asked and not answered yet
     understanding: Rate
     expectations: list[Rate]  # least understood first
 
+    @property
+    def delivered(self) -> int:
+        return sum(message.delivered for message in self.messages)
 
-def parse_summary_args(words: list[str]) -> SummaryRequest:
-    """`[team name] [7d|30d|90d|quarter]`, in any order; the period is the last word if it looks like one."""
+    @property
+    def acknowledged(self) -> int:
+        return sum(message.acknowledged for message in self.messages)
+
+
+Summary = TeamSummary | PersonSummary
+
+
+def parse_summary_args(words: list[str], *, person: str | None = None) -> SummaryRequest:
+    """`[export] [team name | me] [7d|30d|90d|quarter]`; the period is the last word if it looks like one.
+
+    Mentions are the platform adapter's business: it passes the person it found as `person`.
+    """
+    export = bool(words) and words[0].lower() == "export"
+    if export:
+        words = words[1:]
     days = DEFAULT_DAYS
     if words:
         last = words[-1].lower()
         if last == "quarter":
-            days, words = 91, words[:-1]
+            days, words = QUARTER_DAYS, words[:-1]
         elif PERIOD.match(last):
             days, words = int(PERIOD.match(last).group(1)), words[:-1]  # type: ignore[union-attr]
             if not 1 <= days <= MAX_DAYS:
@@ -52,23 +122,115 @@ def parse_summary_args(words: list[str]) -> SummaryRequest:
         elif re.fullmatch(r"\d+\w*", last):
             raise BadInput(f"'{last}' is not a period I know: use 7d, 30d, 90d or quarter.")
     team_name = " ".join(words).strip() or None
-    return SummaryRequest(team_name=team_name, days=days)
+    if team_name is not None and team_name.lower() == "me":
+        return SummaryRequest(person="me", days=days, export=export)
+    if team_name is not None and person is not None:
+        raise BadInput("Ask about a team or a person, not both: e.g. `summary East` or `summary @maria`.")
+    return SummaryRequest(team_name=team_name, person=person, days=days, export=export)
 
 
-def team_summary(session: Session, *, caller: Person, request: SummaryRequest, now: datetime) -> TeamSummary:
-    require_role(caller, SUMMARY_READERS, "see team summaries")
+def summarise(session: Session, *, caller: Person, request: SummaryRequest, now: datetime,
+              thresholds: Thresholds = Thresholds()) -> Summary:
+    """The summary the caller asked for, or the one they may see: reps get their own figures."""
+    if request.person is not None:
+        return person_summary(session, caller=caller, person=_choose_person(session, caller, request.person),
+                              days=request.days, now=now)
+    if caller.role == Role.REP:
+        if request.team_name is not None:
+            raise PermissionDenied("Sorry, team summaries are for managers and leaders. "
+                                   "`summary` on its own shows your own figures.")
+        return person_summary(session, caller=caller, person=caller, days=request.days, now=now)
+    return team_summary(session, caller=caller, request=request, now=now, thresholds=thresholds)
+
+
+def team_summary(session: Session, *, caller: Person, request: SummaryRequest, now: datetime,
+                 thresholds: Thresholds = Thresholds()) -> TeamSummary:
+    if caller.role not in SUMMARY_READERS:
+        raise PermissionDenied("Sorry, only managers, leaders and admins can see team summaries. "
+                               "`summary` on its own shows your own figures.")
     team = _choose_team(session, caller, request.team_name)
+    assert team.id is not None
     since = now - timedelta(days=request.days)
+    weeks = max(MIN_TREND_WEEKS, -(-request.days // 7))
     return TeamSummary(
         team=team.name,
+        team_id=team.id,
         days=request.days,
         since=since,
+        now=now,
         reach=team_reach(session, team_id=team.id, since=since),
         messages=message_reach(session, team_id=team.id, since=since),
-        understanding=understanding.for_team(session, team_id=team.id),
-        expectations=sorted(understanding.per_expectation(session, team_id=team.id),
+        key_messages=key_message_frequency(session, team_id=team.id, since=since),
+        versions=versions_sent(session, team_id=team.id, since=since),
+        understanding=understanding.for_team(session, team_id=team.id, since=since),
+        expectations=sorted(understanding.per_expectation(session, team_id=team.id, since=since),
                             key=lambda rate: (rate.rate if rate.rate is not None else 2.0, rate.key)),
+        coaching=_coaching(session, caller, team.id, since),
+        feedback=_feedback(session, caller, team, since, now, thresholds),
+        trend=team_weeks(session, team_id=team.id, starts=week_starts(now, weeks), end=now),
     )
+
+
+def person_summary(session: Session, *, caller: Person, person: Person, days: int, now: datetime) -> PersonSummary:
+    assert person.id is not None
+    since = now - timedelta(days=days)
+    waiting = session.execute(
+        select(func.count()).select_from(Delivery).where(
+            Delivery.person_id == person.id, Delivery.status == DeliveryStatus.SENT,
+            Delivery.acknowledged_at.is_(None), Delivery.due_at >= since)
+    ).scalar_one()
+    open_questions = session.execute(
+        select(func.count()).select_from(QuizAsk).where(
+            QuizAsk.person_id == person.id, QuizAsk.answered_at.is_(None))
+    ).scalar_one()
+    return PersonSummary(
+        name=person.name,
+        slack_id=person.slack_id,
+        days=days,
+        since=since,
+        now=now,
+        messages=message_reach(session, person_id=person.id, since=since),
+        waiting=waiting,
+        open_questions=open_questions,
+        understanding=understanding.for_person(session, person_id=person.id, since=since),
+        expectations=understanding.person_per_expectation(session, person_id=person.id, since=since),
+    )
+
+
+def _coaching(session: Session, caller: Person, team_id: int, since: datetime) -> Coaching:
+    needs = understanding.reps_needing_coaching(session, team_id=team_id, since=since, below=COACHING_BELOW)
+    named = [need for need in needs if sees_everything(caller) or need.manager_id == caller.id]
+    return Coaching(named=named, unnamed=len(needs) - len(named))
+
+
+def _feedback(session: Session, caller: Person, team: Team, since: datetime, now: datetime,
+              thresholds: Thresholds) -> list[TeamFeedback]:
+    """The months the period touches, newest first, each under the feedback work's anonymity rules."""
+    months: list[str] = []
+    moment = now
+    while moment >= since - timedelta(days=31) and len(months) < MAX_FEEDBACK_MONTHS:
+        month = month_of(moment, caller.tz)[0]
+        if month not in months and month >= month_of(since, caller.tz)[0]:
+            months.append(month)
+        moment -= timedelta(days=28)
+    return [team_feedback(session, caller=caller, team_name=team.name, month=month, thresholds=thresholds, now=now)
+            for month in months]
+
+
+def _choose_person(session: Session, caller: Person, platform_user_id: str) -> Person:
+    if platform_user_id == "me" or platform_user_id == caller.slack_id:
+        return caller
+    person = session.execute(select(Person).where(Person.slack_id == platform_user_id)).scalar_one_or_none()
+    if person is None or not person.active:
+        raise NotFound(f"<@{platform_user_id}> is not in Drumbeat's directory, so I have no figures for them.")
+    if sees_everything(caller):
+        return person
+    if caller.role == Role.MANAGER and (person.manager_id == caller.id
+                                        or (person.team_id is not None
+                                            and person.team_id in managed_team_ids(session, caller))):
+        return person
+    raise PermissionDenied(f"Sorry, <@{platform_user_id}> is not in your teams, so their figures are not yours "
+                           "to see. `summary` on its own shows yours.")
 
 
 def _choose_team(session: Session, caller: Person, team_name: str | None) -> Team:
@@ -80,12 +242,24 @@ def _choose_team(session: Session, caller: Person, team_name: str | None) -> Tea
             return team
         if len(teams) == 1:
             return teams[0]
-        names = ", ".join(team.name for team in visible_teams(session, caller)) or "none"
-        raise BadInput(f"Which team? Add its name, e.g. `summary {names.split(', ')[0]}`. Your teams: {names}.")
+        raise BadInput(f"Which team? Add its name, e.g. `summary {_example_team(session, caller)}`. "
+                       f"Your teams: {_team_names(session, caller)}.")
     team = find_team(session, team_name)
     if team is None:
-        names = ", ".join(t.name for t in visible_teams(session, caller)) or "none"
-        raise NotFound(f"There is no team called '{team_name}'. Teams you can see: {names}.")
+        raise NotFound(f"There is no team called '{team_name}'. Teams you can see: {_team_names(session, caller)}.")
     if not sees_everything(caller) and team.id not in managed_team_ids(session, caller):
         raise PermissionDenied(f"Sorry, {team.name} is not one of your teams, so its summary is not yours to see.")
     return team
+
+
+def _team_names(session: Session, caller: Person, limit: int = 12) -> str:
+    names = [team.name for team in visible_teams(session, caller)]
+    if not names:
+        return "none"
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+def _example_team(session: Session, caller: Person) -> str:
+    teams = visible_teams(session, caller)
+    return teams[0].name if teams else "East"

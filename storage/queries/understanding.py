@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, cast, func, select
+from sqlalchemy import Float, Integer, cast, func, literal, select
 from sqlmodel import Session
 
-from storage.models import Expectation, Person, QuizAsk
+from storage.models import Expectation, Person, QuizAsk, Role
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,8 @@ class Rate:
         return self.correct / self.answered if self.answered else None
 
 
-def _latest(*, team_id: int | None = None, person_id: int | None = None, until: datetime | None = None):  # noqa: ANN202
+def _latest(*, team_id: int | None = None, person_id: int | None = None, until: datetime | None = None,  # noqa: ANN202
+            since: datetime | None = None):
     ranked = select(
         QuizAsk.person_id,
         QuizAsk.expectation_id,
@@ -38,6 +39,8 @@ def _latest(*, team_id: int | None = None, person_id: int | None = None, until: 
     ).where(QuizAsk.answered_at.is_not(None))
     if until is not None:
         ranked = ranked.where(QuizAsk.answered_at < until)
+    if since is not None:
+        ranked = ranked.where(QuizAsk.answered_at >= since)
     if person_id is not None:
         ranked = ranked.where(QuizAsk.person_id == person_id)
     if team_id is not None:
@@ -46,8 +49,8 @@ def _latest(*, team_id: int | None = None, person_id: int | None = None, until: 
     return select(ranked).where(ranked.c.recency == 1).subquery()
 
 
-def per_rep(session: Session, *, team_id: int) -> list[Rate]:
-    latest = _latest(team_id=team_id)
+def per_rep(session: Session, *, team_id: int, since: datetime | None = None) -> list[Rate]:
+    latest = _latest(team_id=team_id, since=since)
     rows = session.execute(
         select(Person.slack_id, func.sum(cast(latest.c.correct, Integer)), func.count())
         .join(Person, Person.id == latest.c.person_id).group_by(Person.slack_id).order_by(Person.slack_id)
@@ -55,8 +58,8 @@ def per_rep(session: Session, *, team_id: int) -> list[Rate]:
     return [Rate(key, int(correct or 0), answered) for key, correct, answered in rows]
 
 
-def per_expectation(session: Session, *, team_id: int) -> list[Rate]:
-    latest = _latest(team_id=team_id)
+def per_expectation(session: Session, *, team_id: int, since: datetime | None = None) -> list[Rate]:
+    latest = _latest(team_id=team_id, since=since)
     rows = session.execute(
         select(Expectation.key, func.sum(cast(latest.c.correct, Integer)), func.count())
         .join(Expectation, Expectation.id == latest.c.expectation_id)
@@ -65,14 +68,15 @@ def per_expectation(session: Session, *, team_id: int) -> list[Rate]:
     return [Rate(key, int(correct or 0), answered) for key, correct, answered in rows]
 
 
-def for_team(session: Session, *, team_id: int, until: datetime | None = None) -> Rate:
-    latest = _latest(team_id=team_id, until=until)
+def for_team(session: Session, *, team_id: int, until: datetime | None = None,
+             since: datetime | None = None) -> Rate:
+    latest = _latest(team_id=team_id, until=until, since=since)
     correct, answered = session.execute(select(func.sum(cast(latest.c.correct, Integer)), func.count()).select_from(latest)).one()
     return Rate(str(team_id), int(correct or 0), answered)
 
 
-def for_person(session: Session, *, person_id: int) -> Rate:
-    latest = _latest(person_id=person_id)
+def for_person(session: Session, *, person_id: int, since: datetime | None = None) -> Rate:
+    latest = _latest(person_id=person_id, since=since)
     correct, answered = session.execute(select(func.sum(cast(latest.c.correct, Integer)), func.count()).select_from(latest)).one()
     return Rate(str(person_id), int(correct or 0), answered)
 
@@ -80,3 +84,47 @@ def for_person(session: Session, *, person_id: int) -> Rate:
 def team_trend(session: Session, *, team_id: int, week_ends: list[datetime]) -> list[Rate]:
     """The team's understanding as it stood at the end of each given week (latest answers before it)."""
     return [for_team(session, team_id=team_id, until=end) for end in week_ends]
+
+
+def person_per_expectation(session: Session, *, person_id: int, since: datetime | None = None) -> list[Rate]:
+    """One rep's latest answer per expectation (1 of 1 or 0 of 1), least understood first."""
+    latest = _latest(person_id=person_id, since=since)
+    rows = session.execute(
+        select(Expectation.key, func.sum(cast(latest.c.correct, Integer)), func.count())
+        .join(Expectation, Expectation.id == latest.c.expectation_id)
+        .group_by(Expectation.key).order_by(func.sum(cast(latest.c.correct, Integer)), Expectation.key)
+    )
+    return [Rate(key, int(correct or 0), answered) for key, correct, answered in rows]
+
+
+@dataclass(frozen=True)
+class RepNeed:
+    """A rep whose latest answers in the period are mostly wrong, with what they missed."""
+
+    slack_id: str
+    name: str
+    manager_id: int | None
+    correct: int
+    answered: int
+    missed: list[str]  # expectation keys answered wrong on the latest ask
+
+
+def reps_needing_coaching(session: Session, *, team_id: int, since: datetime, below: float,
+                          min_answers: int = 2) -> list[RepNeed]:
+    """Reps under `below` on their latest answer per expectation in the period, weakest first."""
+    latest = _latest(team_id=team_id, since=since)
+    missed_key = func.aggregate_strings(Expectation.key, ",").filter(latest.c.correct.is_(False))
+    correct = func.sum(cast(latest.c.correct, Integer))
+    rows = session.execute(
+        select(Person.slack_id, Person.name, Person.manager_id, correct, func.count(), missed_key)
+        .select_from(latest)
+        .join(Person, Person.id == latest.c.person_id)
+        .join(Expectation, Expectation.id == latest.c.expectation_id)
+        .where(Person.role == Role.REP, Person.active.is_(True))
+        .group_by(Person.slack_id, Person.name, Person.manager_id)
+        .having(func.count() >= min_answers)
+        .having(cast(correct, Float) < literal(below, Float) * func.count())
+        .order_by(cast(correct, Float) / func.count(), Person.name)
+    )
+    return [RepNeed(slack_id, name, manager_id, int(right or 0), answered, sorted((missed or "").split(",")) if missed else [])
+            for slack_id, name, manager_id, right, answered, missed in rows]
