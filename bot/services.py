@@ -28,6 +28,11 @@ class Services:
     clock: Callable[[], datetime] = field(default=utc_now)
     rules: DeliveryRules = field(default_factory=DeliveryRules)
 
+    def __deepcopy__(self, memo: dict[int, object]) -> Services:
+        """Shared, never copied: Bolt deep-copies the context for lazy listeners, and an engine (its pool) and
+        the clock must stay the one the runtime owns."""
+        return self
+
     @property
     def feedback_key(self) -> bytes | None:
         """The anonymity key: DRUMBEAT_FEEDBACK_KEY, else derived from the signing secret; never stored."""

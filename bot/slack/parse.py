@@ -69,3 +69,23 @@ def _mentions_and_text(part: str) -> list[str]:
         if piece:
             tokens.append(piece)
     return tokens
+
+
+def parse_summary_words(rest: str) -> tuple[list[str], str | None]:
+    """Words of `summary ...` with the one person it may name pulled out as a Slack user id."""
+    words: list[str] = []
+    people: list[str] = []
+    for token in _mentions_and_text(rest):
+        mention = USER_MENTION.match(token)
+        if mention:
+            people.append(mention.group(1))
+        elif token.startswith("<"):
+            raise BadInput(f"A summary is for a team or a person; I can't use {token}.")
+        else:
+            words.extend(CommandLine("", token).words)
+    if any(word.startswith("@") for word in words):
+        raise BadInput("I couldn't tell who that is: pick the person from Slack's autocomplete so it turns into "
+                       "a mention, e.g. `summary @maria`.")
+    if len(set(people)) > 1:
+        raise BadInput("One person at a time, please: e.g. `summary @maria`.")
+    return words, (people[0] if people else None)

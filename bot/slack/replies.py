@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.summaries import TeamSummary
+from bot.core.feedback import TeamFeedback
+from bot.core.summaries import COACHING_BELOW, PersonSummary, Summary, TeamSummary
+from messages.charts import TrendPoint, describe_change, describe_week
+from messages.filters import mrkdwn_escape, truncate_chars
 from messages.render import render_blocks
+from storage.models import Feedback
+from storage.queries.understanding import Rate
 
 COMMAND_HELP = (
     ("help", "this list"),
     ("send <message-key> to @person, Team name", "leaders: send a strategy message now, with a *Got it* button"),
     ("broadcast", "leaders: schedule a broadcast (once or recurring, at each rep's local time)"),
     ("schedules", "leaders: your broadcasts, with pause / resume / edit / send now / cancel"),
-    ("summary [team] [7d|30d|90d|quarter]", "managers and leaders: reach and acknowledgement for a team"),
+    ("summary [team | @person | me] [7d|30d|90d|quarter]",
+     "managers and leaders: a team's message reach, understanding, feedback and momentum; reps: your own figures"),
+    ("summary export [team | @person] [period]", "the same figures as a CSV file in our DM"),
+    ("team link <team> @usergroup", "leaders: keep a team's members in sync with a Slack user group"),
     ("feedback [list [team] [YYYY-MM] | mine | request <team> | <question> | yousaid <team> | <note>]",
      "stop / start / continue feedback, anonymous if you like"),
     ("quiz me", "practise a pulse-check question now (missed ones come back first)"),
@@ -47,31 +55,135 @@ def percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else ""
 
 
-def team_summary(summary: TeamSummary) -> dict[str, Any]:
+ITEM_CHARS = 280  # one feedback comment in a summary; the full text is in `feedback list`
+MAX_FEEDBACK_ITEMS = 12
+
+
+def _share(rate: Rate) -> str:
+    return f"{percent(rate.correct, rate.answered)} ({rate.correct} of {rate.answered})"
+
+
+def team_summary(summary: TeamSummary, *, command: str, chart_coming: bool = False) -> dict[str, Any]:
+    """The four sections, as lines; the template lays them out within Block Kit's limits."""
+    trend = trend_points(summary)
+    groups = _feedback_groups(summary.feedback)
     return _message(
         "summary",
         {
             "team": summary.team,
             "days": summary.days,
             "since": summary.since.strftime("%Y-%m-%d %H:%M"),
+            "command": command,
+            "chart_coming": chart_coming,
             "reach": summary.reach,
             "ack_rate": percent(summary.reach.acknowledged, summary.reach.delivered),
+            "message_lines": [
+                f"• *{mrkdwn_escape(m.title)}* (`{m.key}`): delivered {m.delivered} to {m.recipients} people · "
+                f"{m.acknowledged} acknowledged" + (f" ({percent(m.acknowledged, m.delivered)})" if m.delivered else "")
+                for m in summary.messages[:15]
+            ] + ([f"… and {len(summary.messages) - 15} more messages (all of them in the CSV export)"]
+                 if len(summary.messages) > 15 else []),
+            "frequency_lines": [
+                f"• *{mrkdwn_escape(k.title)}*: {_times(k.median_times)} ({k.reps_heard} of {k.reps} reps heard it)"
+                for k in summary.key_messages[:15]
+            ],
+            "version_lines": _version_lines(summary),
             "understanding": percent(summary.understanding.correct, summary.understanding.answered),
             "answered": summary.understanding.answered,
-            "least_understood": [
-                f"{rate.key} {percent(rate.correct, rate.answered)}" for rate in summary.expectations[:3]
+            "expectation_lines": [f"• `{rate.key}`: {_share(rate)}" for rate in summary.expectations[:15]],
+            "coaching_below": f"{round(100 * COACHING_BELOW)}%",
+            "coaching_lines": [
+                f"• <@{need.slack_id}>: {need.correct} of {need.answered} right"
+                + (f"; missed {', '.join(f'`{key}`' for key in need.missed[:5])}" if need.missed else "")
+                for need in summary.coaching.named[:15]
+            ] + ([f"• {summary.coaching.unnamed} more rep(s) reporting to other managers"]
+                 if summary.coaching.unnamed else []),
+            "feedback_lines": [_feedback_month_line(month) for month in summary.feedback],
+            "feedback_groups": groups,
+            "momentum_change": describe_change(trend),
+            "momentum_lines": [describe_week(point) for point in trend],
+        },
+    )
+
+
+def person_summary(summary: PersonSummary, *, command: str) -> dict[str, Any]:
+    return _message(
+        "person_summary",
+        {
+            "name": summary.name,
+            "days": summary.days,
+            "since": summary.since.strftime("%Y-%m-%d %H:%M"),
+            "command": command,
+            "delivered": summary.delivered,
+            "acknowledged": summary.acknowledged,
+            "ack_rate": percent(summary.acknowledged, summary.delivered),
+            "waiting": summary.waiting,
+            "open_questions": summary.open_questions,
+            "message_lines": [
+                f"• *{mrkdwn_escape(m.title)}*: {m.delivered} received, {m.acknowledged} acknowledged"
+                for m in summary.messages[:20]
             ],
-            "messages": [
-                {
-                    "key": message.key,
-                    "title": message.title,
-                    "versions": message.versions,
-                    "recipients": message.recipients,
-                    "delivered": message.delivered,
-                    "acknowledged": message.acknowledged,
-                    "rate": percent(message.acknowledged, message.delivered),
-                }
-                for message in summary.messages
+            "understanding": percent(summary.understanding.correct, summary.understanding.answered),
+            "answered": summary.understanding.answered,
+            "expectation_lines": [
+                f"• `{rate.key}`: {'right' if rate.correct else 'missed'} on the latest answer"
+                for rate in summary.expectations[:20]
             ],
         },
     )
+
+
+def summary_reply(summary: Summary, *, command: str, chart_coming: bool = False) -> dict[str, Any]:
+    if isinstance(summary, TeamSummary):
+        return team_summary(summary, command=command, chart_coming=chart_coming)
+    return person_summary(summary, command=command)
+
+
+def trend_points(summary: TeamSummary) -> list[TrendPoint]:
+    return [TrendPoint(starts=week.starts, understanding=week.understanding, answers=week.answered,
+                       acknowledgement=week.acknowledgement, delivered=week.delivered) for week in summary.trend]
+
+
+def _times(median: float) -> str:
+    shown = f"{median:g}"
+    return f"{shown} time" if shown == "1" else f"{shown} times"
+
+
+def _version_lines(summary: TeamSummary) -> list[str]:
+    by_key: dict[str, list[str]] = {}
+    for sent in summary.versions:
+        by_key.setdefault(sent.key, []).append(f"v{sent.version} from {mrkdwn_escape(sent.leader)} ({sent.deliveries})")
+    lines = []
+    for key, parts in list(by_key.items())[:15]:
+        versions = {part.split(" ", 1)[0] for part in parts}
+        warning = " :warning: more than one version reached the team" if len(versions) > 1 else ""
+        lines.append(f"• `{key}`: {', '.join(parts)}{warning}")
+    return lines
+
+
+def _feedback_month_line(month: TeamFeedback) -> str:
+    if month.counts is None:
+        return (f"• *{month.month}*: fewer than {month.thresholds.people_for_scores} people answered, so counts "
+                "stay hidden.")
+    counts = month.counts
+    about = ", ".join(f"{name} {count}" for name, count in sorted(counts.by_about.items()))
+    hidden = ("" if month.anonymous is not None else
+              f" Anonymous comments show from {month.thresholds.people_for_comments} people.")
+    return (f"• *{month.month}*: {counts.stop} stop · {counts.start} start · {counts.keep} continue, from at least "
+            f"{counts.people} people (about: {about}).{hidden}")
+
+
+def _feedback_groups(months: list[TeamFeedback]) -> list[dict[str, Any]]:
+    """The most recent comments that may be shown, grouped by what they are about."""
+    entries: list[tuple[Feedback, str]] = []
+    for month in months:
+        entries += [(item, month.authors.get(item.author_id or 0, "someone")) for item in month.named]
+        entries += [(item, "anonymous") for item in (month.anonymous or [])]
+    entries.sort(key=lambda entry: (entry[0].submitted_on, entry[0].id or 0), reverse=True)
+    groups: dict[str, list[str]] = {}
+    for item, who in entries[:MAX_FEEDBACK_ITEMS]:
+        said = "; ".join(f"*{label}:* {mrkdwn_escape(truncate_chars(text, ITEM_CHARS))}"
+                         for label, text in (("Stop", item.stop), ("Start", item.start), ("Continue", item.keep))
+                         if text)
+        groups.setdefault(item.about, []).append(f"• {said} ({mrkdwn_escape(who)}, {item.submitted_on:%b %d})")
+    return [{"about": about, "items": items} for about, items in groups.items()]

@@ -240,5 +240,5 @@ def test_manager_summary_shows_understanding_and_what_is_least_understood(worksp
     broadcast_with_question(workspace, q.key)
     tap(workspace, f"quiz_answer_{(q.correct + 1) % len(q.options)}")
     text = json.dumps(workspace.command("marco", "summary").body)
-    assert "0% of expectations answered right on the latest pulse check (1 answers)" in text
-    assert "Least understood: on-strategy-first 0%" in text
+    assert "0% of expectations answered right on each rep's latest pulse check (1 answers)" in text
+    assert "least understood first*\\n\\u2022 `on-strategy-first`: 0% (0 of 1)" in text

@@ -123,8 +123,9 @@ def test_manager_cannot_see_another_teams_summary(workspace: Workspace) -> None:
     assert "reps got a message" not in text
 
 
-def test_rep_outside_management_cannot_see_summary(workspace: Workspace) -> None:
-    assert "only managers, leaders and admins" in reply_text(workspace.command("aiko", "summary"))
+def test_rep_sees_only_their_own_figures(workspace: Workspace) -> None:
+    assert "Drumbeat figures for Aiko Tanaka, last 30 days" in reply_text(workspace.command("aiko", "summary"))
+    assert "team summaries are for managers and leaders" in reply_text(workspace.command("aiko", "summary East"))
 
 
 def test_unknown_subcommand_gets_usage_help(workspace: Workspace) -> None:

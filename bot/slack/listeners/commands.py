@@ -10,7 +10,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.core import broadcasts, summaries
+from bot.core import broadcasts
 from bot.core.away import set_away
 from bot.core.errors import BadInput, DrumbeatError, PermissionDenied
 from bot.core.roles import identify, require_role
@@ -19,6 +19,7 @@ from bot.slack import replies
 from bot.slack.listeners import broadcast_modal, schedules_list
 from bot.slack.listeners import feedback as feedback_listener
 from bot.slack.listeners import quiz as quiz_listener
+from bot.slack.listeners import summary as summary_listener
 from bot.slack.parse import CommandLine, parse_send, split_command
 
 log = logging.getLogger(__name__)
@@ -51,9 +52,7 @@ def away(session: Session, services: Services, user_id: str, line: CommandLine) 
 
 
 def summary(session: Session, services: Services, user_id: str, line: CommandLine) -> Reply:
-    caller = identify(session, user_id)
-    request = summaries.parse_summary_args(line.words)
-    return replies.team_summary(summaries.team_summary(session, caller=caller, request=request, now=services.clock()))
+    return summary_listener.answer(session, services, user_id, line)
 
 
 def help_(session: Session, services: Services, user_id: str, line: CommandLine) -> Reply:
@@ -123,4 +122,4 @@ def handle_command(ack: Ack, command: dict[str, Any], client: WebClient, service
 
 
 def register(app: App, services: Services) -> None:
-    app.command(services.settings.command)(handle_command)
+    app.command(services.settings.command)(ack=handle_command, lazy=[summary_listener.follow_up])
