@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -72,7 +73,8 @@ class Drumbeat:
         # handler; the outbox's client has no automatic retries: it paces itself (see SlackSender).
         self.client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
         self.client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
-        self.slack_app = build_app(self.services, client=self.client)
+        self._background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="drumbeat-background")
+        self.slack_app = build_app(self.services, client=self.client, listener_executor=self._background)
         pacer = Pacer(settings.slack_posts_per_minute, **({"sleep": sleep} if sleep else {}),
                       **({"clock": monotonic} if monotonic else {}))
         self.sender = SlackSender(no_retry_client(settings.slack_bot_token, settings.slack_api_url), pacer=pacer)
@@ -202,4 +204,6 @@ class Drumbeat:
             if self._http_thread is not None:
                 self._http_thread.join(timeout=5)
                 self._http_thread = None
+        # Charts and CSV files already started finish (each is one upload); nothing new starts.
+        self._background.shutdown(wait=True, cancel_futures=True)
         self.engine.dispose()

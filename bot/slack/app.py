@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -14,7 +15,10 @@ from bot.slack.listeners import actions, broadcast_modal, commands, events, feed
 log = logging.getLogger(__name__)
 
 
-def build_app(services: Services, *, client: WebClient | None = None) -> App:
+def build_app(services: Services, *, client: WebClient | None = None,
+              listener_executor: Executor | None = None) -> App:
+    """`listener_executor` runs lazy listeners (charts, CSV files); the runtime owns it so that closing waits
+    for work already started instead of cutting it off mid-upload."""
     settings = services.settings
     client = client or WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     app = App(
@@ -25,6 +29,7 @@ def build_app(services: Services, *, client: WebClient | None = None) -> App:
         process_before_response=True,
         request_verification_enabled=not settings.socket_mode,
         logger=logging.getLogger("bot.slack.bolt"),
+        listener_executor=listener_executor,
     )
 
     @app.middleware

@@ -186,4 +186,4 @@ def _feedback_groups(months: list[TeamFeedback]) -> list[dict[str, Any]]:
                          for label, text in (("Stop", item.stop), ("Start", item.start), ("Continue", item.keep))
                          if text)
         groups.setdefault(item.about, []).append(f"• {said} ({mrkdwn_escape(who)}, {item.submitted_on:%b %d})")
-    return [{"about": about, "items": items} for about, items in groups.items()]
+    return [{"about": about, "entries": entries} for about, entries in groups.items()]

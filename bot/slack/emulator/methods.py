@@ -748,6 +748,7 @@ def files_complete_upload_external(ws: Workspace, args: dict[str, Any]) -> Reply
                     "length": upload.length,
                     "channel_id": channel.id if channel else None,
                     "initial_comment": initial_comment,
+                    "alt_txt": upload.alt_txt,
                     "thread_ts": thread_ts,
                 }
             )
