@@ -1,14 +1,35 @@
-"""What a person sees on Drumbeat's Home tab."""
+"""What a person sees on Drumbeat's Home tab: a live dashboard cut to their role.
+
+A rep sees what waits for them (messages to acknowledge, questions to answer) and their own understanding; a
+manager also sees each of their teams' summary; a leader sees the whole organisation, one line per team. The
+figures come from the same SQL aggregates as `/drumbeat summary`, so the two never disagree.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from bot.core.roles import identify
-from storage.models import Delivery, DeliveryStatus
+from bot.core import summaries
+from bot.core.feedback import Thresholds
+from bot.core.roles import identify, managed_team_ids, sees_everything
+from storage.models import Delivery, DeliveryStatus, Message, Person, QuizAsk, Role, Team
+from storage.queries import understanding
+from storage.queries.overview import TeamLine, org_by_team
+from storage.queries.understanding import Rate
+
+HOME_DAYS = 30
+MAX_TEAMS_IN_DETAIL = 3  # a manager with more teams sees the rest by name, each one `summary <team>` away
+MAX_WAITING_SHOWN = 8
+
+
+@dataclass(frozen=True)
+class Waiting:
+    title: str
+    sent_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -18,17 +39,65 @@ class HomeView:
     unacknowledged: int
     note: str | None
     command: str
+    waiting: list[Waiting] = field(default_factory=list)
+    open_questions: int = 0
+    own: Rate | None = None
+    own_expectations: list[Rate] = field(default_factory=list)
+    teams: list[summaries.TeamSummary] = field(default_factory=list)
+    other_teams: list[str] = field(default_factory=list)
+    organisation: list[TeamLine] = field(default_factory=list)
+    days: int = HOME_DAYS
 
 
-def home_for(session: Session, *, platform_user_id: str, command: str) -> HomeView:
+def unknown_person(note: str, command: str) -> HomeView:
+    return HomeView(name=None, role=None, unacknowledged=0, note=note, command=command)
+
+
+def home_for(session: Session, *, platform_user_id: str, command: str, now: datetime,
+             thresholds: Thresholds = Thresholds()) -> HomeView:
     person = identify(session, platform_user_id)
-    waiting = session.execute(
-        select(func.count())
-        .select_from(Delivery)
-        .where(
-            Delivery.person_id == person.id,
-            Delivery.status == DeliveryStatus.SENT,
-            Delivery.acknowledged_at.is_(None),
-        )
+    assert person.id is not None
+    since = now - timedelta(days=HOME_DAYS)
+    waiting_rows = session.execute(
+        select(Message.title, Delivery.sent_at)
+        .join(Message, Message.id == Delivery.message_id)
+        .where(Delivery.person_id == person.id, Delivery.status == DeliveryStatus.SENT,
+               Delivery.acknowledged_at.is_(None))
+        .order_by(Delivery.sent_at.desc()).limit(MAX_WAITING_SHOWN)
+    ).all()
+    unacknowledged = session.execute(
+        select(func.count()).select_from(Delivery).where(
+            Delivery.person_id == person.id, Delivery.status == DeliveryStatus.SENT, Delivery.acknowledged_at.is_(None))
     ).scalar_one()
-    return HomeView(name=person.first_name, role=person.role, unacknowledged=waiting, note=None, command=command)
+    open_questions = session.execute(
+        select(func.count()).select_from(QuizAsk).where(QuizAsk.person_id == person.id, QuizAsk.answered_at.is_(None))
+    ).scalar_one()
+    teams, other_teams = _manager_teams(session, person, now, thresholds)
+    return HomeView(
+        name=person.first_name,
+        role=person.role,
+        unacknowledged=unacknowledged,
+        note=None,
+        command=command,
+        waiting=[Waiting(title, sent_at) for title, sent_at in waiting_rows],
+        open_questions=open_questions,
+        own=understanding.for_person(session, person_id=person.id, since=since),
+        own_expectations=understanding.person_per_expectation(session, person_id=person.id, since=since),
+        teams=teams,
+        other_teams=other_teams,
+        organisation=org_by_team(session, since=since) if sees_everything(person) else [],
+    )
+
+
+def _manager_teams(session: Session, person: Person, now: datetime,
+                   thresholds: Thresholds) -> tuple[list[summaries.TeamSummary], list[str]]:
+    if person.role != Role.MANAGER:
+        return [], []
+    ids = managed_team_ids(session, person)
+    names = sorted(session.execute(select(Team.name).where(Team.id.in_(ids))).scalars()) if ids else []
+    detailed = [
+        summaries.team_summary(session, caller=person, now=now, thresholds=thresholds,
+                               request=summaries.SummaryRequest(team_name=name, days=HOME_DAYS))
+        for name in names[:MAX_TEAMS_IN_DETAIL]
+    ]
+    return detailed, names[MAX_TEAMS_IN_DETAIL:]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.feedback import TeamFeedback
+from bot.core.home import HomeView
 from bot.core.summaries import COACHING_BELOW, PersonSummary, Summary, TeamSummary
 from messages.charts import TrendPoint, describe_change, describe_week
 from messages.filters import mrkdwn_escape, truncate_chars
@@ -187,3 +188,65 @@ def _feedback_groups(months: list[TeamFeedback]) -> list[dict[str, Any]]:
                          if text)
         groups.setdefault(item.about, []).append(f"• {said} ({mrkdwn_escape(who)}, {item.submitted_on:%b %d})")
     return [{"about": about, "entries": entries} for about, entries in groups.items()]
+
+
+MAX_ORG_TEAMS = 150  # a Home tab holds 100 blocks; teams go 20 to a section
+ORG_TEAMS_PER_SECTION = 20
+
+
+def home(view: HomeView) -> dict[str, Any]:
+    """The Home tab for one person; `view.note` replaces the dashboard for people not in the directory."""
+    if view.note:
+        context: dict[str, Any] = {"name": view.name, "note": view.note}
+        return render_blocks("home", context, surface="home")  # type: ignore[return-value]
+    waiting = (f":inbox_tray: You have {view.unacknowledged} strategy message"
+               f"{'' if view.unacknowledged == 1 else 's'} to acknowledge in your DMs:\n"
+               + "\n".join(f"• {mrkdwn_escape(item.title)}" + (f" ({item.sent_at:%b %d})" if item.sent_at else "")
+                           for item in view.waiting)
+               if view.unacknowledged else
+               ":white_check_mark: You're up to date: every strategy message is acknowledged.")
+    questions = (f":bar_chart: {view.open_questions} pulse-check question{'' if view.open_questions == 1 else 's'}"
+                 " waiting for your answer in our DM." if view.open_questions else
+                 f":bar_chart: No open questions. `{view.command} quiz me` practises one now.")
+    own = view.own
+    own_text = ("*Your understanding*: no pulse-check answers in the last 30 days yet." if own is None or not own.answered
+                else f"*Your understanding*: {_share(own)} of expectations right on your latest answers"
+                     + ("\nTo look at again: " + ", ".join(f"`{rate.key}`" for rate in view.own_expectations
+                                                              if not rate.correct)
+                        if any(not rate.correct for rate in view.own_expectations) else ""))
+    teams = [
+        {
+            "name": team.team,
+            "fields": [
+                ("Reach", f"{team.reach.reached} of {team.reach.reps} reps"),
+                ("Acknowledged", f"{team.reach.acknowledged} of {team.reach.delivered}"
+                                 + (f" ({percent(team.reach.acknowledged, team.reach.delivered)})"
+                                    if team.reach.delivered else "")),
+                ("Understanding", _share(team.understanding) if team.understanding.answered else "no answers yet"),
+                ("Need coaching", str(len(team.coaching.named) + team.coaching.unnamed)),
+            ],
+            "detail": ("*Least understood*: " + (", ".join(f"`{r.key}` {percent(r.correct, r.answered)}"
+                                                           for r in team.expectations[:3]) or "nothing measured yet")
+                       + ("\n*Reps to coach*: " + ", ".join(f"<@{need.slack_id}>" for need in team.coaching.named[:10])
+                          if team.coaching.named else "")
+                       + "\n*Momentum*: " + describe_change(trend_points(team))),
+        }
+        for team in view.teams
+    ]
+    lines = [
+        f"• *{mrkdwn_escape(line.team)}*: {line.reps} reps · acknowledged "
+        + (f"{percent(line.acknowledged, line.delivered)} of {line.delivered}" if line.delivered else "nothing sent")
+        + " · understanding " + (f"{percent(line.correct, line.answered)} ({line.answered} answers)"
+                                 if line.answered else "no answers")
+        for line in view.organisation[:MAX_ORG_TEAMS]
+    ]
+    if len(view.organisation) > MAX_ORG_TEAMS:
+        lines.append(f"… and {len(view.organisation) - MAX_ORG_TEAMS} more teams: `{view.command} summary <team>`")
+    chunks = ["\n".join(lines[start:start + ORG_TEAMS_PER_SECTION])
+              for start in range(0, len(lines), ORG_TEAMS_PER_SECTION)]
+    context = {
+        "name": view.name, "note": None, "role": view.role, "command": view.command, "days": view.days,
+        "waiting_text": waiting, "questions_text": questions, "own_text": own_text, "teams": teams,
+        "other_teams": ", ".join(view.other_teams), "organisation": chunks,
+    }
+    return render_blocks("home", context, surface="home")  # type: ignore[return-value]

@@ -13,6 +13,7 @@ from bot.core.errors import DrumbeatError
 from bot.core.roles import identify
 from bot.services import Services
 from bot.slack import replies
+from bot.slack.listeners import events
 from bot.slack.ids import ActionId
 from bot.slack.sender import SlackSender
 from schedules.compose import compose_delivery
@@ -49,6 +50,7 @@ def acknowledge_delivery(ack: Ack, body: dict[str, Any], action: dict[str, Any],
         tell_privately(body, respond, client, replies.notice(str(problem), ":warning:"))
         return
     update_clicked_message(body, client, outgoing)
+    events.refresh_home(client, services, body["user"]["id"])
 
 
 def update_clicked_message(body: dict[str, Any], client: WebClient, outgoing: Outgoing) -> None:

@@ -2,28 +2,45 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.core import home, org
 from bot.core.errors import NotInDirectory
 from bot.services import Services
+from bot.slack import replies
 from bot.slack.directory import entry_from_slack_user
-from messages.render import render_blocks
+
+log = logging.getLogger(__name__)
 
 
 def app_home_opened(event: dict[str, Any], client: WebClient, services: Services) -> None:
     if event.get("tab", "home") != "home":
         return
-    user_id = event["user"]
+    publish_home(client, services, event["user"])
+
+
+def publish_home(client: WebClient, services: Services, user_id: str) -> None:
+    """Render and publish someone's Home tab from the figures as they are now."""
     try:
         with services.unit_of_work() as session:
-            view = home.home_for(session, platform_user_id=user_id, command=services.settings.command)
+            view = home.home_for(session, platform_user_id=user_id, command=services.settings.command,
+                                 now=services.clock(), thresholds=services.feedback_thresholds)
     except NotInDirectory as unknown:
-        view = home.HomeView(name=None, role=None, unacknowledged=0, note=str(unknown), command=services.settings.command)
-    client.views_publish(user_id=user_id, view=render_blocks("home", {"home": view}, surface="home"))
+        view = home.unknown_person(str(unknown), services.settings.command)
+    client.views_publish(user_id=user_id, view=replies.home(view))
+
+
+def refresh_home(client: WebClient, services: Services, user_id: str) -> None:
+    """Keep the Home tab live after someone acts (a Got it, an answer); a failure here never undoes the act."""
+    try:
+        publish_home(client, services, user_id)
+    except SlackApiError as error:
+        log.info("Home tab refresh for %s failed: %s", user_id, error.response.get("error"))
 
 
 def user_change(event: dict[str, Any], services: Services) -> None:

@@ -16,6 +16,7 @@ from bot.core.errors import DrumbeatError
 from bot.core.roles import identify, require_role
 from bot.services import Services
 from bot.slack import replies
+from bot.slack.listeners import events
 from bot.slack.listeners.actions import tell_privately, update_clicked_message
 from bot.slack.sender import SlackSender
 from messages.render import render_blocks
@@ -64,6 +65,8 @@ def _handle(body: dict[str, Any], action: dict[str, Any], client: WebClient, res
         tell_privately(body, respond, client, replies.notice(str(problem), ":warning:"))
         return
     update_clicked_message(body, client, outgoing)
+    if not confidence:
+        events.refresh_home(client, services, body["user"]["id"])
     if note:
         tell_privately(body, respond, client, replies.notice(note, ":information_source:"))
 
