@@ -11,16 +11,20 @@ from typing import Any
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from waitress.server import create_server
 
 from bot.core import content, org
+from bot.core.errors import DrumbeatError
+from bot.core.teams import linked_teams
 from bot.services import Services, utc_now
 from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.directory import iter_directory
+from bot.slack.usergroups import sync_team
 from bot.slack.sender import Pacer, SlackSender, no_retry_client
 from messages.library import default_pack_path, load_packs
 from schedules.compose import compose_delivery
@@ -138,7 +142,21 @@ class Drumbeat:
         with self.services.unit_of_work() as session:
             changed = org.apply_directory(session, entries)
         log.info("directory sync: %s people seen, %s changed", len(entries), changed)
+        self.sync_linked_teams()
         return changed
+
+    def sync_linked_teams(self) -> list[str]:
+        """Re-read every linked user group (a missed subteam_members_changed event must not leave a team stale)."""
+        reports = []
+        with self.services.unit_of_work() as session:
+            for team in linked_teams(session):
+                try:
+                    reports.append(sync_team(session, self.client, team).describe())
+                except (DrumbeatError, SlackApiError) as problem:
+                    log.warning("user group sync for team %s failed: %s", team.name, problem)
+        for report in reports:
+            log.info("user group sync: %s", report)
+        return reports
 
     def start_scheduler(self, extra_jobs: Iterable[FixedJob] = ()) -> None:
         jobs = [

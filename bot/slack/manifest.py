@@ -16,7 +16,7 @@ BOT_SCOPES = (
     "groups:read",
     "files:write",  # summary charts
 )
-BOT_EVENTS = ("app_home_opened", "user_change")
+BOT_EVENTS = ("app_home_opened", "user_change", "subteam_members_changed")
 
 
 def build_manifest(*, command: str = "/drumbeat", request_url: str | None = None, name: str = "Drumbeat") -> dict[str, Any]:

@@ -20,6 +20,7 @@ from bot.slack.listeners import broadcast_modal, schedules_list
 from bot.slack.listeners import feedback as feedback_listener
 from bot.slack.listeners import quiz as quiz_listener
 from bot.slack.listeners import summary as summary_listener
+from bot.slack.listeners import team as team_listener
 from bot.slack.parse import CommandLine, parse_send, split_command
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ SLACK_SUBCOMMANDS: dict[str, Callable[[Session, Services, dict[str, Any], WebCli
     "schedules": schedules,
     "quiz": quiz,
     "feedback": feedback_listener.command,
+    "team": team_listener.command,
 }
 
 SUBCOMMANDS: dict[str, Subcommand] = {"send": send, "summary": summary, "away": away, "help": help_}

@@ -1,0 +1,53 @@
+"""Reading a Slack user group's members (usergroups.users.list) to keep a linked team in step.
+
+People Drumbeat has not met yet are looked up once with users.info (Tier 4) for their name and time zone.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot.core import teams
+from bot.core.errors import BadInput
+from storage.models import Team
+
+SUBTEAM = re.compile(r"^<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>$")
+RAW_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+
+
+def parse_usergroup(token: str) -> str:
+    """`<!subteam^S123|@east-sales>` (what Slack sends for a picked group) or a bare `S123` id."""
+    token = token.strip()
+    match = SUBTEAM.match(token)
+    if match:
+        return match.group(1)
+    if RAW_ID.match(token):
+        return token
+    raise BadInput(f"I couldn't tell which user group {token} is: pick it from Slack's autocomplete so it turns into "
+                   "a mention, e.g. `team link East @east-sales`.")
+
+
+def _member(client: WebClient, user_id: str) -> teams.Member:
+    user: dict[str, Any] = client.users_info(user=user_id)["user"]
+    profile = user.get("profile") or {}
+    name = user.get("real_name") or profile.get("real_name") or user.get("name") or user_id
+    return teams.Member(platform_user_id=user_id, name=name, tz=user.get("tz"), email=profile.get("email"))
+
+
+def sync_team(session: Session, client: WebClient, team: Team) -> teams.SyncReport:
+    assert team.slack_usergroup_id is not None
+    try:
+        user_ids = list(client.usergroups_users_list(usergroup=team.slack_usergroup_id).get("users", []))
+    except SlackApiError as error:
+        if error.response.get("error") == "no_such_subteam":
+            raise BadInput("Slack says that user group does not exist (or I can't see it): check it and link again."
+                           ) from None
+        raise
+    new = {user_id: _member(client, user_id) for user_id in teams.unknown_members(session, user_ids)}
+    members = [new.get(user_id) or teams.Member(platform_user_id=user_id, name="") for user_id in user_ids]
+    return teams.sync_members(session, team=team, members=members)
