@@ -263,3 +263,30 @@ def test_summary_reply_fits_block_kit_and_escapes_what_people_wrote(seeded: Work
     response = seeded.command("lena", "summary East quarter")
     assert len(response.body["blocks"]) <= 50
     assert "<!channel>" not in json.dumps(response.body)
+
+
+def test_anonymous_comments_show_once_five_people_answered_and_never_name_anyone(seeded: Workspace) -> None:
+    services = seeded.drumbeat.services
+    with services.unit_of_work() as session:
+        team_id = identify(session, "U0REPEA01").team_id
+        for index in range(2, 5):
+            person = Person(slack_id=f"U0ANON{index}", name=f"Rep {index}", role=Role.REP, team_id=team_id, active=False)
+            session.add(person)
+            session.flush()
+            submit(session, author=person, draft=FeedbackDraft(stop=f"secret words {index}", about="strategy"),
+                   submission_id=f"anon{index}", key=services.feedback_key, thresholds=services.feedback_thresholds,
+                   now=seeded.clock() - timedelta(days=1))
+    text = body_text(seeded.command("marco", "summary"))
+    assert "from at least 5 people" in text
+    assert "*Stop:* secret words 4 (anonymous, Nov 23)" in text
+    assert "Rep 4" not in text
+
+
+def test_a_manager_sees_other_managers_reps_needing_coaching_only_as_a_count(seeded: Workspace) -> None:
+    with seeded.drumbeat.services.unit_of_work() as session:
+        marco = identify(session, "U0MGREAST")
+        session.add(Person(slack_id="U0MGREAS2", name="Mia Second", role=Role.MANAGER, team_id=marco.team_id))
+    seeded.slack.add_user("U0MGREAS2", name="mia", real_name="Mia Second", tz="Europe/Berlin")
+    text = body_text(seeded.slack.slash_command("U0MGREAS2", text="summary"))
+    assert "• 1 more rep(s) reporting to other managers" in text
+    assert "<@U0REPEA02>" not in text
