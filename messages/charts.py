@@ -37,9 +37,11 @@ def _percent(value: float | None) -> str:
 
 
 def describe_week(point: TrendPoint) -> str:
-    return (f"Week of {week_label(point.starts)}: understanding {_percent(point.understanding)}"
-            f" ({point.answers} answers), acknowledged {_percent(point.acknowledgement)}"
-            f" ({point.delivered} messages)")
+    answers = (f"understanding {_percent(point.understanding)} ({point.answers} answers)" if point.answers
+               else "no answers")
+    messages = (f"acknowledged {_percent(point.acknowledgement)} ({point.delivered} messages)" if point.delivered
+                else "no messages delivered")
+    return f"Week of {week_label(point.starts)}: {answers}, {messages}"
 
 
 def describe_change(points: Sequence[TrendPoint]) -> str:
