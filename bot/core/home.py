@@ -16,7 +16,7 @@ from sqlmodel import Session
 from bot.core import summaries
 from bot.core.feedback import Thresholds
 from bot.core.roles import identify, managed_team_ids, sees_everything
-from storage.models import Delivery, DeliveryStatus, Message, Person, QuizAsk, Role, Team
+from storage.models import Delivery, DeliveryKind, DeliveryStatus, Message, Person, QuizAsk, Role, Team
 from storage.queries import understanding
 from storage.queries.overview import TeamLine, org_by_team
 from storage.queries.understanding import Rate
@@ -62,12 +62,13 @@ def home_for(session: Session, *, platform_user_id: str, command: str, now: date
         select(Message.title, Delivery.sent_at)
         .join(Message, Message.id == Delivery.message_id)
         .where(Delivery.person_id == person.id, Delivery.status == DeliveryStatus.SENT,
-               Delivery.acknowledged_at.is_(None))
+               Delivery.kind == DeliveryKind.BROADCAST, Delivery.acknowledged_at.is_(None))
         .order_by(Delivery.sent_at.desc()).limit(MAX_WAITING_SHOWN)
     ).all()
     unacknowledged = session.execute(
         select(func.count()).select_from(Delivery).where(
-            Delivery.person_id == person.id, Delivery.status == DeliveryStatus.SENT, Delivery.acknowledged_at.is_(None))
+            Delivery.person_id == person.id, Delivery.status == DeliveryStatus.SENT,
+            Delivery.kind == DeliveryKind.BROADCAST, Delivery.acknowledged_at.is_(None))
     ).scalar_one()
     open_questions = session.execute(
         select(func.count()).select_from(QuizAsk).where(QuizAsk.person_id == person.id, QuizAsk.answered_at.is_(None))

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from bot.core.errors import BadInput, NotFound, PermissionDenied
 from bot.core.feedback import TeamFeedback, Thresholds, month_of, team_feedback
 from bot.core.roles import find_team, managed_team_ids, sees_everything, visible_teams
-from storage.models import Delivery, DeliveryStatus, Person, QuizAsk, Role, Team
+from storage.models import Delivery, DeliveryKind, DeliveryStatus, Person, QuizAsk, Role, Team
 from storage.queries import understanding
 from storage.queries.momentum import WeekPoint, team_weeks, week_starts
 from storage.queries.reach import (
@@ -177,7 +177,7 @@ def person_summary(session: Session, *, caller: Person, person: Person, days: in
     waiting = session.execute(
         select(func.count()).select_from(Delivery).where(
             Delivery.person_id == person.id, Delivery.status == DeliveryStatus.SENT,
-            Delivery.acknowledged_at.is_(None), Delivery.due_at >= since)
+            Delivery.kind == DeliveryKind.BROADCAST, Delivery.acknowledged_at.is_(None), Delivery.due_at >= since)
     ).scalar_one()
     open_questions = session.execute(
         select(func.count()).select_from(QuizAsk).where(
