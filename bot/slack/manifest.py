@@ -24,7 +24,7 @@ def build_manifest(*, command: str = "/drumbeat", request_url: str | None = None
     slash: dict[str, Any] = {
         "command": command,
         "description": "Strategy broadcasts, pulse checks and team summaries",
-        "usage_hint": "help | send <message> to @person or team | summary [team] [30d]",
+        "usage_hint": "help | summary [team | @person] [30d] | send <message> to @person or team",
         "should_escape": True,
     }
     settings: dict[str, Any] = {
