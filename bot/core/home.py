@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from bot.core.roles import identify
-from storage.models import Delivery, DeliveryStatus
+from storage.models import Delivery, DeliveryKind, DeliveryStatus
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ def home_for(session: Session, *, platform_user_id: str, command: str) -> HomeVi
             Delivery.person_id == person.id,
             Delivery.status == DeliveryStatus.SENT,
             Delivery.acknowledged_at.is_(None),
+            Delivery.kind.not_in([DeliveryKind.COACHING, DeliveryKind.NUDGE]),  # nothing to acknowledge there
         )
     ).scalar_one()
     return HomeView(name=person.first_name, role=person.role, unacknowledged=waiting, note=None, command=command)
