@@ -9,7 +9,17 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from bot.services import Services
-from bot.slack.listeners import actions, broadcast_modal, commands, events, feedback, quiz, schedules_list, views
+from bot.slack.listeners import (
+    actions,
+    broadcast_modal,
+    coaching,
+    commands,
+    events,
+    feedback,
+    quiz,
+    schedules_list,
+    views,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +47,7 @@ def build_app(services: Services, *, client: WebClient | None = None) -> App:
         log.error("unhandled error for %s: %s", body.get("type") or body.get("command"), error, exc_info=error)
         return BoltResponse(status=500, body="")
 
-    for listeners in (commands, actions, broadcast_modal, schedules_list, quiz, feedback, views, events):
+    for listeners in (commands, actions, broadcast_modal, schedules_list, quiz, feedback, coaching, views, events):
         if hasattr(listeners, "register"):
             listeners.register(app, services)
     return app
