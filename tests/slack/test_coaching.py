@@ -228,13 +228,15 @@ def test_refresher_re_sends_the_message_and_a_new_question_through_the_outbox(wo
         last = session.execute(select(QuizAsk.question_id).where(QuizAsk.person_id == nudge.rep_id)
                                .order_by(QuizAsk.asked_at.desc())).scalars().first()
     before = len(workspace.inbox("aiko"))
+    workspace.clock.advance(timedelta(hours=1))  # 11:30 in Berlin, 19:30 in Tokyo
     click(workspace, "marco", dm, f"coaching_refresher_{nudge.id}")
     assert "Refresher on its way" in json.dumps(workspace.slack.response_url_posts)
-    assert len(workspace.inbox("aiko")) == before  # 18:30 in Tokyo: quiet hours, it waits for her morning
+    workspace.drumbeat.dispatch_now()
+    assert len(workspace.inbox("aiko")) == before  # quiet hours in Tokyo: it waits for her morning
     click(workspace, "marco", coaching_dms(workspace)[0], f"coaching_cause_{nudge.id}", "goal")  # DM still usable
     assert forged_click(workspace, "marco", dm, f"coaching_refresher_{nudge.id}", str(nudge.id)) == 200
     assert "already on its way" in json.dumps(workspace.inbox("marco"))  # no response_url: told by DM
-    live(workspace, 15)  # to Thursday 09:30 in Tokyo
+    live(workspace, 13)  # to Thursday 08:30 in Tokyo
     refreshers = workspace.inbox("aiko")[before:]
     assert len(refreshers) == 1
     text = json.dumps(refreshers[0]["blocks"])
@@ -245,7 +247,7 @@ def test_refresher_re_sends_the_message_and_a_new_question_through_the_outbox(wo
         delivery = session.execute(select(Delivery).where(Delivery.kind == DeliveryKind.REFRESHER)).scalar_one()
         asked = session.execute(select(QuizAsk).where(QuizAsk.delivery_id == delivery.id)).scalar_one()
     assert delivery.broadcast_id is None and asked.question_id != last
-    assert delivery.sent_at.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%a %H") == "Thu 08"  # her morning
+    assert delivery.due_at.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%a %H:%M") == "Thu 08:00"  # her morning
     assert "refresher sent" in json.dumps(coaching_dms(workspace)[0]["blocks"]).lower()
 
 
