@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, and_, case, cast, distinct, exists, func, literal, null, or_, select, String, union_all
+from sqlalchemy import Integer, String, and_, case, cast, distinct, exists, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -236,7 +236,7 @@ def waiting_for_reps(session: Session, *, now: datetime, older_than: timedelta, 
 def coaching_activity(session: Session, *, team_id: int, since: datetime) -> CoachingActivity:
     """What coaching did for a team's reps: nudges created since `since`, and what followed them."""
     rep = aliased(Person)
-    sent = and_(Delivery.status == DeliveryStatus.SENT)
+    sent = Delivery.status == DeliveryStatus.SENT
     counts = session.execute(
         select(
             func.sum(case((sent, 1), else_=0)),
