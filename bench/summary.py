@@ -43,7 +43,7 @@ from bot.core.summary_export import summary_csv  # noqa: E402
 from messages.library import default_pack_path, load_pack  # noqa: E402
 from storage.db import make_engine, session_scope  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
-from storage.models import Broadcast, Delivery, Expectation, Feedback, Message, Person, Question, QuizAsk, Team  # noqa: E402
+from storage.models import Broadcast, Delivery, Feedback, Message, Person, Question, QuizAsk, Team  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 HISTORY_DAYS = 180

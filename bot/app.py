@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from waitress.server import create_server
 
-from bot.core import content, org
+from bot.core import coaching, content, org
 from bot.core.errors import DrumbeatError
 from bot.core.teams import linked_teams
 from bot.services import Services, utc_now
@@ -121,6 +121,13 @@ class Drumbeat:
             schedule_reasks(session, now=now, rules=self.services.rules, daily_cap=self.settings.daily_questions)
         return report
 
+    def coaching_now(self) -> coaching.CoachingReport:
+        """Decide today's coaching DMs and reps' nudges for everyone whose local morning it is (the outbox
+        sends them). Runs on its own job rather than in `tick`, so the other jobs' timing stays as it was."""
+        with self.services.unit_of_work() as session:
+            return coaching.run_daily(session, now=self.services.clock(), policy=self.services.coaching_policy,
+                                      rules=self.services.rules)
+
     def has_due(self) -> bool:
         """Whether any delivery is due now (or claimed) and not yet sent."""
         now = self.services.clock()
@@ -163,6 +170,7 @@ class Drumbeat:
             FixedJob("materialise-broadcasts", self.materialise_now, self.settings.materialise_interval_seconds),
             FixedJob("dispatch-outbox", self.dispatch_now, self.settings.dispatch_interval_seconds),
             FixedJob("sync-directory", self.sync_directory, 24 * 3600),
+            FixedJob("coaching", self.coaching_now, self.settings.coaching_interval_seconds),
             *extra_jobs,
         ]
         self._scheduler = build_scheduler(jobs)

@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.core.coaching import CoachingPolicy
 from bot.core.feedback import Thresholds
 from bot.core.sealing import derive_key
 from bot.settings import Settings
 from schedules.materialise import DeliveryRules
 from storage.db import session_scope
+from storage.queries.coaching import SelectionRules
 
 
 def utc_now() -> datetime:
@@ -42,6 +44,17 @@ class Services:
     @property
     def feedback_thresholds(self) -> Thresholds:
         return Thresholds(self.settings.feedback_min_people, self.settings.feedback_min_people_scores)
+
+    @property
+    def coaching_policy(self) -> CoachingPolicy:
+        settings = self.settings
+        return CoachingPolicy(
+            hour=settings.coaching_hour,
+            selection=SelectionRules(drop_points=settings.coaching_drop_points,
+                                     unacknowledged_after=timedelta(days=settings.coaching_unacknowledged_days)),
+            rep_waiting=timedelta(days=settings.nudge_after_days),
+            rep_every=timedelta(days=settings.nudge_every_days),
+        )
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

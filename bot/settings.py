@@ -52,6 +52,12 @@ class Settings:
     feedback_key: str | None = None
     feedback_min_people: int = 5
     feedback_min_people_scores: int = 3
+    coaching_hour: int = 9
+    coaching_drop_points: int = 20
+    coaching_unacknowledged_days: int = 3
+    coaching_interval_seconds: float = 600.0
+    nudge_after_days: int = 2
+    nudge_every_days: int = 3
 
     @property
     def has_slack_credentials(self) -> bool:
@@ -204,6 +210,12 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         feedback_key=_feedback_key(values),
         feedback_min_people=_integer(values, "DRUMBEAT_FEEDBACK_MIN_PEOPLE", 5, low=3, high=1000),
         feedback_min_people_scores=_integer(values, "DRUMBEAT_FEEDBACK_MIN_PEOPLE_SCORES", 3, low=3, high=1000),
+        coaching_hour=_integer(values, "DRUMBEAT_COACHING_HOUR", 9, low=0, high=23),
+        coaching_drop_points=_integer(values, "DRUMBEAT_COACHING_DROP_POINTS", 20, low=1, high=100),
+        coaching_unacknowledged_days=_integer(values, "DRUMBEAT_COACHING_UNACKNOWLEDGED_DAYS", 3, low=1, high=60),
+        coaching_interval_seconds=_positive_float(values, "DRUMBEAT_COACHING_INTERVAL", 600.0),
+        nudge_after_days=_integer(values, "DRUMBEAT_NUDGE_AFTER_DAYS", 2, low=1, high=30),
+        nudge_every_days=_integer(values, "DRUMBEAT_NUDGE_EVERY_DAYS", 3, low=1, high=30),
     )
 
 

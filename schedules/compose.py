@@ -39,7 +39,7 @@ def ask_for_delivery(session: Session, delivery: Delivery, person: Person, now: 
     ask = session.execute(select(QuizAsk).where(QuizAsk.delivery_id == delivery.id)).scalar_one_or_none()
     if ask is None:
         question = session.get(Question, delivery.question_id)
-        broadcast = session.get(Broadcast, delivery.broadcast_id)
+        broadcast = session.get(Broadcast, delivery.broadcast_id) if delivery.broadcast_id is not None else None
         assert question is not None
         ask = QuizAsk(question_id=question.id, expectation_id=question.expectation_id, person_id=person.id,
                       delivery_id=delivery.id, mode=broadcast.quiz_mode if broadcast else QuizMode.MISSED,
@@ -102,13 +102,22 @@ LATE_AFTER = timedelta(minutes=30)
 
 
 def compose_delivery(session: Session, delivery: Delivery, now: datetime | None = None) -> Outgoing:
-    """`now` is when it is being sent: a delivery that went out well after its due time says so."""
+    """`now` is when it is being sent: a delivery that went out well after its due time says so.
+
+    Coaching DMs and reps' nudges carry no message: schedules.compose_coaching says what they say. A refresher
+    is the canonical message again, from the manager who asked for it, with no broadcast behind it."""
+    from schedules import compose_coaching  # it builds on this module's helpers, so it is imported at use
+
+    if delivery.kind in (DeliveryKind.COACHING, DeliveryKind.NUDGE):
+        return compose_coaching.compose_coaching(session, delivery)
     person = session.get(Person, delivery.person_id)
-    message = session.get(Message, delivery.message_id)
-    broadcast = session.get(Broadcast, delivery.broadcast_id)
-    if person is None or message is None or broadcast is None:
+    message = session.get(Message, delivery.message_id) if delivery.message_id is not None else None
+    broadcast = session.get(Broadcast, delivery.broadcast_id) if delivery.broadcast_id is not None else None
+    refresher_from = (compose_coaching.refresher_sender(session, delivery)
+                      if delivery.kind == DeliveryKind.REFRESHER else None)
+    if person is None or message is None or (broadcast is None and delivery.kind != DeliveryKind.REFRESHER):
         raise LookupError(f"delivery {delivery.id} points at a missing person, message or broadcast")
-    author = session.get(Person, broadcast.created_by_id)
+    author = session.get(Person, broadcast.created_by_id) if broadcast is not None else refresher_from
     moment = now or datetime.now(UTC)
     ask = ask_for_delivery(session, delivery, person, moment)
     quiz = quiz_context(session, ask) if ask is not None else None
@@ -137,6 +146,7 @@ def compose_delivery(session: Session, delivery: Delivery, now: datetime | None 
             "key_message": message.key_message,
             "acknowledged": acknowledged,
             "reminder": delivery.kind == DeliveryKind.REMINDER,
+            "refresher_from": refresher_from.name if refresher_from else None,
             "late_since": late_since,
             "quiz": quiz,
         },

@@ -160,7 +160,8 @@ class Dispatcher:
                 ),
                 and_(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at <= stale),
             ),
-            Delivery.broadcast_id.not_in(on_hold),
+            # Coaching DMs and nudges have no broadcast: only a broadcast's pause or cancel holds its rows.
+            or_(Delivery.broadcast_id.is_(None), Delivery.broadcast_id.not_in(on_hold)),
         )
         with session_scope(self.engine) as session:
             candidates = select(Delivery.id).where(due).order_by(Delivery.due_at, Delivery.id).limit(self.batch_size)

@@ -60,6 +60,9 @@ class DeliveryKind(StrEnum):
     BROADCAST = "broadcast"
     REMINDER = "reminder"
     QUIZ = "quiz"  # a pulse-check question on its own (a spaced-repetition re-ask)
+    COACHING = "coaching"  # a manager's daily coaching DM (no broadcast, no message: see CoachingDigest)
+    NUDGE = "nudge"  # a rep's gentle "something is waiting for you" DM (no broadcast, no message)
+    REFRESHER = "refresher"  # a manager re-sent the canonical message and a new question (no broadcast)
 
 
 class QuizMode(StrEnum):
@@ -167,10 +170,12 @@ class Delivery(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    broadcast_id: int = Field(foreign_key="broadcast.id", index=True)
+    # None for what Drumbeat itself says (coaching DMs, nudges, refreshers): those are made unique by the
+    # coaching tables that point at them (CoachingDigest, CoachingNudge), not by (broadcast, occurrence, person).
+    broadcast_id: int | None = Field(default=None, foreign_key="broadcast.id", index=True)
     occurrence: str = Field(max_length=64)  # the recipient's local date/time of the occurrence, or "now"
     person_id: int = Field(foreign_key="person.id", index=True)
-    message_id: int = Field(foreign_key="message.id")  # the version this delivery carries
+    message_id: int | None = Field(default=None, foreign_key="message.id")  # the version this delivery carries
     kind: str = Field(default=DeliveryKind.BROADCAST, max_length=16)
     question_id: int | None = Field(default=None, foreign_key="question.id")  # asked with (or as) this delivery
     scheduled_for: datetime | None = Field(default=None)  # the occurrence's own time, before any shift
@@ -266,6 +271,93 @@ class FeedbackReply(SQLModel, table=True):
     author_id: int = Field(foreign_key="person.id")
     text: str = Field(max_length=2000)
     sent_at: datetime = Field(default_factory=utcnow)
+
+
+class NudgeReason(StrEnum):
+    MISSED_TWICE = "missed_twice"  # the same expectation answered wrong on the last two asks
+    DROPPED = "dropped"  # the rep's understanding fell by DRUMBEAT_COACHING_DROP_POINTS in two weeks
+    UNACKNOWLEDGED = "unacknowledged"  # a key message still without "Got it" after some days
+
+
+class NudgeStatus(StrEnum):
+    OPEN = "open"
+    COACHED = "coached"
+    SNOOZED = "snoozed"
+
+
+class CoachingCause(StrEnum):
+    """The diagnostic a sales leader walks, from the result back to its cause (in this order)."""
+
+    GOAL = "goal"
+    WORK_PRODUCTS = "work_products"
+    PROCESS = "process"
+    TASKS = "tasks"
+    PERSON = "person"
+
+
+class DigestKind(StrEnum):
+    MANAGER = "manager"  # the manager's coaching DM
+    REP = "rep"  # the rep's own gentle nudge
+
+
+class CoachingTip(SQLModel, table=True):
+    """A content pack's talking points for one expectation, stored so the composer can read them."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    expectation_id: int = Field(foreign_key="expectation.id", unique=True)
+    goal: str = Field(max_length=500)
+    work_products: str = Field(max_length=500)
+    process: str = Field(max_length=500)
+    tasks: str = Field(max_length=500)
+    person: str = Field(max_length=500)
+    pack: str = Field(default="default", max_length=80)
+
+
+class CoachingDigest(SQLModel, table=True):
+    """One coaching DM decided for one person on one of their local days.
+
+    The unique key (person, kind, local date) is what makes "at most one a day" hold across restarts and
+    several instances: the row and its Delivery are written in one transaction, and a second writer fails."""
+
+    __table_args__ = (UniqueConstraint("person_id", "kind", "local_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    kind: str = Field(default=DigestKind.MANAGER, max_length=16)
+    local_date: date
+    decided_at: datetime = Field(default_factory=utcnow)
+    delivery_id: int | None = Field(default=None, foreign_key="delivery.id", unique=True)
+    nudges: int = Field(default=0)  # manager: how many nudges it carries
+    waiting_questions: int = Field(default=0)  # rep: unanswered questions older than the threshold
+    waiting_messages: int = Field(default=0)  # rep: unacknowledged messages older than the threshold
+
+
+class CoachingNudge(SQLModel, table=True):
+    """A manager is told that one rep needs a conversation about one expectation (or one key message)."""
+
+    __table_args__ = (Index("ix_coachingnudge_rep_topic", "rep_id", "expectation_id", "message_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest_id: int = Field(foreign_key="coachingdigest.id", index=True)
+    manager_id: int = Field(foreign_key="person.id", index=True)
+    rep_id: int = Field(foreign_key="person.id")
+    expectation_id: int | None = Field(default=None, foreign_key="expectation.id")  # None: unacknowledged message
+    message_key: str | None = Field(default=None, max_length=80)  # the key message left unacknowledged
+    reason: str = Field(max_length=16)
+    evidence_at: datetime  # the answer (or the delivery) that triggered it: newer evidence may nudge again
+    created_at: datetime = Field(default_factory=utcnow)
+    understanding_at_nudge: int | None = Field(default=None)  # percent right on the latest answer (0 or 100)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    status: str = Field(default=NudgeStatus.OPEN, max_length=16)
+    cause: str | None = Field(default=None, max_length=16)
+    note: str | None = Field(default=None, max_length=1000)
+    coached_by_id: int | None = Field(default=None, foreign_key="person.id")
+    coached_at: datetime | None = Field(default=None)
+    snoozed_by_id: int | None = Field(default=None, foreign_key="person.id")
+    snoozed_until: datetime | None = Field(default=None)
+    refresher_delivery_id: int | None = Field(default=None, foreign_key="delivery.id")
+    refreshed_by_id: int | None = Field(default=None, foreign_key="person.id")
+    refreshed_at: datetime | None = Field(default=None)
 
 
 class AuditEvent(SQLModel, table=True):

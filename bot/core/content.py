@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from messages.library import ContentPack
-from storage.models import Expectation, ExpectationProgress, Message, Question, utcnow
+from storage.models import CoachingTip, Expectation, ExpectationProgress, Message, Question, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -80,5 +80,22 @@ def sync_pack(session: Session, pack: ContentPack) -> SyncReport:
         else:
             row.expectation_id, row.prompt, row.options = expectation_id, item.prompt, list(item.options)
             row.correct, row.explanation, row.active = item.correct, item.explanation, True
+    sync_coaching_tips(session, pack, expectations)
     session.flush()
     return SyncReport(expectations=len(pack.expectations), messages_added=added, questions=len(pack.questions))
+
+
+def sync_coaching_tips(session: Session, pack: ContentPack, expectations: dict[str, Expectation]) -> None:
+    """Talking points are stored per expectation, so the outbox can compose a coaching DM from the database."""
+    tips = {row.expectation_id: row for row in session.execute(select(CoachingTip)).scalars()}
+    for item in pack.coaching_tips:
+        points = item.talking_points
+        values = {"goal": points.goal, "work_products": points.work_products, "process": points.process,
+                  "tasks": points.tasks, "person": points.person, "pack": pack.pack}
+        expectation_id = expectations[item.expectation].id
+        row = tips.get(expectation_id)
+        if row is None:
+            session.add(CoachingTip(expectation_id=expectation_id, **values))
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)

@@ -57,7 +57,7 @@ def answer(session: Session, *, ask_id: int, person: Person, choice: int, now: d
     progress = progress_for(session, person_id=person.id, expectation_id=ask.expectation_id)
     if ask.delivery_id is not None:
         delivery = session.get(Delivery, ask.delivery_id)
-        if delivery is not None:
+        if delivery is not None and delivery.broadcast_id is not None:  # a refresher keeps the original's
             progress.origin_broadcast_id = delivery.broadcast_id
     progress.last_question_id = question.id
     record_answer(progress, correct=bool(ask.correct), mode=ask.mode, now=now)

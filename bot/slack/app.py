@@ -10,7 +10,18 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from bot.services import Services
-from bot.slack.listeners import actions, broadcast_modal, commands, events, feedback, quiz, schedules_list, team, views
+from bot.slack.listeners import (
+    actions,
+    broadcast_modal,
+    coaching,
+    commands,
+    events,
+    feedback,
+    quiz,
+    schedules_list,
+    team,
+    views,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +53,7 @@ def build_app(services: Services, *, client: WebClient | None = None,
         log.error("unhandled error for %s: %s", body.get("type") or body.get("command"), error, exc_info=error)
         return BoltResponse(status=500, body="")
 
-    for listeners in (commands, actions, broadcast_modal, schedules_list, quiz, feedback, views, events, team):
+    for listeners in (commands, actions, broadcast_modal, schedules_list, quiz, feedback, coaching, views, events, team):
         if hasattr(listeners, "register"):
             listeners.register(app, services)
     return app

@@ -39,3 +39,18 @@ def test_changed_expectation_is_no_longer_mastered(engine: Engine) -> None:
     with session_scope(engine) as session:
         progress = session.execute(select(ExpectationProgress)).scalar_one()
     assert progress.mastered_at is None and progress.next_ask_at is not None and progress.streak == 0
+
+
+def test_every_coaching_tip_is_stored_once_for_its_expectation(engine: Engine) -> None:
+    from storage.models import CoachingTip
+
+    pack = load_pack(default_pack_path())
+    for _ in range(2):
+        with session_scope(engine) as session:
+            sync_pack(session, pack)
+    with session_scope(engine) as session:
+        stored = {key: tip for tip, key in session.execute(
+            select(CoachingTip, Expectation.key).join(Expectation, Expectation.id == CoachingTip.expectation_id))}
+    assert sorted(stored) == sorted(tip.expectation for tip in pack.coaching_tips)
+    first = pack.coaching_tips[0]
+    assert stored[first.expectation].process == first.talking_points.process

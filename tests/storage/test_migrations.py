@@ -41,3 +41,34 @@ def test_upgrading_a_database_with_data_keeps_it(empty_engine: Engine) -> None:
     with empty_engine.connect() as connection:
         assert connection.execute(text("SELECT name FROM person WHERE slack_id = 'U0KEEP'")).scalar_one() == "Kept"
     assert current_revision(empty_engine) == head_revision()
+
+
+def test_deliveries_answered_before_coaching_survive_the_rebuild_of_their_table(empty_engine: Engine) -> None:
+    """0006 makes delivery.broadcast_id nullable; SQLite rebuilds the table, which quizask rows point at."""
+    from sqlalchemy import text
+
+    upgrade(empty_engine, "0005")
+    rows = [
+        "INSERT INTO person (id, slack_id, name, tz, role, active, created_at, updated_at)"
+        " VALUES (1, 'U0KEEP', 'Kept', 'UTC', 'rep', true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        "INSERT INTO message (id, key, version, title, body, key_message, expectation_keys, source, created_at)"
+        " VALUES (1, 'm', 1, 't', 'b', false, '[]', 'pack', CURRENT_TIMESTAMP)",
+        "INSERT INTO expectation (id, key, statement, pillar, pack) VALUES (1, 'e', 's', 'p', 'default')",
+        "INSERT INTO question (id, key, expectation_id, prompt, options, correct, explanation, active)"
+        " VALUES (1, 'q', 1, 'p', '[]', 0, 'x', true)",
+        "INSERT INTO broadcast (id, message_id, created_by_id, audience, audience_label, starts_at, local_time,"
+        " anchor_tz, quiz_mode, quiz_only, status, created_at, updated_at) VALUES (1, 1, 1, '{}', '',"
+        " CURRENT_TIMESTAMP, true, 'UTC', 'missed', false, 'done', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        "INSERT INTO delivery (id, broadcast_id, occurrence, person_id, message_id, kind, due_at, status, attempts)"
+        " VALUES (1, 1, 'now', 1, 1, 'broadcast', CURRENT_TIMESTAMP, 'sent', 1)",
+        "INSERT INTO quizask (question_id, expectation_id, person_id, delivery_id, mode, asked_at)"
+        " VALUES (1, 1, 1, 1, 'missed', CURRENT_TIMESTAMP)",
+    ]
+    with empty_engine.begin() as connection:
+        for row in rows:
+            connection.execute(text(row))
+    upgrade(empty_engine)
+    with empty_engine.connect() as connection:
+        assert connection.execute(text("SELECT delivery_id FROM quizask")).scalar_one() == 1
+        assert connection.execute(text("SELECT broadcast_id FROM delivery")).scalar_one() == 1
+    assert current_revision(empty_engine) == head_revision()

@@ -24,7 +24,7 @@ def feedback_view(session: Session, services: Services, context: str) -> dict[st
     question = None
     if context.startswith("delivery:"):
         delivery = session.get(Delivery, int(context.split(":", 1)[1] or 0))
-        broadcast = session.get(Broadcast, delivery.broadcast_id) if delivery else None
+        broadcast = session.get(Broadcast, delivery.broadcast_id) if delivery and delivery.broadcast_id else None
         message = session.get(Message, broadcast.message_id) if broadcast else None
         if message is not None and message.key == feedback.REQUEST_KEY:
             question = message.body
