@@ -20,6 +20,7 @@ from bot.core.feedback import TeamFeedback, Thresholds, month_of, team_feedback
 from bot.core.roles import find_team, managed_team_ids, sees_everything, visible_teams
 from storage.models import Delivery, DeliveryKind, DeliveryStatus, Person, QuizAsk, Role, Team
 from storage.queries import understanding
+from storage.queries.coaching import CoachingActivity, coaching_activity
 from storage.queries.momentum import WeekPoint, team_weeks, week_starts
 from storage.queries.reach import (
     KeyMessageFrequency,
@@ -75,6 +76,7 @@ class TeamSummary:
     coaching: Coaching
     feedback: list[TeamFeedback]  # newest month first
     trend: list[WeekPoint]  # oldest week first
+    coaching_activity: CoachingActivity
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,7 @@ def team_summary(session: Session, *, caller: Person, request: SummaryRequest, n
         coaching=_coaching(session, caller, team.id, since),
         feedback=_feedback(session, caller, team, since, now, thresholds),
         trend=team_weeks(session, team_id=team.id, starts=week_starts(now, weeks), end=now),
+        coaching_activity=coaching_activity(session, team_id=team.id, since=since),
     )
 
 

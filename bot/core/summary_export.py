@@ -57,6 +57,12 @@ def _team_rows(summary: TeamSummary) -> Iterator[Row]:
         yield "measure", f"needs coaching: {need.name}", "correct_of_answered", f"{need.correct}/{need.answered}"
     if summary.coaching.unnamed:
         yield "measure", "needs coaching: other managers' reps", "reps", summary.coaching.unnamed
+    activity = summary.coaching_activity
+    for measure, value in (("nudges_sent", activity.nudges_sent), ("reps_nudged", activity.reps_nudged),
+                           ("coached", activity.coached), ("snoozed", activity.snoozed),
+                           ("refreshers", activity.refreshers), ("improved_after_coaching", activity.improved),
+                           ("coached_and_answered_since", activity.measured)):
+        yield "coaching", "team", measure, value
     for month in summary.feedback:
         if month.counts is None:
             yield "feedback", month.month, "hidden_below_people", month.thresholds.people_for_scores

@@ -99,6 +99,7 @@ def team_summary(summary: TeamSummary, *, command: str, chart_coming: bool = Fal
                 for need in summary.coaching.named[:15]
             ] + ([f"• {summary.coaching.unnamed} more rep(s) reporting to other managers"]
                  if summary.coaching.unnamed else []),
+            "coaching_activity": _coaching_activity_line(summary),
             "feedback_lines": [_feedback_month_line(month) for month in summary.feedback],
             "feedback_groups": groups,
             "momentum_change": describe_change(trend),
@@ -160,6 +161,16 @@ def _version_lines(summary: TeamSummary) -> list[str]:
         warning = " :warning: more than one version reached the team" if len(versions) > 1 else ""
         lines.append(f"• `{key}`: {', '.join(parts)}{warning}")
     return lines
+
+
+def _coaching_activity_line(summary: TeamSummary) -> str:
+    activity = summary.coaching_activity
+    if not (activity.nudges_sent or activity.coached or activity.snoozed or activity.refreshers):
+        return "*Coaching*: no coaching nudges in this period."
+    after = (f" Understanding improved after coaching for {activity.improved} of {activity.measured} coached "
+             "nudges answered since." if activity.measured else " No answers since the coaching yet.")
+    return (f"*Coaching*: {activity.nudges_sent} nudges sent about {activity.reps_nudged} reps · {activity.coached} "
+            f"coached · {activity.snoozed} snoozed · {activity.refreshers} refreshers sent.{after}")
 
 
 def _feedback_month_line(month: TeamFeedback) -> str:

@@ -290,3 +290,33 @@ def test_a_manager_sees_other_managers_reps_needing_coaching_only_as_a_count(see
     text = body_text(seeded.slack.slash_command("U0MGREAS2", text="summary"))
     assert "• 1 more rep(s) reporting to other managers" in text
     assert "<@U0REPEA02>" not in text
+
+
+def test_summary_shows_coaching_activity_and_whether_understanding_improved_after(seeded: Workspace) -> None:
+    """Marco's coaching DM of day -8 named three reps: Aiko (on-strategy-first, coached -6, right at -5: improved),
+    Jonas (on-strategy-first, coached -4, wrong again at -3: not improved), Priya (snoozed)."""
+    from storage.models import CoachingDigest, CoachingNudge, DeliveryKind, NudgeStatus
+
+    now = seeded.clock()
+    with seeded.drumbeat.services.unit_of_work() as session:
+        marco = identify(session, "U0MGREAST")
+        expectation = session.execute(select(Expectation).where(Expectation.key == "on-strategy-first")).scalar_one()
+        dm = Delivery(occurrence="coaching", person_id=marco.id, kind=DeliveryKind.COACHING,
+                      due_at=now - timedelta(days=8), status=DeliveryStatus.SENT, sent_at=now - timedelta(days=8))
+        session.add(dm)
+        session.flush()
+        digest = CoachingDigest(person_id=marco.id, local_date=(now - timedelta(days=8)).date(), delivery_id=dm.id,
+                                nudges=3, decided_at=now - timedelta(days=8))
+        session.add(digest)
+        session.flush()
+        for handle, status, coached_days_ago in (("aiko", NudgeStatus.COACHED, 6), ("jonas", NudgeStatus.COACHED, 4),
+                                                 ("priya", NudgeStatus.SNOOZED, None)):
+            session.add(CoachingNudge(
+                digest_id=digest.id, manager_id=marco.id, rep_id=identify(session, seeded.person(handle).slack_id).id,
+                expectation_id=expectation.id, reason="missed_twice", evidence_at=now - timedelta(days=9),
+                created_at=now - timedelta(days=8), understanding_at_nudge=0, status=status,
+                coached_at=now - timedelta(days=coached_days_ago) if coached_days_ago else None,
+                snoozed_until=now if status == NudgeStatus.SNOOZED else None))
+    text = body_text(seeded.command("marco", "summary"))
+    assert ("*Coaching*: 3 nudges sent about 3 reps · 2 coached · 1 snoozed · 0 refreshers sent. Understanding "
+            "improved after coaching for 1 of 2 coached nudges answered since.") in text
