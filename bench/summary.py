@@ -13,7 +13,8 @@ starts from the team's members (indexed) and reads only their rows.
 
 PostgreSQL: `--database-url` (default postgresql://postgres@127.0.0.1:5432/test) gets a throw-away schema,
 dropped at the end. SQLite: a temporary file. Also timed, for information: a leader's Home tab (the
-organisation by team, every team at once) and `summary export` (CSV). Goals: one team's summary under
+organisation by team, every team at once), `summary export` (CSV) and the coaching job's selection
+query (for one manager, and for all of them at once). Goals: one team's summary under
 300 ms on PostgreSQL and under 1 s on SQLite.
 """
 
@@ -43,6 +44,7 @@ from bot.core.summary_export import summary_csv  # noqa: E402
 from messages.library import default_pack_path, load_pack  # noqa: E402
 from storage.db import make_engine, session_scope  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
+from storage.queries.coaching import SelectionRules, nudge_candidates  # noqa: E402
 from storage.models import Broadcast, Delivery, Feedback, Message, Person, Question, QuizAsk, Team  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -230,11 +232,19 @@ def time_summary(engine: Engine, runs: int) -> dict[str, tuple[float, float]]:
         with session_scope(engine) as session:
             return home.home_for(session, platform_user_id="U9LEAD0", command="/drumbeat", now=NOW)
 
+    def coaching_selection(manager_ids: list[int] | None) -> Callable[[], object]:
+        def call() -> object:
+            with session_scope(engine) as session:
+                return nudge_candidates(session, now=NOW, rules=SelectionRules(), manager_ids=manager_ids)
+        return call
+
     return {
         "team summary, 30 days": timed(summary(30), runs),
         "team summary, 90 days": timed(summary(90), runs),
         "summary export (CSV), 30 days": timed(summary(30, export=True), runs),
         "leader Home: every team (info)": timed(leader_home, max(3, runs // 3)),
+        "coaching: one manager (info)": timed(coaching_selection([manager_id]), max(3, runs // 3)),
+        "coaching: every manager (info)": timed(coaching_selection(None), max(3, runs // 3)),
     }
 
 

@@ -75,8 +75,9 @@ class CoachingActivity:
     measured: int  # coached nudges with an answer after the coaching
 
 
-def _ranked_answers(until: datetime | None = None):  # noqa: ANN202 - a subquery
-    """Every answer, numbered from the newest per rep and expectation (1 = latest before `until`)."""
+def _ranked_answers(until: datetime | None = None, reps=None):  # noqa: ANN001, ANN202 - a subquery
+    """Answers (of `reps`, a subquery of person ids, when given), numbered from the newest per rep and
+    expectation (1 = latest before `until`). Filtering by rep first keeps the window to the managers asked about."""
     query = select(
         QuizAsk.person_id, QuizAsk.expectation_id, QuizAsk.correct, QuizAsk.answered_at,
         func.row_number().over(partition_by=(QuizAsk.person_id, QuizAsk.expectation_id),
@@ -84,6 +85,8 @@ def _ranked_answers(until: datetime | None = None):  # noqa: ANN202 - a subquery
     ).where(QuizAsk.answered_at.is_not(None))
     if until is not None:
         query = query.where(QuizAsk.answered_at < until)
+    if reps is not None:
+        query = query.where(QuizAsk.person_id.in_(reps))
     return query.subquery()
 
 
@@ -91,8 +94,8 @@ def _as_int(flag) -> object:  # noqa: ANN001
     return cast(flag, Integer)
 
 
-def _missed_twice():  # noqa: ANN202
-    ranked = _ranked_answers()
+def _missed_twice(reps=None):  # noqa: ANN001, ANN202
+    ranked = _ranked_answers(reps=reps)
     return (
         select(ranked.c.person_id.label("rep_id"), ranked.c.expectation_id.label("expectation_id"),
                cast(null(), String).label("message_key"), literal(NudgeReason.MISSED_TWICE.value).label("reason"),
@@ -104,9 +107,9 @@ def _missed_twice():  # noqa: ANN202
     )
 
 
-def _dropped(now: datetime, rules: SelectionRules):  # noqa: ANN202
+def _dropped(now: datetime, rules: SelectionRules, reps=None):  # noqa: ANN001, ANN202
     start = now - rules.drop_window
-    latest_now, latest_then = _ranked_answers(), _ranked_answers(until=start)
+    latest_now, latest_then = _ranked_answers(reps=reps), _ranked_answers(until=start, reps=reps)
 
     def rates(ranked):  # noqa: ANN001, ANN202
         return (select(ranked.c.person_id, func.sum(_as_int(ranked.c.correct)).label("right"),
@@ -135,17 +138,17 @@ def _dropped(now: datetime, rules: SelectionRules):  # noqa: ANN202
     )
 
 
-def _unacknowledged(now: datetime, rules: SelectionRules):  # noqa: ANN202
+def _unacknowledged(now: datetime, rules: SelectionRules, reps=None):  # noqa: ANN001, ANN202
     """The latest delivery of each key message to each rep, when it is still without "Got it"."""
-    ranked = (
+    query = (
         select(Delivery.person_id, Message.key, Delivery.sent_at, Delivery.acknowledged_at,
                func.row_number().over(partition_by=(Delivery.person_id, Message.key),
                                       order_by=(Delivery.sent_at.desc(), Delivery.id.desc())).label("recency"))
         .join(Message, Message.id == Delivery.message_id)
         .where(Delivery.kind.in_(ACKNOWLEDGEABLE), Delivery.status == DeliveryStatus.SENT,
                Message.key_message.is_(True))
-        .subquery()
     )
+    ranked = (query.where(Delivery.person_id.in_(reps)) if reps is not None else query).subquery()
     return (
         select(ranked.c.person_id.label("rep_id"), cast(null(), Integer).label("expectation_id"),
                ranked.c.key.label("message_key"), literal(NudgeReason.UNACKNOWLEDGED.value).label("reason"),
@@ -159,7 +162,9 @@ def _unacknowledged(now: datetime, rules: SelectionRules):  # noqa: ANN202
 def nudge_candidates(session: Session, *, now: datetime, rules: SelectionRules,
                      manager_ids: list[int] | None = None) -> list[Candidate]:
     """What each manager should hear about today, by manager, then topic, then rep."""
-    found = union_all(_missed_twice(), _dropped(now, rules), _unacknowledged(now, rules)).subquery()
+    reps = (select(Person.id).where(Person.manager_id.in_(manager_ids)).scalar_subquery()
+            if manager_ids is not None else None)
+    found = union_all(_missed_twice(reps), _dropped(now, rules, reps), _unacknowledged(now, rules, reps)).subquery()
     picked = select(
         found,
         func.row_number().over(partition_by=(found.c.rep_id, found.c.expectation_id, found.c.message_key),
