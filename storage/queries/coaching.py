@@ -44,6 +44,9 @@ class SelectionRules:
     drop_points: int = 20
     drop_window: timedelta = timedelta(days=14)
     unacknowledged_after: timedelta = timedelta(days=3)
+    # An open nudge nobody acted on (or one beyond the DM's "and N more", which has no buttons) stops
+    # blocking after this long: if the problem still stands, the manager hears about it again.
+    open_expires_after: timedelta = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,7 @@ def nudge_candidates(session: Session, *, now: datetime, rules: SelectionRules,
         earlier.rep_id == picked.c.rep_id,
         earlier.expectation_id.is_not_distinct_from(picked.c.expectation_id),
         earlier.message_key.is_not_distinct_from(picked.c.message_key),
-        or_(earlier.status == NudgeStatus.OPEN,
+        or_(and_(earlier.status == NudgeStatus.OPEN, earlier.created_at > now - rules.open_expires_after),
             and_(earlier.status == NudgeStatus.SNOOZED, earlier.snoozed_until > now),
             and_(earlier.status == NudgeStatus.COACHED, earlier.coached_at >= picked.c.evidence_at)),
     )

@@ -256,3 +256,16 @@ def test_coaching_activity_of_a_quiet_team_is_all_zero(engine: Engine) -> None:
         east = Org(session).team["East"]
     with session_scope(engine) as session:
         assert coaching_activity(session, team_id=east, since=nov(1)) == CoachingActivity(0, 0, 0, 0, 0, 0, 0)
+
+
+def test_an_open_nudge_nobody_acted_on_stops_blocking_after_two_weeks(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        org = Org(session)
+        org.answers("Ann", "e1", (10, False), (12, False))
+        org.nudge("Mia", "Ann", "e1", status=NudgeStatus.OPEN, created=13)
+        ids = org.id
+    with session_scope(engine) as session:
+        still_open = nudge_candidates(session, now=nov(26), rules=SelectionRules())
+        expired = nudge_candidates(session, now=nov(28), rules=SelectionRules())
+    assert still_open == []
+    assert [(c.rep_id, c.expectation_id, c.reason) for c in expired] == [(ids["Ann"], ids["e1"], "missed_twice")]
