@@ -4,28 +4,15 @@ from __future__ import annotations
 
 from bot.slack.ids import ActionId
 from tests.slack.conftest import Workspace
-from tests.slack.test_summaries import seed_month
+from tests.slack.test_summaries import block_texts, seed_month
 
 
 def home_text(workspace: Workspace, user_id: str) -> str:
     response = workspace.slack.open_home(user_id)
     assert response.status == 200
     view = workspace.slack.wait_for(lambda: workspace.slack.home_view(user_id))
-    texts: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("text"), str):
-                texts.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(view["blocks"])
     assert len(view["blocks"]) <= 100
-    return "\n".join(texts)
+    return block_texts(view["blocks"])
 
 
 def test_rep_home_shows_what_waits_and_their_own_understanding(workspace: Workspace) -> None:

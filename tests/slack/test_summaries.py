@@ -27,7 +27,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -48,9 +48,8 @@ from storage.models import (
 from tests.slack.conftest import Workspace
 
 
-def body_text(response) -> str:  # noqa: ANN001
-    """Every text of the reply's blocks, one per line, as people read them."""
-    assert response.status == 200, response
+def block_texts(blocks: list[dict]) -> str:
+    """Every text of some blocks, one per line, as people read them."""
     texts: list[str] = []
 
     def walk(node: object) -> None:
@@ -63,8 +62,14 @@ def body_text(response) -> str:  # noqa: ANN001
             for value in node:
                 walk(value)
 
-    walk(response.body.get("blocks", []))
+    walk(blocks)
     return "\n".join(texts)
+
+
+def body_text(response) -> str:  # noqa: ANN001
+    """The texts of a reply's blocks."""
+    assert response.status == 200, response
+    return block_texts(response.body.get("blocks", []))
 
 
 def seed_month(workspace: Workspace) -> None:
