@@ -199,7 +199,12 @@ class Delivery(SQLModel, table=True):
 class QuizAsk(SQLModel, table=True):
     """One question put to one rep, and their answer."""
 
-    __table_args__ = (Index("ix_quizask_person_expectation", "person_id", "expectation_id", "answered_at"),)
+    __table_args__ = (
+        Index("ix_quizask_person_expectation", "person_id", "expectation_id", "answered_at"),
+        # Covers the summary's "latest answer per rep and expectation in a period" (id breaks ties), so one
+        # team's figures are an index-only range scan whatever the size of other teams' history.
+        Index("ix_quizask_person_answered", "person_id", "answered_at", "expectation_id", "correct", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     question_id: int = Field(foreign_key="question.id", index=True)
