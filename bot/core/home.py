@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from bot.core import summaries
 from bot.core.feedback import Thresholds
 from bot.core.roles import identify, managed_team_ids, sees_everything
-from storage.models import Delivery, DeliveryKind, DeliveryStatus, Message, Person, QuizAsk, Role, Team
-from storage.queries import understanding
+from storage.models import Person, Role, Team
+from storage.queries import understanding, waiting
 from storage.queries.overview import TeamLine, org_by_team
 from storage.queries.understanding import Rate
 
@@ -58,21 +58,9 @@ def home_for(session: Session, *, platform_user_id: str, command: str, now: date
     person = identify(session, platform_user_id)
     assert person.id is not None
     since = now - timedelta(days=HOME_DAYS)
-    waiting_rows = session.execute(
-        select(Message.title, Delivery.sent_at)
-        .join(Message, Message.id == Delivery.message_id)
-        .where(Delivery.person_id == person.id, Delivery.status == DeliveryStatus.SENT,
-               Delivery.kind == DeliveryKind.BROADCAST, Delivery.acknowledged_at.is_(None))
-        .order_by(Delivery.sent_at.desc()).limit(MAX_WAITING_SHOWN)
-    ).all()
-    unacknowledged = session.execute(
-        select(func.count()).select_from(Delivery).where(
-            Delivery.person_id == person.id, Delivery.status == DeliveryStatus.SENT,
-            Delivery.kind == DeliveryKind.BROADCAST, Delivery.acknowledged_at.is_(None))
-    ).scalar_one()
-    open_questions = session.execute(
-        select(func.count()).select_from(QuizAsk).where(QuizAsk.person_id == person.id, QuizAsk.answered_at.is_(None))
-    ).scalar_one()
+    waiting_rows = waiting.unacknowledged_titles(session, person_id=person.id, limit=MAX_WAITING_SHOWN)
+    unacknowledged = waiting.unacknowledged_count(session, person_id=person.id)
+    open_questions = waiting.open_questions_count(session, person_id=person.id)
     teams, other_teams = _manager_teams(session, person, now, thresholds)
     return HomeView(
         name=person.first_name,

@@ -12,14 +12,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from bot.core.errors import BadInput, NotFound, PermissionDenied
 from bot.core.feedback import TeamFeedback, Thresholds, month_of, team_feedback
 from bot.core.roles import find_team, managed_team_ids, sees_everything, visible_teams
-from storage.models import Delivery, DeliveryKind, DeliveryStatus, Person, QuizAsk, Role, Team
-from storage.queries import understanding
+from storage.models import Person, Role, Team
+from storage.queries import understanding, waiting
 from storage.queries.coaching import CoachingActivity, coaching_activity
 from storage.queries.momentum import WeekPoint, team_weeks, week_starts
 from storage.queries.reach import (
@@ -177,15 +177,6 @@ def team_summary(session: Session, *, caller: Person, request: SummaryRequest, n
 def person_summary(session: Session, *, caller: Person, person: Person, days: int, now: datetime) -> PersonSummary:
     assert person.id is not None
     since = now - timedelta(days=days)
-    waiting = session.execute(
-        select(func.count()).select_from(Delivery).where(
-            Delivery.person_id == person.id, Delivery.status == DeliveryStatus.SENT,
-            Delivery.kind == DeliveryKind.BROADCAST, Delivery.acknowledged_at.is_(None), Delivery.due_at >= since)
-    ).scalar_one()
-    open_questions = session.execute(
-        select(func.count()).select_from(QuizAsk).where(
-            QuizAsk.person_id == person.id, QuizAsk.answered_at.is_(None))
-    ).scalar_one()
     return PersonSummary(
         name=person.name,
         slack_id=person.slack_id,
@@ -193,8 +184,8 @@ def person_summary(session: Session, *, caller: Person, person: Person, days: in
         since=since,
         now=now,
         messages=message_reach(session, person_id=person.id, since=since),
-        waiting=waiting,
-        open_questions=open_questions,
+        waiting=waiting.unacknowledged_count(session, person_id=person.id, since=since),
+        open_questions=waiting.open_questions_count(session, person_id=person.id),
         understanding=understanding.for_person(session, person_id=person.id, since=since),
         expectations=understanding.person_per_expectation(session, person_id=person.id, since=since),
     )
@@ -209,13 +200,12 @@ def _coaching(session: Session, caller: Person, team_id: int, since: datetime) -
 def _feedback(session: Session, caller: Person, team: Team, since: datetime, now: datetime,
               thresholds: Thresholds) -> list[TeamFeedback]:
     """The months the period touches, newest first, each under the feedback work's anonymity rules."""
+    first, last = month_of(since, caller.tz)[0], month_of(now, caller.tz)[0]
+    year, month = int(last[:4]), int(last[5:])
     months: list[str] = []
-    moment = now
-    while moment >= since - timedelta(days=31) and len(months) < MAX_FEEDBACK_MONTHS:
-        month = month_of(moment, caller.tz)[0]
-        if month not in months and month >= month_of(since, caller.tz)[0]:
-            months.append(month)
-        moment -= timedelta(days=28)
+    while len(months) < MAX_FEEDBACK_MONTHS and f"{year:04d}-{month:02d}" >= first:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return [team_feedback(session, caller=caller, team_name=team.name, month=month, thresholds=thresholds, now=now)
             for month in months]
 

@@ -18,6 +18,11 @@ from storage.models import Delivery, DeliveryKind, DeliveryStatus, Person, QuizA
 WEEK = timedelta(days=7)
 
 
+def share(part: int, whole: int) -> float | None:
+    """A rate, or None when there is nothing to rate (no data is not 0%)."""
+    return part / whole if whole else None
+
+
 @dataclass(frozen=True)
 class WeekPoint:
     starts: datetime
@@ -28,11 +33,11 @@ class WeekPoint:
 
     @property
     def understanding(self) -> float | None:
-        return self.correct / self.answered if self.answered else None
+        return share(self.correct, self.answered)
 
     @property
     def acknowledgement(self) -> float | None:
-        return self.acknowledged / self.delivered if self.delivered else None
+        return share(self.acknowledged, self.delivered)
 
 
 def week_starts(now: datetime, weeks: int) -> list[datetime]:

@@ -13,6 +13,7 @@ from sqlalchemy import Integer, case, cast, func, select
 from sqlmodel import Session
 
 from storage.models import Delivery, DeliveryKind, DeliveryStatus, Person, QuizAsk, Role, Team
+from storage.queries.momentum import share
 
 
 @dataclass(frozen=True)
@@ -26,11 +27,11 @@ class TeamLine:
 
     @property
     def understanding(self) -> float | None:
-        return self.correct / self.answered if self.answered else None
+        return share(self.correct, self.answered)
 
     @property
     def acknowledgement(self) -> float | None:
-        return self.acknowledged / self.delivered if self.delivered else None
+        return share(self.acknowledged, self.delivered)
 
 
 def org_by_team(session: Session, *, since: datetime) -> list[TeamLine]:
