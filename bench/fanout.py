@@ -1,6 +1,6 @@
 """Fan-out benchmark: one broadcast to N reps through the Slack emulator with Slack-like rate limits.
 
-Time is simulated (the emulator's ManualClock; the dispatcher's sleeps advance it), so a fan-out that
+Time is simulated (the emulator's SimulatedClock; the dispatcher's sleeps advance it), so a fan-out that
 takes Slack ~17 minutes at 300 posts a minute runs in well under a minute here, and the figure that
 matters is how close the dispatcher gets to the lower bound the limits allow.
 
@@ -21,7 +21,6 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -31,7 +30,8 @@ from bot.core.broadcasts import AudienceSpec, send_now  # noqa: E402
 from bot.core.org import import_org_csv  # noqa: E402
 from bot.core.roles import identify  # noqa: E402
 from bot.settings import settings_from_mapping  # noqa: E402
-from bot.slack.emulator import ManualClock, SlackEmulator  # noqa: E402
+from bot.clock import SimulatedClock
+from bot.emulators.slack import SlackEmulator  # noqa: E402
 from storage.models import Message  # noqa: E402
 
 BURST_SECONDS = 2  # the emulator's workspace bucket holds about two seconds' worth of posts
@@ -79,7 +79,7 @@ def throwaway_database(url: str | None) -> tuple[str | None, Callable[[], None]]
 def run(args: argparse.Namespace, database_url: str | None) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="drumbeat-bench-"))
-    clock = ManualClock()
+    clock = SimulatedClock()
     emulator = SlackEmulator("bench-secret", clock=clock, post_message_per_minute=args.posts_per_minute).start()
     ids = [f"U2{n:07d}" for n in range(args.recipients)]
     for user_id in ids:
@@ -95,10 +95,8 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
         "DRUMBEAT_DISPATCH_BATCH": "500",
     })
 
-    def simulated_now() -> datetime:
-        return datetime.fromtimestamp(clock(), UTC)
-
-    drumbeat = Drumbeat(settings, clock=simulated_now, sleep=clock.advance, monotonic=clock)
+    simulated_now = clock
+    drumbeat = Drumbeat(settings, clock=clock, sleep=clock.advance, monotonic=clock.epoch)
     csv_lines = ["slack_id,email,name,role,team,manager_slack_id", "U0LEADER1,lead@example.com,Lena Okafor,leader,,"]
     csv_lines += [f"{user_id},{user_id.lower()}@example.com,Rep {n},rep,Field,U0LEADER1" for n, user_id in enumerate(ids)]
     with drumbeat.services.unit_of_work() as session:
@@ -110,14 +108,14 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
     assert queued.recipients == args.recipients
 
     rss_before = peak_rss_mb()
-    started_simulated, started_real = clock(), time.perf_counter()
+    started_simulated, started_real = clock.epoch(), time.perf_counter()
     totals = Counter()
     while True:
         report = drumbeat.dispatch_now()
         totals.update(sent=report.sent, rate_limited=report.rate_limited, failed=report.failed)
         if not report.touched and not drumbeat.has_due():
             break
-    simulated = clock() - started_simulated
+    simulated = clock.epoch() - started_simulated
     real = time.perf_counter() - started_real
 
     per_second = args.posts_per_minute / 60

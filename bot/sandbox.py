@@ -26,7 +26,7 @@ from bot.core.org import import_org_csv
 from bot.demo import DEMO_PEOPLE, DemoPerson, demo_org_csv, demo_person
 from bot.settings import Settings
 from bot.slack.blocktext import blocks_to_lines
-from bot.slack.emulator import SlackEmulator
+from bot.emulators.slack import SlackEmulator
 from storage.models import Delivery, DeliveryStatus
 
 DEMO_MESSAGE = "win-on-strategy"

@@ -14,7 +14,7 @@ from bot.clock import SimulatedClock
 from bot.core.org import import_org_csv
 from bot.demo import DEMO_PEOPLE, DemoPerson, demo_org_csv, demo_person
 from bot.settings import settings_from_mapping
-from bot.slack.emulator import SlackEmulator
+from bot.emulators.slack import SlackEmulator
 
 SIGNING_SECRET = "test-signing-secret"
 # Tuesday 07:30 UTC: working hours for team East (Tokyo 16:30, Berlin 08:30, Kolkata 13:00); night in

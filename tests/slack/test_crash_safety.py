@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from bot.core.broadcasts import AudienceSpec, send_now
 from bot.core.org import import_org_csv
 from bot.core.roles import identify
-from bot.slack.emulator import SlackEmulator
+from bot.emulators.slack import SlackEmulator
 from schedules.materialise import DeliveryRules
 from schedules.quiet_hours import QuietHours
 from storage.db import session_scope

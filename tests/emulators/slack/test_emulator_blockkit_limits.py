@@ -8,7 +8,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.emulator import SlackEmulator
+from bot.emulators.slack import SlackEmulator
 
 from .emulator_kit import button, modal, section
 

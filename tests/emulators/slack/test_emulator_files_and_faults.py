@@ -10,7 +10,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.emulator import SlackEmulator
+from bot.emulators.slack import SlackEmulator
 
 
 def test_files_upload_v2_works_end_to_end_against_the_loopback_upload_url(client: WebClient, emu: SlackEmulator) -> None:

@@ -14,9 +14,11 @@ from __future__ import annotations
 import math
 import threading
 from collections import deque
+from collections.abc import Callable
 
-from .clock import Clock
 from .contracts import CONTRACTS, SPECIAL_POST_MESSAGE, TIER_LIMITS_PER_MINUTE
+
+Clock = Callable[[], float]  # epoch seconds: SimulatedClock.epoch, or time.time
 
 WINDOW_SECONDS = 60.0
 CHANNEL_BURST = 3.0

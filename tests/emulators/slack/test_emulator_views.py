@@ -8,7 +8,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.emulator import ManualClock, SlackEmulator
+from bot.clock import SimulatedClock
+from bot.emulators.slack import SlackEmulator
 
 from .emulator_kit import modal, section
 
@@ -38,7 +39,7 @@ def test_trigger_id_is_single_use(client: WebClient, trigger: str) -> None:
     assert error_of(lambda: client.views_open(trigger_id=trigger, view=modal())) == "exchanged_trigger_id"
 
 
-def test_trigger_id_expires_after_three_seconds(client: WebClient, emu: SlackEmulator, clock: ManualClock, receiver: Any) -> None:
+def test_trigger_id_expires_after_three_seconds(client: WebClient, emu: SlackEmulator, clock: SimulatedClock, receiver: Any) -> None:
     just_in_time = emu.slash_command("U001").trigger_id
     clock.advance(3.0)
     assert client.views_open(trigger_id=just_in_time, view=modal())["ok"]

@@ -12,7 +12,7 @@ from .emulator_kit import button, section
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.emulator import SlackEmulator
+from bot.emulators.slack import SlackEmulator
 
 
 def raw_post(emu: SlackEmulator, method: str, body: bytes, content_type: str, token: str | None = None) -> tuple[int, dict[str, Any]]:

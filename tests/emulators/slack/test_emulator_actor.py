@@ -11,7 +11,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from bot.slack.emulator import EmulatorError, ManualClock, SlackEmulator
+from bot.clock import SimulatedClock
+from bot.emulators.slack import EmulatorError, SlackEmulator
 
 from .conftest import SIGNING_SECRET, Receiver
 from .emulator_kit import button, modal, section
@@ -138,7 +139,7 @@ def test_response_url_default_is_an_ephemeral_for_the_user(emu: SlackEmulator, r
     assert [m["text"] for m in emu.inbox("U001")] == ["everyone sees this"]
 
 
-def test_response_url_accepts_five_posts_within_thirty_minutes(emu: SlackEmulator, receiver: Receiver, clock: ManualClock) -> None:
+def test_response_url_accepts_five_posts_within_thirty_minutes(emu: SlackEmulator, receiver: Receiver, clock: SimulatedClock) -> None:
     url = emu.slash_command("U001").response_url
     assert url is not None
     for i in range(5):
@@ -247,7 +248,7 @@ def test_open_home_and_send_event_are_event_callbacks(emu: SlackEmulator, receiv
     assert change_event["event"]["user"]["id"] == "U002"
 
 
-def test_actor_without_a_connected_bot_says_so(clock: ManualClock) -> None:
+def test_actor_without_a_connected_bot_says_so(clock: SimulatedClock) -> None:
     with SlackEmulator("s", clock=clock) as emu:
         emu.add_user("U1", name="a")
         with pytest.raises(EmulatorError, match="connect_bot"):

@@ -17,8 +17,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from collections.abc import Callable
 
-from .clock import Clock
+Clock = Callable[[], float]  # epoch seconds: SimulatedClock.epoch, or time.time
+
 
 #: Trigger ids are valid for 3 seconds and may be exchanged once (views.open docs).
 TRIGGER_TTL_SECONDS = 3.0

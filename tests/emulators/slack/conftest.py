@@ -1,4 +1,4 @@
-"""Fixtures for the emulator's own tests: an emulator on a ManualClock, a real
+"""Fixtures for the emulator's own tests: an emulator on a SimulatedClock, a real
 slack_sdk WebClient pointed at it, and a tiny signature-checking receiver that
 stands in for the bot where a full Bolt app is not needed."""
 
@@ -15,18 +15,19 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from bot.slack.emulator import ManualClock, SlackEmulator
+from bot.clock import SimulatedClock
+from bot.emulators.slack import SlackEmulator
 
 SIGNING_SECRET = "emulator-test-signing-secret"
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
+def clock() -> SimulatedClock:
+    return SimulatedClock()
 
 
 @pytest.fixture
-def emu(clock: ManualClock) -> Iterator[SlackEmulator]:
+def emu(clock: SimulatedClock) -> Iterator[SlackEmulator]:
     with SlackEmulator(SIGNING_SECRET, clock=clock) as emulator:
         emulator.add_user("U001", name="alice", real_name="Alice Archer", email="alice@example.com")
         emulator.add_user("U002", name="bob", real_name="Bob Baker", tz="Europe/Paris")

@@ -8,7 +8,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.emulator import ManualClock, SlackEmulator
+from bot.clock import SimulatedClock
+from bot.emulators.slack import SlackEmulator
 
 
 def rate_limited(call: Any) -> int:
@@ -23,7 +24,7 @@ def rate_limited(call: Any) -> int:
     return retry_after
 
 
-def test_post_message_over_channel_rate_returns_429_with_retry_after(client: WebClient, emu: SlackEmulator, clock: ManualClock) -> None:
+def test_post_message_over_channel_rate_returns_429_with_retry_after(client: WebClient, emu: SlackEmulator, clock: SimulatedClock) -> None:
     for i in range(3):  # a short burst is allowed
         client.chat_postMessage(channel="U001", text=str(i))
     assert rate_limited(lambda: client.chat_postMessage(channel="U001", text="too fast")) == 1
@@ -43,15 +44,15 @@ def test_post_message_to_user_id_and_dm_id_share_the_channel_budget(client: WebC
 
 
 @pytest.fixture
-def fanout() -> Iterator[tuple[SlackEmulator, WebClient, ManualClock]]:
-    clock = ManualClock()
+def fanout() -> Iterator[tuple[SlackEmulator, WebClient, SimulatedClock]]:
+    clock = SimulatedClock()
     with SlackEmulator("s", clock=clock, post_message_per_minute=60) as emu:
         for i in range(40):
             emu.add_user(f"UF{i:02d}", name=f"rep{i}")
         yield emu, WebClient(base_url=emu.api_url, token=emu.bot_token, retry_handlers=[]), clock
 
 
-def test_workspace_post_budget_paces_a_fan_out(fanout: tuple[SlackEmulator, WebClient, ManualClock]) -> None:
+def test_workspace_post_budget_paces_a_fan_out(fanout: tuple[SlackEmulator, WebClient, SimulatedClock]) -> None:
     emu, client, clock = fanout
     sent = 0
     while True:  # distinct channels: only the workspace budget applies
@@ -85,7 +86,7 @@ def test_workspace_post_budget_paces_a_fan_out(fanout: tuple[SlackEmulator, WebC
     ],
 )
 def test_tiered_method_over_its_minute_budget_is_rate_limited_then_recovers(
-    client: WebClient, clock: ManualClock, method: str, kwargs: dict[str, Any], limit: int
+    client: WebClient, clock: SimulatedClock, method: str, kwargs: dict[str, Any], limit: int
 ) -> None:
     call = getattr(client, method)
     for _ in range(limit):
@@ -97,7 +98,7 @@ def test_tiered_method_over_its_minute_budget_is_rate_limited_then_recovers(
     assert call(**kwargs)["ok"]
 
 
-def test_rate_limits_can_be_turned_off(clock: ManualClock) -> None:
+def test_rate_limits_can_be_turned_off(clock: SimulatedClock) -> None:
     with SlackEmulator("s", clock=clock, rate_limits=False) as emu:
         emu.add_user("U1", name="a")
         client = WebClient(base_url=emu.api_url, token=emu.bot_token)

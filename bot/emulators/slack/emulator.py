@@ -16,15 +16,16 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from bot.clock import SimulatedClock
+
 from .actor import Actor, ActorResponse
-from .clock import Clock
 from .contracts import CONTRACTS, INVALID_ARGUMENTS, SPECIAL_POST_MESSAGE, missing_required
 from .errors import EmulatorError
 from .faults import Fault, FaultBook
 from .methods import HANDLERS, Reply, fail, json_arg
 from .ratelimit import RateLimiter
 from .server import Answer, Incoming, LoopbackServer, decode_api_call
-from .state import Channel, User, Workspace, public_message
+from .state import Channel, Clock, User, Workspace, public_message
 from .webhooks import post_to_response_url, receive_upload
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ class SlackEmulator:
         self,
         signing_secret: str,
         *,
-        clock: Callable[[], float] | None = None,
+        clock: SimulatedClock | None = None,
         bot_token: str = "xoxb-emulator-token",
         team_id: str = "T0DRUMBEAT",
         bot_user_id: str = "U0DRUMBOT",
@@ -83,7 +84,9 @@ class SlackEmulator:
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.app_id = app_id
-        self.clock: Clock = clock or time.time
+        # The one simulated clock, shared with the bot when a test moves time; real time by default.
+        self.simulated_clock = clock or SimulatedClock()
+        self.clock: Clock = self.simulated_clock.epoch
         self._ws = Workspace(
             clock=self.clock,
             team_id=team_id,

@@ -9,8 +9,7 @@ the bot signed requests exactly as Slack does. Start one with::
 """
 
 from .actor import ActorResponse
-from .clock import ManualClock
 from .emulator import Call, SlackEmulator
 from .errors import EmulatorError
 
-__all__ = ["ActorResponse", "Call", "EmulatorError", "ManualClock", "SlackEmulator"]
+__all__ = ["ActorResponse", "Call", "EmulatorError", "SlackEmulator"]

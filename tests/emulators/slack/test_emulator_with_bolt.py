@@ -13,7 +13,7 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 
-from bot.slack.emulator import SlackEmulator
+from bot.emulators.slack import SlackEmulator
 
 from .conftest import SIGNING_SECRET
 from .emulator_kit import button, modal, section
