@@ -26,7 +26,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.app import Drumbeat  # noqa: E402
+from bot.slack.people import slack_address as slack
 from bot.core.broadcasts import AudienceSpec, send_now  # noqa: E402
+from bot.platforms import USER_ID_FORMATS
 from bot.core.org import import_org_csv  # noqa: E402
 from bot.core.roles import identify  # noqa: E402
 from bot.settings import settings_from_mapping  # noqa: E402
@@ -100,10 +102,10 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
     csv_lines = ["slack_id,email,name,role,team,manager_slack_id", "U0LEADER1,lead@example.com,Lena Okafor,leader,,"]
     csv_lines += [f"{user_id},{user_id.lower()}@example.com,Rep {n},rep,Field,U0LEADER1" for n, user_id in enumerate(ids)]
     with drumbeat.services.unit_of_work() as session:
-        import_org_csv(session, "\n".join(csv_lines) + "\n")
+        import_org_csv(session, "\n".join(csv_lines) + "\n", formats=USER_ID_FORMATS)
         session.add(Message(key="bench", title="Fan-out", body="Hi {{ person.first_name }}, this is the plan."))
     with drumbeat.services.unit_of_work() as session:
-        queued = send_now(session, sender=identify(session, "U0LEADER1"), message_key="bench",
+        queued = send_now(session, sender=identify(session, slack("U0LEADER1")), message_key="bench",
                           audience=AudienceSpec(teams=("Field",)), now=simulated_now(), rules=drumbeat.services.rules)
     assert queued.recipients == args.recipients
 

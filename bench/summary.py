@@ -66,11 +66,13 @@ from bot.core import home, summaries  # noqa: E402
 from bot.core.content import sync_pack  # noqa: E402
 from bot.core.feedback import Thresholds, team_feedback  # noqa: E402
 from bot.core.roles import identify  # noqa: E402
+from bot.slack.people import slack_address  # noqa: E402
 from bot.core.summary_export import summary_csv  # noqa: E402
 from messages.library import default_pack_path, load_pack  # noqa: E402
 from storage.db import make_engine, session_scope  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import (  # noqa: E402
+    Account,
     Broadcast,
     CoachingDigest,
     CoachingNudge,
@@ -227,7 +229,7 @@ def seed_content(engine: Engine, org: Org) -> None:
                 session.add(Message(key=message.key, version=version, title=f"{message.title} (v{version})",
                                     body=message.body, key_message=message.key_message,
                                     expectation_keys=list(message.expectation_keys), author_id=None,
-                                    source="slack", created_at=NOW - HISTORY / version))
+                                    source="chat", created_at=NOW - HISTORY / version))
     with session_scope(engine) as session:
         org.messages = [tuple(row) for row in session.execute(select(Message.id, Message.key, Message.version))]
         org.questions = [(q.id, q.expectation_id, q.correct, len(q.options))
@@ -238,7 +240,7 @@ def seed_people(loader: Loader, data: DataSet, org: Org) -> None:
     org.team_ids = list(range(1, data.teams + 1))
     loader.load(Team.__table__, ("id", "name", "created_at"),
                 ((team_id, f"Team {team_id - 1:03d}", NOW - HISTORY) for team_id in org.team_ids))
-    columns = ("id", "slack_id", "name", "tz", "role", "team_id", "manager_id", "active", "created_at", "updated_at")
+    columns = ("id", "name", "tz", "role", "team_id", "manager_id", "active", "created_at", "updated_at")
     people: list[tuple[Any, ...]] = []
     next_id = 1
     for n in range(LEADERS):
@@ -257,7 +259,9 @@ def seed_people(loader: Loader, data: DataSet, org: Org) -> None:
             people.append((rep_id, f"U9REP{index:04d}{r:02d}", f"Rep {index}-{r}", tz, "rep", team_id, manager_id,
                            True, NOW - HISTORY, NOW))
         next_id = manager_id + 1 + REPS_PER_TEAM
-    loader.load(Person.__table__, columns, people)
+    loader.load(Person.__table__, columns, (person[:1] + person[2:] for person in people))
+    loader.load(Account.__table__, ("id", "person_id", "platform", "workspace_id", "user_id", "created_at"),
+                ((person[0], person[0], "slack", "", person[1], NOW - HISTORY) for person in people))
 
 
 def seed_broadcasts(loader: Loader, org: Org) -> None:
@@ -277,7 +281,8 @@ def seed_broadcasts(loader: Loader, org: Org) -> None:
 
 
 DELIVERY_COLUMNS = ("id", "broadcast_id", "occurrence", "person_id", "message_id", "kind", "scheduled_for",
-                    "due_at", "status", "attempts", "channel_id", "message_ts", "sent_at", "acknowledged_at")
+                    "due_at", "status", "attempts", "platform", "conversation_id", "platform_message_id", "sent_at",
+                    "acknowledged_at")
 
 
 def delivery_rows(org: Org) -> list[tuple[Any, ...]]:
@@ -296,7 +301,7 @@ def delivery_rows(org: Org) -> list[tuple[Any, ...]]:
                 sent = status == "sent"
                 acked = due + timedelta(minutes=rng.randrange(10, 4000)) if sent and rng.random() < 0.7 else None
                 rows.append((broadcast_id, f"{due:%Y-%m-%d}#{k}", rep_id, message_id, "broadcast", due, due, status,
-                             1 if status != "pending" else 0, f"D{rep_id}" if sent else None,
+                             1 if status != "pending" else 0, "slack" if sent else None, f"D{rep_id}" if sent else None,
                              f"{due.timestamp():.6f}" if sent else None, due if sent else None, acked))
     rows.sort(key=lambda row: (row[7], row[2]))
     return rows
@@ -479,7 +484,7 @@ def summary_use_cases(now: datetime) -> dict[str, UseCase]:
 
     def team_summary(days: int) -> UseCase:
         def call(session: Session) -> object:
-            caller = identify(session, MEASURED_MANAGER)
+            caller = identify(session, slack_address(MEASURED_MANAGER))
             result = summaries.team_summary(session, caller=caller, request=summaries.SummaryRequest(days=days),
                                             now=now)
             assert result.reach.reps == REPS_PER_TEAM and result.understanding.answered > 0, result
@@ -487,7 +492,7 @@ def summary_use_cases(now: datetime) -> dict[str, UseCase]:
         return call
 
     def feedback_this_month(session: Session) -> object:
-        caller = identify(session, MEASURED_MANAGER)
+        caller = identify(session, slack_address(MEASURED_MANAGER))
         result = team_feedback(session, caller=caller, team_name=None, month=None, thresholds=Thresholds(), now=now)
         assert result.people > 0, result
         return result
@@ -500,16 +505,16 @@ def info_use_cases(now: datetime) -> dict[str, UseCase]:
     """Timed for information (no goal): neighbours of the summary that read many teams at once."""
 
     def export(session: Session) -> object:
-        caller = identify(session, MEASURED_MANAGER)
+        caller = identify(session, slack_address(MEASURED_MANAGER))
         return summary_csv(summaries.team_summary(session, caller=caller, now=now,
                                                   request=summaries.SummaryRequest(days=30, export=True)))
 
     def leader_home(session: Session) -> object:
-        return home.home_for(session, platform_user_id=MEASURED_LEADER, command="/drumbeat", now=now)
+        return home.home_for(session, caller=slack_address(MEASURED_LEADER), command="/drumbeat", now=now)
 
     def coaching(every_manager: bool) -> UseCase:
         def call(session: Session) -> object:
-            manager_ids = None if every_manager else [identify(session, MEASURED_MANAGER).id]
+            manager_ids = None if every_manager else [identify(session, slack_address(MEASURED_MANAGER)).id]
             return nudge_candidates(session, now=now, rules=SelectionRules(), manager_ids=manager_ids)
         return call
 

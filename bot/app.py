@@ -1,31 +1,28 @@
-"""Wiring: settings -> engine -> services -> Slack adapter -> outbox -> scheduler -> HTTP or Socket Mode."""
+"""The neutral runtime: settings -> engine -> services -> platforms -> outbox -> scheduler -> HTTP.
+
+It starts whichever chat platforms are configured through the `bot.platforms.Platform` seam and knows none of
+them: their webhooks are routes on its one HTTP server, their Senders are one outbox's, their directories are
+synced by its jobs.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from waitress.server import create_server
 
-from bot.core import coaching, content, org
-from bot.core.errors import DrumbeatError
-from bot.core.teams import linked_teams
+from bot.core import coaching, content
+from bot.platforms import Platform, PlatformContext, PlatformFactory, WsgiApp, configured_platforms
 from bot.services import Services, utc_now
 from bot.settings import Settings
-from bot.slack.app import build_app
-from bot.slack.directory import iter_directory
-from bot.slack.usergroups import sync_team
-from bot.slack.sender import Pacer, SlackSender, no_retry_client
 from messages.library import default_pack_path, load_packs
 from schedules.compose import compose_delivery
 from schedules.materialise import (
@@ -35,9 +32,9 @@ from schedules.materialise import (
     release_returning,
     schedule_reminders,
 )
+from schedules.outbox import DispatchReport, Dispatcher, PlatformSenders
 from schedules.quiet_hours import QuietHours
 from schedules.repetition import schedule_reasks
-from schedules.outbox import DispatchReport, Dispatcher
 from schedules.scheduler import FixedJob, build_scheduler
 from storage.db import make_engine
 from storage.migrate import upgrade
@@ -45,7 +42,7 @@ from storage.models import Delivery, DeliveryStatus
 
 log = logging.getLogger(__name__)
 
-SLACK_EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
 
 
 def rules_from(settings: Settings) -> DeliveryRules:
@@ -67,21 +64,19 @@ class Drumbeat:
         clock: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], None] | None = None,
         monotonic: Callable[[], float] | None = None,
+        platforms: Sequence[PlatformFactory] | None = None,
     ) -> None:
+        """`platforms` replaces the configured ones (tests start a fake platform beside or instead of Slack)."""
         self.settings = settings
         self.engine = engine or make_engine(settings.database_url)
         upgrade(self.engine)
         self.services = Services(settings=settings, engine=self.engine, clock=clock, rules=rules_from(settings))
         self.load_content()
-        # Answers to people (modals, DMs from a listener) wait out a 429 once or twice, with slack_sdk's own
-        # handler; the outbox's client has no automatic retries: it paces itself (see SlackSender).
-        self.client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-        self.client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
         self._background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="drumbeat-background")
-        self.slack_app = build_app(self.services, client=self.client, listener_executor=self._background)
-        pacer = Pacer(settings.slack_posts_per_minute, **({"sleep": sleep} if sleep else {}),
-                      **({"clock": monotonic} if monotonic else {}))
-        self.sender = SlackSender(no_retry_client(settings.slack_bot_token, settings.slack_api_url), pacer=pacer)
+        context = PlatformContext(self.services, self._background, sleep or time.sleep, monotonic or time.monotonic)
+        factories = configured_platforms(self.services) if platforms is None else platforms
+        self.platforms: list[Platform] = [factory(context) for factory in factories]
+        self.sender = PlatformSenders({platform.name: platform.sender for platform in self.platforms})
         dispatcher_options: dict[str, Any] = {"sleep": sleep} if sleep else {}
         self.dispatcher = Dispatcher(
             self.engine,
@@ -144,26 +139,12 @@ class Drumbeat:
         self.materialise_now()
         return self.dispatch_now()
 
-    def sync_directory(self) -> int:
-        entries = list(iter_directory(self.client))
-        with self.services.unit_of_work() as session:
-            changed = org.apply_directory(session, entries)
-        log.info("directory sync: %s people seen, %s changed", len(entries), changed)
-        self.sync_linked_teams()
-        return changed
+    def platform(self, name: str) -> Platform:
+        return next(platform for platform in self.platforms if platform.name == name)
 
-    def sync_linked_teams(self) -> list[str]:
-        """Re-read every linked user group (a missed subteam_members_changed event must not leave a team stale)."""
-        reports = []
-        with self.services.unit_of_work() as session:
-            for team in linked_teams(session):
-                try:
-                    reports.append(sync_team(session, self.client, team).describe())
-                except (DrumbeatError, SlackApiError) as problem:
-                    log.warning("user group sync for team %s failed: %s", team.name, problem)
-        for report in reports:
-            log.info("user group sync: %s", report)
-        return reports
+    def sync_directory(self) -> int:
+        """Every platform's directory (time zones, who left), then its linked groups; how many people changed."""
+        return sum(platform.sync_directory() for platform in self.platforms)
 
     def start_scheduler(self, extra_jobs: Iterable[FixedJob] = ()) -> None:
         jobs = [
@@ -176,19 +157,30 @@ class Drumbeat:
         self._scheduler = build_scheduler(jobs)
         self._scheduler.start()
 
-    def wsgi_app(self) -> Callable[..., Iterable[bytes]]:
-        slack = SlackRequestHandler(self.slack_app, path=SLACK_EVENTS_PATH)
+    def routes(self) -> dict[str, WsgiApp]:
+        routes: dict[str, WsgiApp] = {}
+        for platform in self.platforms:
+            routes.update(platform.routes())
+        return routes
+
+    def wsgi_app(self) -> WsgiApp:
+        routes = self.routes()
 
         def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-            if environ.get("PATH_INFO") == "/healthz":
+            path = environ.get("PATH_INFO")
+            if path == HEALTH_PATH:
                 start_response("200 OK", [("Content-Type", "text/plain")])
                 return [b"ok"]
-            return slack(environ, start_response)
+            route = routes.get(path or "")
+            if route is None:
+                start_response("404 Not Found", [("Content-Type", "text/plain")])
+                return [b"not found"]
+            return route(environ, start_response)
 
         return application
 
     def serve_http(self, *, host: str = "0.0.0.0", port: int | None = None, background: bool = False) -> int:
-        """Serve Slack's requests at POST /slack/events; returns the port (useful with port 0)."""
+        """Serve every platform's webhook (Slack: POST /slack/events); returns the port (useful with port 0)."""
         self._http_server = create_server(
             self.wsgi_app(), host=host, port=self.settings.port if port is None else port, threads=8,
             ident="drumbeat",
@@ -198,14 +190,14 @@ class Drumbeat:
             self._http_thread = threading.Thread(target=self._http_server.run, name="drumbeat-http", daemon=True)
             self._http_thread.start()
         else:
-            log.info("Drumbeat is listening for Slack on http://%s:%s%s", host, bound_port, SLACK_EVENTS_PATH)
+            for path in self.routes():
+                log.info("Drumbeat is listening on http://%s:%s%s", host, bound_port, path)
             self._http_server.run()
         return bound_port
 
-    def run_socket_mode(self) -> None:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        SocketModeHandler(self.slack_app, app_token=self.settings.slack_app_token).start()
+    def run_connected(self) -> bool:
+        """Run the platform that holds a connection of its own (Slack's Socket Mode), if one does."""
+        return any(platform.run_connected() for platform in self.platforms)
 
     @staticmethod
     def _close_quietly(server: Any) -> None:
@@ -232,4 +224,6 @@ class Drumbeat:
                 self._http_thread = None
         # Charts and CSV files already started finish (each is one upload); nothing new starts.
         self._background.shutdown(wait=True, cancel_futures=True)
+        for platform in self.platforms:
+            platform.close()
         self.engine.dispose()

@@ -28,7 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     manifest.add_argument("--request-url", help="HTTP mode: the public https URL of POST /slack/events (default: Socket Mode)")
     manifest.add_argument("--json", action="store_true", help="print JSON instead of YAML")
     org = sub.add_parser("org", help="the people directory").add_subparsers(dest="org_command", required=True)
-    org_import = org.add_parser("import", help="import people from CSV: " + "slack_id,email,name,role,team,manager_slack_id")
+    org_import = org.add_parser("import", help="import people from CSV: slack_id (or teams_id, or platform,platform_user_id),"
+                                                       "email,name,role,team,manager_slack_id (...)")
     org_import.add_argument("file", type=Path)
     dispatch = sub.add_parser("dispatch", help="run only the scheduler and outbox (no Slack requests served)")
     dispatch.add_argument("--until-idle", action="store_true", help="exit once nothing due now is left to send")
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             return _db_upgrade(settings)
         if command == "dispatch":
             return _dispatch(settings, until_idle=args.until_idle)
-        if command == "sandbox" or (command == "run" and (getattr(args, "sandbox", False) or not settings.has_slack_credentials)):
+        if command == "sandbox" or (command == "run" and (getattr(args, "sandbox", False) or not settings.has_platform_credentials)):
             from bot.sandbox import run_sandbox
 
             return run_sandbox(settings, database=getattr(args, "database", "drumbeat-sandbox.db"))
@@ -85,6 +86,7 @@ def _manifest(settings: Settings, args: argparse.Namespace) -> int:
 def _org_import(settings: Settings, path: Path) -> int:
     from bot.core.errors import BadInput
     from bot.core.org import import_org_csv
+    from bot.platforms import USER_ID_FORMATS
     from storage.db import make_engine, session_scope
     from storage.migrate import upgrade
 
@@ -100,7 +102,7 @@ def _org_import(settings: Settings, path: Path) -> int:
     try:
         upgrade(engine)
         with session_scope(engine) as session:
-            report = import_org_csv(session, text)
+            report = import_org_csv(session, text, formats=USER_ID_FORMATS)
     except BadInput as error:
         print(f"drumbeat: {path}: {error}", file=sys.stderr)
         return 1
@@ -126,14 +128,11 @@ def _db_upgrade(settings: Settings) -> int:
 def _run(settings: Settings) -> int:
     from bot.app import Drumbeat
 
-    settings.require_slack()
+    settings.slack.require()
     drumbeat = Drumbeat(settings)
     try:
         drumbeat.start_scheduler()
-        if settings.socket_mode:
-            log.info("Connecting to Slack in Socket Mode")
-            drumbeat.run_socket_mode()
-        else:
+        if not drumbeat.run_connected():
             drumbeat.serve_http(port=settings.port)
     finally:
         drumbeat.close()
@@ -146,7 +145,7 @@ def _dispatch(settings: Settings, *, until_idle: bool) -> int:
 
     from bot.app import Drumbeat
 
-    settings.require_slack()
+    settings.slack.require()
     drumbeat = Drumbeat(settings)
     try:
         while True:

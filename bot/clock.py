@@ -15,7 +15,8 @@ class SimulatedClock:
     """Callable like `utc_now`; starts at `start` (default: the real time now) and moves only when told to.
 
     An emulator that sends signed requests must stay near real time (a bot rejects request timestamps more
-    than five minutes off its own wall clock), which is why real time is the default start.
+    than five minutes off its own wall clock), which is why real time is the default start; an emulator given
+    no clock at all follows real time.
     """
 
     def __init__(self, start: datetime | None = None) -> None:

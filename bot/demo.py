@@ -7,7 +7,6 @@ import csv
 import io
 from dataclasses import dataclass
 
-from bot.core.org import CSV_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -38,6 +37,9 @@ DEMO_PEOPLE: tuple[DemoPerson, ...] = (
 )
 
 
+DEMO_CSV_COLUMNS = ("slack_id", "email", "name", "role", "team", "manager_slack_id")
+
+
 def demo_person(handle: str) -> DemoPerson:
     return next(person for person in DEMO_PEOPLE if person.handle == handle)
 
@@ -46,7 +48,7 @@ def demo_org_csv() -> str:
     """The demo organisation in the same CSV format admins import."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(DEMO_CSV_COLUMNS)
     for person in DEMO_PEOPLE:
         writer.writerow([person.slack_id, person.email, person.name, person.role, person.team, person.manager])
     return out.getvalue()

@@ -13,6 +13,7 @@ import re
 import secrets
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -20,9 +21,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from bot.app import SLACK_EVENTS_PATH, Drumbeat
+from bot.app import Drumbeat
+from bot.slack.platform import SLACK_EVENTS_PATH
 from bot.clock import SimulatedClock
 from bot.core.org import import_org_csv
+from bot.platforms import USER_ID_FORMATS
 from bot.demo import DEMO_PEOPLE, DemoPerson, demo_org_csv, demo_person
 from bot.settings import Settings
 from bot.slack.blocktext import blocks_to_lines
@@ -88,20 +91,16 @@ class Sandbox:
         database_path = Path(database)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{database_path}{suffix}").unlink(missing_ok=True)
-        self.settings = settings.with_overrides(
-            slack_bot_token=self.emulator.bot_token,
-            slack_signing_secret=signing_secret,
-            slack_app_token=None,
-            slack_api_url=self.emulator.api_url,
-            database_url=f"sqlite:///{database_path}",
-        )
+        slack = replace(settings.slack, bot_token=self.emulator.bot_token, signing_secret=signing_secret,
+                        app_token=None, api_url=self.emulator.api_url)
+        self.settings = settings.with_overrides(slack=slack, database_url=f"sqlite:///{database_path}")
         try:
             self.drumbeat = Drumbeat(self.settings, clock=self.clock)
         except BaseException:
             self.emulator.stop()
             raise
         with self.drumbeat.services.unit_of_work() as session:
-            import_org_csv(session, demo_org_csv())
+            import_org_csv(session, demo_org_csv(), formats=USER_ID_FORMATS)
         self.drumbeat.sync_directory()
         port = self.drumbeat.serve_http(host="127.0.0.1", port=0, background=True)
         self.emulator.connect_bot(f"http://127.0.0.1:{port}{SLACK_EVENTS_PATH}")

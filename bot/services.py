@@ -38,7 +38,7 @@ class Services:
     @property
     def feedback_key(self) -> bytes | None:
         """The anonymity key: DRUMBEAT_FEEDBACK_KEY, else derived from the signing secret; never stored."""
-        secret = self.settings.feedback_key or self.settings.slack_signing_secret
+        secret = self.settings.feedback_secret
         return derive_key(secret) if secret else None
 
     @property

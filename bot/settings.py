@@ -27,13 +27,46 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Everything Drumbeat can be configured with. See `.env.example` for what each one means."""
+class SlackSettings:
+    """How Drumbeat reaches Slack (read only by the Slack adapter)."""
 
-    slack_bot_token: str | None = None
-    slack_signing_secret: str | None = None
-    slack_app_token: str | None = None
-    slack_api_url: str = SLACK_DEFAULT_API_URL
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    api_url: str = SLACK_DEFAULT_API_URL
+    posts_per_minute: int = 300
+
+    @property
+    def configured(self) -> bool:
+        """True when a real Slack workspace is configured (otherwise Drumbeat runs its sandbox)."""
+        return bool(self.bot_token or self.signing_secret or self.app_token)
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.app_token)
+
+    def require(self) -> None:
+        """Fail early, naming the setting, when a Slack connection cannot work with what was given."""
+        if not self.bot_token:
+            raise SettingsError("SLACK_BOT_TOKEN is missing: set it to the app's Bot User OAuth Token (xoxb-...)")
+        if not self.bot_token.startswith("xoxb-"):
+            raise SettingsError("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'")
+        if self.app_token and not self.app_token.startswith("xapp-"):
+            raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-' (Socket Mode)")
+        if not self.app_token and not self.signing_secret:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is missing: HTTP mode needs it to verify Slack's requests "
+                "(or set SLACK_APP_TOKEN for Socket Mode)"
+            )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Drumbeat can be configured with. See `.env.example` for what each one means.
+
+    Core settings are fields here; each platform's connection settings are grouped apart (`slack`)."""
+
+    slack: SlackSettings = field(default_factory=SlackSettings)
     database_url: str = DEFAULT_DATABASE_URL
     command: str = "/drumbeat"
     port: int = 3000
@@ -48,7 +81,6 @@ class Settings:
     reminder_hours: float = 24.0
     materialise_interval_seconds: float = 30.0
     claim_lease_seconds: float = 120.0
-    slack_posts_per_minute: int = 300
     feedback_key: str | None = None
     feedback_min_people: int = 5
     feedback_min_people_scores: int = 3
@@ -60,30 +92,17 @@ class Settings:
     nudge_every_days: int = 3
 
     @property
-    def has_slack_credentials(self) -> bool:
-        """True when a real Slack workspace is configured (otherwise Drumbeat runs its sandbox)."""
-        return bool(self.slack_bot_token or self.slack_signing_secret or self.slack_app_token)
+    def has_platform_credentials(self) -> bool:
+        """True when a real chat platform is configured (otherwise Drumbeat runs its sandbox)."""
+        return self.slack.configured
 
     @property
-    def socket_mode(self) -> bool:
-        return bool(self.slack_app_token)
+    def feedback_secret(self) -> str | None:
+        """What the anonymity key is derived from: DRUMBEAT_FEEDBACK_KEY, else the Slack signing secret."""
+        return self.feedback_key or self.slack.signing_secret
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
-
-    def require_slack(self) -> None:
-        """Fail early, naming the setting, when a Slack connection cannot work with what was given."""
-        if not self.slack_bot_token:
-            raise SettingsError("SLACK_BOT_TOKEN is missing: set it to the app's Bot User OAuth Token (xoxb-...)")
-        if not self.slack_bot_token.startswith("xoxb-"):
-            raise SettingsError("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'")
-        if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
-            raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-' (Socket Mode)")
-        if not self.slack_app_token and not self.slack_signing_secret:
-            raise SettingsError(
-                "SLACK_SIGNING_SECRET is missing: HTTP mode needs it to verify Slack's requests "
-                "(or set SLACK_APP_TOKEN for Socket Mode)"
-            )
 
 
 def _text(values: Mapping[str, str | None], name: str) -> str | None:
@@ -188,10 +207,13 @@ def _feedback_key(values: Mapping[str, str | None]) -> str | None:
 def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
     """Build settings from a plain mapping of variable names (used by `load_settings` and tests)."""
     return Settings(
-        slack_bot_token=_text(values, "SLACK_BOT_TOKEN"),
-        slack_signing_secret=_text(values, "SLACK_SIGNING_SECRET"),
-        slack_app_token=_text(values, "SLACK_APP_TOKEN"),
-        slack_api_url=_api_url(values),
+        slack=SlackSettings(
+            bot_token=_text(values, "SLACK_BOT_TOKEN"),
+            signing_secret=_text(values, "SLACK_SIGNING_SECRET"),
+            app_token=_text(values, "SLACK_APP_TOKEN"),
+            api_url=_api_url(values),
+            posts_per_minute=_integer(values, "DRUMBEAT_SLACK_POSTS_PER_MINUTE", 300, low=0, high=100_000),
+        ),
         database_url=_database_url(values),
         command=_command(values),
         port=_integer(values, "PORT", 3000, low=1, high=65535),
@@ -206,7 +228,6 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         reminder_hours=_positive_float(values, "DRUMBEAT_REMINDER_HOURS", 24.0),
         materialise_interval_seconds=_positive_float(values, "DRUMBEAT_MATERIALISE_INTERVAL", 30.0),
         claim_lease_seconds=_positive_float(values, "DRUMBEAT_CLAIM_LEASE", 120.0),
-        slack_posts_per_minute=_integer(values, "DRUMBEAT_SLACK_POSTS_PER_MINUTE", 300, low=0, high=100_000),
         feedback_key=_feedback_key(values),
         feedback_min_people=_integer(values, "DRUMBEAT_FEEDBACK_MIN_PEOPLE", 5, low=3, high=1000),
         feedback_min_people_scores=_integer(values, "DRUMBEAT_FEEDBACK_MIN_PEOPLE_SCORES", 3, low=3, high=1000),

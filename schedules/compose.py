@@ -14,6 +14,8 @@ from sqlmodel import Session
 
 from messages.render import render_text
 from schedules.outbox import Outgoing
+from storage.address import Address
+from storage.queries.accounts import primary_address
 from storage.models import (
     Broadcast,
     Delivery,
@@ -77,6 +79,14 @@ def quiz_context(session: Session, ask: QuizAsk) -> dict[str, object]:
     }
 
 
+def recipient_of(session: Session, person: Person) -> Address:
+    """Where a delivery to this person goes: their first platform account."""
+    address = primary_address(session, person.id or 0)
+    if address is None:
+        raise LookupError(f"person {person.id} has no account on any chat platform")
+    return address
+
+
 def person_context(session: Session, person: Person) -> dict[str, str]:
     """The variables a leader's template may use about its reader."""
     team = session.get(Team, person.team_id) if person.team_id else None
@@ -123,7 +133,7 @@ def compose_delivery(session: Session, delivery: Delivery, now: datetime | None 
     quiz = quiz_context(session, ask) if ask is not None else None
     if delivery.kind == DeliveryKind.QUIZ and quiz is not None:
         return Outgoing(
-            recipient=person.slack_id, kind=QUIZ_KIND, context={"quiz": quiz, "delivery_id": delivery.id},
+            recipient=recipient_of(session, person), kind=QUIZ_KIND, context={"quiz": quiz, "delivery_id": delivery.id},
             fallback_text=f"Pulse check: {quiz['prompt']}", idempotency_key=delivery.idempotency_key,
         )
     body = render_text(message.body, {"person": person_context(session, person)})
@@ -134,7 +144,7 @@ def compose_delivery(session: Session, delivery: Delivery, now: datetime | None 
     if now is not None and delivery.scheduled_for is not None and now - delivery.due_at > LATE_AFTER:
         late_since = local_time_label(delivery.scheduled_for, person.tz)
     return Outgoing(
-        recipient=person.slack_id,
+        recipient=recipient_of(session, person),
         kind=BROADCAST_KIND,
         context={
             "delivery_id": delivery.id,

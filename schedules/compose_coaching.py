@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from messages.filters import mrkdwn_escape
-from schedules.compose import local_time_label
+from schedules.compose import local_time_label, recipient_of
 from schedules.outbox import Outgoing
 from storage.models import (
     CoachingCause,
@@ -137,11 +137,11 @@ def compose_coaching(session: Session, delivery: Delivery) -> Outgoing:
         context = coaching_context(session, digest, person)
         count = digest.nudges
         text = f"Coaching: {count} conversation{'s' if count != 1 else ''} worth having this week"
-        return Outgoing(recipient=person.slack_id, kind=COACHING_KIND, context=context, fallback_text=text,
+        return Outgoing(recipient=recipient_of(session, person), kind=COACHING_KIND, context=context, fallback_text=text,
                         idempotency_key=delivery.idempotency_key)
     context = {"first_name": person.first_name, "questions": digest.waiting_questions,
                "messages": digest.waiting_messages}
-    return Outgoing(recipient=person.slack_id, kind=NUDGE_KIND, context=context,
+    return Outgoing(recipient=recipient_of(session, person), kind=NUDGE_KIND, context=context,
                     fallback_text="A few Drumbeat items are waiting for you", idempotency_key=delivery.idempotency_key)
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from storage.address import Address
 from storage.db import session_scope
 from storage.models import Broadcast, BroadcastStatus, Delivery, DeliveryStatus
 
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 class Outgoing:
     """What to say to whom, without saying how any platform says it."""
 
-    recipient: str  # the platform's user id
+    recipient: Address  # the account it goes to; its platform picks the Sender
     kind: str  # names the platform template, e.g. "broadcast"
     context: dict[str, Any]
     fallback_text: str  # for notifications and screen readers
@@ -44,10 +45,11 @@ class Outgoing:
 
 @dataclass(frozen=True)
 class SentRef:
-    """Where a sent message lives on the platform, so it can be updated later."""
+    """Where a sent message lives on its platform, so it can be updated later (Slack: channel and ts)."""
 
-    channel_id: str
-    message_ts: str
+    platform: str
+    conversation_id: str
+    message_id: str
 
 
 class DeliveryFailure(Exception):
@@ -82,6 +84,31 @@ class Sender(Protocol):
         ...
 
     def update(self, ref: SentRef, outgoing: Outgoing) -> None: ...
+
+
+class PlatformSenders:
+    """The outbox's one Sender: hands each message to the Sender of its recipient's platform.
+
+    A mixed organisation (some people on Slack, some on Teams) shares one outbox; a recipient on a platform
+    this installation does not run is a permanent failure (retrying cannot help), said in the row's error."""
+
+    def __init__(self, senders: dict[str, Sender]) -> None:
+        self.senders = dict(senders)
+
+    def _for(self, platform: str) -> Sender:
+        sender = self.senders.get(platform)
+        if sender is None:
+            raise PermanentFailure(f"no {platform!r} platform is configured to reach this person")
+        return sender
+
+    def send(self, outgoing: Outgoing) -> SentRef:
+        return self._for(outgoing.recipient.platform).send(outgoing)
+
+    def find_sent(self, outgoing: Outgoing, *, since: datetime) -> SentRef | None:
+        return self._for(outgoing.recipient.platform).find_sent(outgoing, since=since)
+
+    def update(self, ref: SentRef, outgoing: Outgoing) -> None:
+        self._for(ref.platform).update(ref, outgoing)
 
 
 Composer = Callable[[Session, Delivery, datetime], Outgoing]
@@ -248,8 +275,9 @@ class Dispatcher:
                 .where(Delivery.id == delivery_id)
                 .values(
                     status=DeliveryStatus.SENT,
-                    channel_id=ref.channel_id,
-                    message_ts=ref.message_ts,
+                    platform=ref.platform,
+                    conversation_id=ref.conversation_id,
+                    platform_message_id=ref.message_id,
                     sent_at=self.clock(),
                     last_error=None,
                 )

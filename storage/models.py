@@ -72,15 +72,22 @@ class QuizMode(StrEnum):
 
 
 class Team(SQLModel, table=True):
+    """A team; `group_*` links it to a chat platform's group (a Slack user group, a Teams team or Entra group)
+    whose members are then the team's reps."""
+
+    __table_args__ = (UniqueConstraint("group_platform", "group_id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120, unique=True)
-    slack_usergroup_id: str | None = Field(default=None, max_length=32)
+    group_platform: str | None = Field(default=None, max_length=16)
+    group_id: str | None = Field(default=None, max_length=128)
     created_at: datetime = Field(default_factory=utcnow)
 
 
 class Person(SQLModel, table=True):
+    """Someone in the organisation, whatever chat platform they use (their accounts are `Account` rows)."""
+
     id: int | None = Field(default=None, primary_key=True)
-    slack_id: str = Field(max_length=32, unique=True)
     email: str | None = Field(default=None, max_length=254)
     name: str = Field(max_length=200)
     tz: str = Field(default="UTC", max_length=64)
@@ -99,6 +106,23 @@ class Person(SQLModel, table=True):
     @property
     def first_name(self) -> str:
         return self.name.split()[0] if self.name.strip() else self.name
+
+
+class Account(SQLModel, table=True):
+    """One way to reach a person: a user id on one chat platform, in one workspace or tenant.
+
+    A person may have several (Slack and Teams during a migration between the two); what Drumbeat sends goes
+    to their first account (the lowest id), see `storage.queries.accounts`. An empty `workspace_id` means the one
+    workspace or tenant this installation serves (every account imported before workspaces were recorded)."""
+
+    __table_args__ = (UniqueConstraint("platform", "workspace_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    platform: str = Field(max_length=16)
+    workspace_id: str = Field(default="", max_length=64)
+    user_id: str = Field(max_length=128)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Expectation(SQLModel, table=True):
@@ -124,7 +148,7 @@ class Message(SQLModel, table=True):
     key_message: bool = Field(default=False)
     expectation_keys: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     author_id: int | None = Field(default=None, foreign_key="person.id")
-    source: str = Field(default="pack", max_length=16)  # "pack" or "slack"
+    source: str = Field(default="pack", max_length=16)  # "pack", or "chat": written by a leader in the chat
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -186,8 +210,11 @@ class Delivery(SQLModel, table=True):
     claimed_at: datetime | None = Field(default=None)
     claimed_by: str | None = Field(default=None, max_length=64)
     last_error: str | None = Field(default=None, max_length=500)
-    channel_id: str | None = Field(default=None, max_length=32)
-    message_ts: str | None = Field(default=None, max_length=32)
+    # Where the sent message lives on its platform (Slack: channel and ts; Teams: conversation and activity id),
+    # so a click can update it in place.
+    platform: str | None = Field(default=None, max_length=16)
+    conversation_id: str | None = Field(default=None, max_length=256)
+    platform_message_id: str | None = Field(default=None, max_length=128)
     sent_at: datetime | None = Field(default=None)
     acknowledged_at: datetime | None = Field(default=None)
 
@@ -217,8 +244,6 @@ class QuizAsk(SQLModel, table=True):
     choice: int | None = Field(default=None)
     correct: bool | None = Field(default=None)
     confidence: int | None = Field(default=None)  # 1 (guessing) .. 5 (sure)
-    channel_id: str | None = Field(default=None, max_length=32)
-    message_ts: str | None = Field(default=None, max_length=32)
 
 
 class ExpectationProgress(SQLModel, table=True):

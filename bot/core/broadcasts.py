@@ -17,10 +17,12 @@ from sqlmodel import Session
 
 from bot.core.errors import BadInput, NotFound, PermissionDenied
 from bot.core.roles import find_people, find_team, require_role
+from messages.rich import Mention, PersonRef, Rich
 from messages.render import TemplateProblem, check_template, render_text
 from schedules.compose import person_context
 from schedules.materialise import DeliveryRules, delivery_kind, insert_deliveries, plan_for, recipient_zone, zone
 from schedules.recurrence import Recurrence, RecurrenceError, next_occurrence
+from storage.address import Address
 from storage.models import (
     AuditEvent,
     Broadcast,
@@ -45,9 +47,9 @@ MAX_BODY = 3000
 
 @dataclass(frozen=True)
 class AudienceSpec:
-    """Who a leader named. `people` are platform user ids (a user group or channel already expanded)."""
+    """Who a leader named. `people` are platform accounts (a user group or channel already expanded)."""
 
-    people: tuple[str, ...] = ()
+    people: tuple[Address, ...] = ()
     teams: tuple[str, ...] = ()
     all_reps: bool = False
     extra_labels: tuple[str, ...] = ()  # e.g. "@sales-east" for an expanded user group
@@ -181,11 +183,11 @@ def resolve_audience(session: Session, audience: AudienceSpec) -> tuple[list[Per
     if audience.empty:
         raise BadInput("Say who should get it: a person (@name) or a team name.")
     found = find_people(session, audience.people)
-    unknown = [user_id for user_id in audience.people if user_id not in found]
+    unknown = [address for address in audience.people if address not in found]
     if unknown:
-        mentions = ", ".join(f"<@{user_id}>" for user_id in unknown)
-        raise NotFound(f"{mentions} {'is' if len(unknown) == 1 else 'are'} not in Drumbeat's directory yet.")
-    labels = [found[user_id].name for user_id in audience.people if not audience.extra_labels]
+        mentions = Rich.join(", ", (Mention(PersonRef(address.user_id, address)) for address in unknown))
+        raise NotFound(Rich(mentions, f" {'is' if len(unknown) == 1 else 'are'} not in Drumbeat's directory yet."))
+    labels = [found[address].name for address in audience.people if not audience.extra_labels]
     labels.extend(audience.extra_labels)
     team_ids: list[int] = []
     for name in audience.teams:
@@ -197,8 +199,9 @@ def resolve_audience(session: Session, audience: AudienceSpec) -> tuple[list[Per
         labels.append(f"team {team.name}")
     if audience.all_reps:
         labels.append("every rep")
-    stored: dict[str, object] = {"people": list(audience.people), "team_ids": team_ids, "all_reps": audience.all_reps}
-    members = audience_members(session, people=audience.people, team_ids=team_ids, all_reps=audience.all_reps)
+    person_ids = list(dict.fromkeys(found[address].id for address in audience.people))
+    stored: dict[str, object] = {"person_ids": person_ids, "team_ids": team_ids, "all_reps": audience.all_reps}
+    members = audience_members(session, person_ids=person_ids, team_ids=team_ids, all_reps=audience.all_reps)
     notes = []
     if team_ids and not members:
         notes.append("those teams have no active reps")
@@ -215,7 +218,7 @@ def _new_version(session: Session, sender: Person, new: NewMessage, now: datetim
     existing = session.execute(select(func.max(Message.version)).where(Message.key == key)).scalar_one()
     message = Message(
         key=key, version=(existing or 0) + 1, title=new.title.strip(), body=new.body.strip(),
-        key_message=new.key_message, author_id=sender.id, source="slack", created_at=now,
+        key_message=new.key_message, author_id=sender.id, source="chat", created_at=now,
     )
     session.add(message)
     session.flush()

@@ -20,6 +20,8 @@ from bot.core.errors import BadInput, NotFound, PermissionDenied
 from bot.core.roles import find_team, managed_team_ids, require_role, sees_everything
 from bot.core.sealing import SealError, open_seal, respondent_tag, seal, submission_key
 from schedules.materialise import DeliveryRules, zone
+from storage.address import Address
+from storage.queries.accounts import primary_address
 from storage.models import AuditEvent, Feedback, FeedbackAbout, FeedbackReply, Person, Role, Team
 from storage.queries.feedback import FeedbackCounts, recent_items, team_month_counts
 
@@ -106,7 +108,7 @@ def submit(session: Session, *, author: Person, draft: FeedbackDraft, submission
         assert key is not None
         feedback.respondent_tag = respondent_tag(key, author.id, month)
         if draft.allow_replies:
-            feedback.reply_link = seal(key, author.slack_id)
+            feedback.reply_link = seal(key, f"{SEALED_PERSON}{author.id}")
     else:
         feedback.author_id, feedback.submitted_at = author.id, now
         session.add(AuditEvent(at=now, actor_id=author.id, action="feedback.named", detail={}))
@@ -164,9 +166,13 @@ def withdraw(session: Session, *, person: Person, feedback_id: int) -> str:
     return "Withdrawn: it is no longer shown to anyone, and its text is deleted."
 
 
+SEALED_PERSON = "person:"  # a reply link seals the author's person id
+LEGACY_SEAL_PLATFORM = "slack"  # links sealed before accounts existed hold the author's Slack user id
+
+
 @dataclass(frozen=True)
 class ReplyTo:
-    recipient: str  # platform user id, known only for the moment of sending
+    recipient: Address  # where the author is reached, known only for the moment of sending
     text: str
     replier: str
 
@@ -183,18 +189,24 @@ def reply(session: Session, *, caller: Person, feedback_id: int, text: str, key:
     if len(text) > MAX_REPLY:
         raise DraftProblems({"text": f"{len(text)} characters; the limit is {MAX_REPLY}."})
     if not feedback.anonymous:
-        author = session.get(Person, feedback.author_id)
-        assert author is not None
-        recipient = author.slack_id
+        recipient = primary_address(session, feedback.author_id or 0)
     elif feedback.reply_link is None:
         raise PermissionDenied("Its author did not allow replies, so nobody can reply to this feedback.")
     else:
         try:
-            recipient = open_seal(key, feedback.reply_link)
+            recipient = _unsealed_recipient(session, open_seal(key, feedback.reply_link))
         except SealError as error:
             raise BadInput(f"The reply cannot be delivered: {error}.") from None
+    if recipient is None:
+        raise NotFound("Its author can no longer be reached on any chat platform.")
     session.add(FeedbackReply(feedback_id=feedback.id, author_id=caller.id, text=text, sent_at=now))
     return ReplyTo(recipient=recipient, text=text, replier=caller.name)
+
+
+def _unsealed_recipient(session: Session, sealed: str) -> Address | None:
+    if sealed.startswith(SEALED_PERSON):
+        return primary_address(session, int(sealed.removeprefix(SEALED_PERSON)))
+    return Address(LEGACY_SEAL_PLATFORM, sealed)
 
 
 REQUEST_KEY = "feedback-request"

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from bot.core import summaries
 from bot.core.feedback import Thresholds
 from bot.core.roles import identify, managed_team_ids, sees_everything
+from storage.address import Address
 from storage.models import Person, Role, Team
 from storage.queries import understanding, waiting
 from storage.queries.overview import TeamLine, org_by_team
@@ -53,9 +54,9 @@ def unknown_person(note: str, command: str) -> HomeView:
     return HomeView(name=None, role=None, unacknowledged=0, note=note, command=command)
 
 
-def home_for(session: Session, *, platform_user_id: str, command: str, now: datetime,
+def home_for(session: Session, *, caller: Address, command: str, now: datetime,
              thresholds: Thresholds = Thresholds()) -> HomeView:
-    person = identify(session, platform_user_id)
+    person = identify(session, caller)
     assert person.id is not None
     since = now - timedelta(days=HOME_DAYS)
     waiting_rows = waiting.unacknowledged_titles(session, person_id=person.id, limit=MAX_WAITING_SHOWN)

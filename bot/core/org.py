@@ -1,7 +1,13 @@
-"""Who is who: importing the organisation from CSV and refreshing it from the chat platform's directory.
+"""Who is who: importing the organisation from CSV and refreshing it from the chat platforms' directories.
 
-An import is all or nothing: every row is checked first, every problem is reported with its line
-number, and only a clean file is written (upserting by platform user id, so re-importing is safe).
+An import is all or nothing: every row is checked first, every problem is reported with its line number, and
+only a clean file is written (upserting by platform account, so re-importing is safe). Which platforms a file
+may name, and what their user ids look like, is given by the caller (`UserIdFormat`s from each adapter): the
+core knows no platform's id syntax.
+
+Columns: a person is named by `<platform>_id` (`slack_id`, `teams_id`, ...) or by the pair `platform`,
+`platform_user_id`; each of those comes with its manager column (`manager_slack_id`, `manager_platform_user_id`),
+beside `email`, `name`, `role`, `team` and an optional `workspace_id`.
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,23 +23,49 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from bot.core.errors import BadInput
+from storage.address import ANY_WORKSPACE, Address
 from storage.models import Person, Role, Team, utcnow
+from storage.queries.accounts import link_account, people_at
 
-CSV_COLUMNS = ("slack_id", "email", "name", "role", "team", "manager_slack_id")
-SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+BASE_COLUMNS = ("email", "name", "role", "team")
+PAIR_COLUMNS = ("platform", "platform_user_id", "manager_platform_user_id")
+OPTIONAL_COLUMNS = ("workspace_id",)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ROLES_NEEDING_TEAM = {Role.REP, Role.MANAGER}
 
 
 @dataclass(frozen=True)
+class UserIdFormat:
+    """What one platform's user ids look like, as its adapter declares them (checked at import)."""
+
+    platform: str
+    pattern: re.Pattern[str]
+    label: str  # "Slack user id"
+    example: str  # "U012ABCDEF"
+    case: str = ""  # "upper" / "lower": ids are normalised to this case before checking
+
+    def normalise(self, text: str) -> str:
+        text = text.strip()
+        return text.upper() if self.case == "upper" else text.lower() if self.case == "lower" else text
+
+    def problem(self, column: str, raw: str) -> str | None:
+        if self.pattern.match(self.normalise(raw)):
+            return None
+        return f"{column} {raw!r} is not a {self.label} (like {self.example})"
+
+
+Formats = Mapping[str, UserIdFormat]
+
+
+@dataclass(frozen=True)
 class OrgRow:
     line: int
-    slack_id: str
+    accounts: tuple[Address, ...]
     email: str | None
     name: str
     role: Role
     team: str | None
-    manager_slack_id: str | None
+    managers: tuple[tuple[str, Address], ...]  # (column, address) of the manager, as written
 
 
 @dataclass
@@ -42,6 +74,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     teams_created: list[str] = field(default_factory=list)
+    without_zone: int = 0  # people still on UTC because no directory has told us their zone yet
 
     def summary(self) -> str:
         teams = f", {len(self.teams_created)} new team(s): {', '.join(self.teams_created)}" if self.teams_created else ""
@@ -54,26 +87,132 @@ class OrgImportError(BadInput):
         super().__init__("Nothing was imported; fix these rows and try again:\n" + "\n".join(problems))
 
 
-def parse_org_csv(text: str) -> list[OrgRow]:
-    """Parse and check every row; raise OrgImportError listing all problems with line numbers."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), skipinitialspace=True)
-    header = [column.strip().lower() for column in (reader.fieldnames or [])]
+@dataclass(frozen=True)
+class _Identity:
+    """One way this file names people: a column of ids, its manager column, and the platform (None: per row)."""
+
+    column: str
+    manager_column: str
+    platform: str | None
+
+
+def _identities(header: list[str], formats: Formats) -> tuple[list[_Identity], list[str]]:
+    """The identity columns this header uses, and every column it must then have (in a readable order)."""
+    identities = [_Identity(f"{name}_id", f"manager_{name}_id", name) for name in formats if f"{name}_id" in header]
+    if "platform" in header or "platform_user_id" in header:
+        identities.append(_Identity("platform_user_id", "manager_platform_user_id", None))
+    shown = identities or [_Identity(f"{name}_id", f"manager_{name}_id", name) for name in list(formats)[:1]]
+    pair = ["platform"] if any(identity.platform is None for identity in shown) else []
+    required = [*pair, *(i.column for i in shown), *BASE_COLUMNS, *(i.manager_column for i in shown)]
+    return identities, required
+
+
+def _check_header(header: list[str], formats: Formats) -> list[_Identity]:
     if not header:
-        raise OrgImportError(["line 1: the file is empty; expected a header: " + ",".join(CSV_COLUMNS)])
-    missing = [column for column in CSV_COLUMNS if column not in header]
-    unknown = [column for column in header if column not in CSV_COLUMNS]
+        _, required = _identities([], formats)
+        raise OrgImportError(["line 1: the file is empty; expected a header: " + ",".join(required)])
+    identities, required = _identities(header, formats)
+    missing = [column for column in required if column not in header]
+    unknown = [column for column in header if column not in required and column not in OPTIONAL_COLUMNS]
     if missing or unknown:
         detail = []
         if missing:
             detail.append(f"missing column(s) {', '.join(missing)}")
         if unknown:
             detail.append(f"unknown column(s) {', '.join(unknown)}")
-        raise OrgImportError([f"line 1: {'; '.join(detail)}; expected: {','.join(CSV_COLUMNS)}"])
-    reader.fieldnames = header
+        alternatives = ", ".join([*(f"{name}_id" for name in formats), "platform + platform_user_id"])
+        raise OrgImportError([f"line 1: {'; '.join(detail)}; expected: {','.join(required)}"
+                              + ("" if identities else f" (people are named by one of: {alternatives})")])
+    return identities
 
+
+class _RowReader:
+    """Checks one row at a time, remembering which accounts earlier rows named (duplicates are errors)."""
+
+    def __init__(self, identities: list[_Identity], formats: Formats) -> None:
+        self.identities = identities
+        self.formats = formats
+        self.first_line: dict[Address, int] = {}
+
+    def _format(self, values: dict[str, str], identity: _Identity) -> UserIdFormat | str:
+        if identity.platform is not None:
+            return self.formats[identity.platform]
+        name = values.get("platform", "").strip().lower()
+        if name in self.formats:
+            return self.formats[name]
+        return f"platform {values.get('platform', '')!r} is not one of {', '.join(self.formats)}"
+
+    def accounts(self, values: dict[str, str], line: int, problems: list[str]) -> tuple[list[Address], list[tuple[str, Address]]]:
+        workspace = values.get("workspace_id", "").strip() or ANY_WORKSPACE
+        problems_before = len(problems)
+        accounts: list[Address] = []
+        managers: list[tuple[str, Address]] = []
+        for identity in self.identities:
+            raw, manager_raw = values[identity.column], values[identity.manager_column]
+            if not raw and not manager_raw:
+                continue
+            chosen = self._format(values, identity)
+            if isinstance(chosen, str):
+                problems.append(chosen)
+                continue
+            if raw:
+                problem = chosen.problem(identity.column, raw)
+                address = Address(chosen.platform, chosen.normalise(raw), workspace)
+                if problem:
+                    problems.append(problem)
+                elif address in self.first_line:
+                    problems.append(f"{identity.column} {address.user_id} appears again "
+                                    f"(first on line {self.first_line[address]})")
+                else:
+                    self.first_line[address] = line
+                    accounts.append(address)
+            if manager_raw:
+                manager = Address(chosen.platform, chosen.normalise(manager_raw), workspace)
+                if chosen.problem(identity.manager_column, manager_raw):
+                    problems.append(f"{identity.manager_column} {manager_raw!r} is not a {chosen.label}")
+                elif raw and manager.user_id == chosen.normalise(raw):
+                    problems.append("a person cannot be their own manager")
+                else:
+                    managers.append((identity.manager_column, manager))
+        if not accounts and len(problems) == problems_before:
+            problems.append(f"no {' or '.join(identity.column for identity in self.identities)} given")
+        return accounts, managers
+
+    def read(self, values: dict[str, str], line: int) -> OrgRow | list[str]:
+        problems: list[str] = []
+        accounts, managers = self.accounts(values, line, problems)
+        email = values["email"] or None
+        if email and not EMAIL.match(email):
+            problems.append(f"email {email!r} is not an email address")
+        name = values["name"]
+        if not name:
+            problems.append("name is empty")
+        elif len(name) > 200:
+            problems.append("name is longer than 200 characters")
+        role_text = values["role"].lower()
+        role = Role(role_text) if role_text in Role._value2member_map_ else None
+        if role is None:
+            problems.append(f"role {values['role']!r} is not one of {', '.join(r.value for r in Role)}")
+        team = values["team"] or None
+        if team and len(team) > 120:
+            problems.append("team is longer than 120 characters")
+        if role in ROLES_NEEDING_TEAM and not team:
+            problems.append(f"a {role.value} needs a team")
+        if problems:
+            return problems
+        assert role is not None
+        return OrgRow(line, tuple(accounts), email, name, role, team, tuple(managers))
+
+
+def parse_org_csv(text: str, *, formats: Formats) -> list[OrgRow]:
+    """Parse and check every row; raise OrgImportError listing all problems with line numbers."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), skipinitialspace=True)
+    header = [column.strip().lower() for column in (reader.fieldnames or [])]
+    identities = _check_header(header, formats)
+    reader.fieldnames = header
     rows: list[OrgRow] = []
     problems: list[str] = []
-    first_line: dict[str, int] = {}
+    checker = _RowReader(identities, formats)
     for record in reader:
         line = reader.line_num
         if None in record:
@@ -82,41 +221,11 @@ def parse_org_csv(text: str) -> list[OrgRow]:
         values = {key: (value or "").strip() for key, value in record.items()}
         if not any(values.values()):
             continue
-        row_problems: list[str] = []
-        slack_id = values["slack_id"].upper()
-        if not SLACK_USER_ID.match(slack_id):
-            row_problems.append(f"slack_id {values['slack_id']!r} is not a Slack user id (like U012ABCDEF)")
-        elif slack_id in first_line:
-            row_problems.append(f"slack_id {slack_id} appears again (first on line {first_line[slack_id]})")
+        checked = checker.read(values, line)
+        if isinstance(checked, list):
+            problems.extend(f"line {line}: {problem}" for problem in checked)
         else:
-            first_line[slack_id] = line
-        email = values["email"] or None
-        if email and not EMAIL.match(email):
-            row_problems.append(f"email {email!r} is not an email address")
-        name = values["name"]
-        if not name:
-            row_problems.append("name is empty")
-        elif len(name) > 200:
-            row_problems.append("name is longer than 200 characters")
-        role_text = values["role"].lower()
-        role = Role(role_text) if role_text in Role._value2member_map_ else None
-        if role is None:
-            row_problems.append(f"role {values['role']!r} is not one of {', '.join(r.value for r in Role)}")
-        team = values["team"] or None
-        if team and len(team) > 120:
-            row_problems.append("team is longer than 120 characters")
-        if role in ROLES_NEEDING_TEAM and not team:
-            row_problems.append(f"a {role.value} needs a team")
-        manager = values["manager_slack_id"].upper() or None
-        if manager and not SLACK_USER_ID.match(manager):
-            row_problems.append(f"manager_slack_id {values['manager_slack_id']!r} is not a Slack user id")
-        elif manager and manager == slack_id:
-            row_problems.append("a person cannot be their own manager")
-        if row_problems:
-            problems.extend(f"line {line}: {problem}" for problem in row_problems)
-            continue
-        assert role is not None
-        rows.append(OrgRow(line, slack_id, email, name, role, team, manager))
+            rows.append(checked)
     if problems:
         raise OrgImportError(problems)
     if not rows:
@@ -126,21 +235,51 @@ def parse_org_csv(text: str) -> list[OrgRow]:
 
 def import_org(session: Session, rows: list[OrgRow]) -> ImportReport:
     """Upsert people and teams. Managers may be in the file or already in the directory."""
-    in_file = {row.slack_id for row in rows}
-    referenced = in_file | {row.manager_slack_id for row in rows if row.manager_slack_id}
-    known = {
-        person.slack_id: person
-        for person in session.execute(select(Person).where(Person.slack_id.in_(referenced))).scalars()
-    }
+    in_file = {address: row for row in rows for address in row.accounts}
+    manager_addresses = [address for row in rows for _, address in row.managers]
+    known = people_at(session, [*in_file, *manager_addresses], active_only=False)
     unknown_managers = [
-        f"line {row.line}: manager_slack_id {row.manager_slack_id} is neither in this file nor in the directory"
-        for row in rows
-        if row.manager_slack_id and row.manager_slack_id not in in_file and row.manager_slack_id not in known
+        f"line {row.line}: {column} {address.user_id} is neither in this file nor in the directory"
+        for row in rows for column, address in row.managers
+        if address not in in_file and address not in known
     ]
     if unknown_managers:
         raise OrgImportError(unknown_managers)
-
     report = ImportReport()
+    teams = _teams_for(session, rows, report)
+    people: dict[int, Person] = {}  # row line -> person
+    before: dict[int, tuple[object, ...]] = {}
+    for row in rows:
+        person = next((known[address] for address in row.accounts if address in known), None)
+        if person is None:
+            person = Person(name=row.name)
+            session.add(person)
+        else:
+            before[row.line] = _snapshot(person)
+        person.name, person.email, person.role, person.active = row.name, row.email, row.role.value, True
+        person.team_id = teams[row.team.lower()].id if row.team else None
+        people[row.line] = person
+    session.flush()
+    for row in rows:
+        person = people[row.line]
+        for address in row.accounts:
+            link_account(session, person, address)
+        manager = next((people[in_file[address].line] if address in in_file else known[address]
+                        for _, address in row.managers), None)
+        person.manager_id = manager.id if manager else None
+        if row.line not in before:
+            report.created += 1
+        elif before[row.line] != _snapshot(person):
+            person.updated_at = utcnow()
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    session.flush()
+    report.without_zone = sum(1 for person in people.values() if person.tz == "UTC")
+    return report
+
+
+def _teams_for(session: Session, rows: list[OrgRow], report: ImportReport) -> dict[str, Team]:
     teams = {team.name.lower(): team for team in session.execute(select(Team)).scalars()}
     for row in rows:
         if row.team and row.team.lower() not in teams:
@@ -149,48 +288,22 @@ def import_org(session: Session, rows: list[OrgRow]) -> ImportReport:
             teams[row.team.lower()] = team
             report.teams_created.append(row.team)
     session.flush()
-
-    people: dict[str, Person] = {}
-    before: dict[str, tuple[object, ...]] = {}
-    for row in rows:
-        person = known.get(row.slack_id)
-        if person is None:
-            person = Person(slack_id=row.slack_id, name=row.name)
-            session.add(person)
-        else:
-            before[row.slack_id] = _snapshot(person)
-        person.name, person.email, person.role, person.active = row.name, row.email, row.role.value, True
-        person.team_id = teams[row.team.lower()].id if row.team else None
-        people[row.slack_id] = person
-    session.flush()
-    for row in rows:
-        person = people[row.slack_id]
-        manager = people.get(row.manager_slack_id or "") or known.get(row.manager_slack_id or "")
-        person.manager_id = manager.id if manager else None
-        if row.slack_id not in before:
-            report.created += 1
-        elif before[row.slack_id] != _snapshot(person):
-            person.updated_at = utcnow()
-            report.updated += 1
-        else:
-            report.unchanged += 1
-    session.flush()
-    return report
+    return teams
 
 
 def _snapshot(person: Person) -> tuple[object, ...]:
     return (person.name, person.email, person.role, person.team_id, person.manager_id, person.active)
 
 
-def import_org_csv(session: Session, text: str) -> ImportReport:
-    return import_org(session, parse_org_csv(text))
+def import_org_csv(session: Session, text: str, *, formats: Formats) -> ImportReport:
+    return import_org(session, parse_org_csv(text, formats=formats))
 
 
 @dataclass(frozen=True)
 class DirectoryEntry:
-    """What the chat platform's directory tells us about a person."""
+    """What a chat platform's directory tells us about one of its users."""
 
-    platform_user_id: str
+    address: Address
     tz: str | None
     email: str | None
     deleted: bool
@@ -201,12 +314,12 @@ def apply_directory(session: Session, entries: Iterable[DirectoryEntry]) -> int:
 
     People are added only by an import: the directory is not a list of who should get nudges.
     """
-    by_id = {entry.platform_user_id: entry for entry in entries}
-    if not by_id:
+    by_address = {entry.address: entry for entry in entries}
+    if not by_address:
         return 0
     changed = 0
-    for person in session.execute(select(Person).where(Person.slack_id.in_(list(by_id)))).scalars():
-        entry = by_id[person.slack_id]
+    for address, person in people_at(session, by_address, active_only=False).items():
+        entry = by_address[address]
         tz = entry.tz if entry.tz and _valid_zone(entry.tz) else person.tz
         active = not entry.deleted
         if (person.tz, person.active) != (tz, active):

@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from bot.core.errors import NotInDirectory, PermissionDenied
+from storage.address import Address
 from storage.models import Person, Role, Team
+from storage.queries.accounts import people_at, person_at
 
 ROLE_NAMES = {
     Role.REP: "reps",
@@ -18,9 +20,9 @@ ROLE_NAMES = {
 }
 
 
-def identify(session: Session, platform_user_id: str) -> Person:
-    """The directory entry of the person behind a request, or a polite refusal."""
-    person = session.execute(select(Person).where(Person.slack_id == platform_user_id)).scalar_one_or_none()
+def identify(session: Session, caller: Address) -> Person:
+    """The directory entry of the person behind a request (the account they acted from), or a polite refusal."""
+    person = person_at(session, caller)
     if person is None or not person.active:
         raise NotInDirectory()
     return person
@@ -66,9 +68,6 @@ def find_team(session: Session, name: str) -> Team | None:
     return session.execute(select(Team).where(func.lower(Team.name) == name.strip().lower())).scalar_one_or_none()
 
 
-def find_people(session: Session, platform_user_ids: Iterable[str]) -> dict[str, Person]:
-    ids = list(platform_user_ids)
-    if not ids:
-        return {}
-    rows = session.execute(select(Person).where(Person.slack_id.in_(ids), Person.active.is_(True))).scalars()
-    return {person.slack_id: person for person in rows}
+def find_people(session: Session, addresses: Iterable[Address]) -> dict[Address, Person]:
+    """Active people behind the accounts named (a mention, a group member); unknown ones are left out."""
+    return people_at(session, addresses)

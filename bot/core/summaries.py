@@ -9,16 +9,18 @@ module chooses whose figures the caller may see and assembles them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from bot.core.errors import BadInput, NotFound, PermissionDenied
 from bot.core.feedback import TeamFeedback, Thresholds, month_of, team_feedback
 from bot.core.roles import find_team, managed_team_ids, sees_everything, visible_teams
+from messages.rich import Code, Mention, PersonRef, Rich
+from storage.address import Address
 from storage.models import Person, Role, Team
+from storage.queries.accounts import person_at, primary_address, primary_addresses
 from storage.queries import understanding, waiting
 from storage.queries.coaching import CoachingActivity, coaching_activity
 from storage.queries.momentum import WeekPoint, team_weeks, week_starts
@@ -47,7 +49,7 @@ MAX_FEEDBACK_MONTHS = 4
 @dataclass(frozen=True)
 class SummaryRequest:
     team_name: str | None = None
-    person: str | None = None  # a platform user id, when the caller asked about one person
+    person: Address | str | None = None  # "me", or the account of the one person asked about
     days: int = DEFAULT_DAYS
     export: bool = False
 
@@ -82,7 +84,7 @@ class TeamSummary:
 @dataclass(frozen=True)
 class PersonSummary:
     name: str
-    slack_id: str
+    address: Address | None  # where the person is reached (a mention where the platform has one)
     days: int
     since: datetime
     now: datetime
@@ -104,7 +106,7 @@ class PersonSummary:
 Summary = TeamSummary | PersonSummary
 
 
-def parse_summary_args(words: list[str], *, person: str | None = None) -> SummaryRequest:
+def parse_summary_args(words: list[str], *, person: Address | None = None) -> SummaryRequest:
     """`[export] [team name | me] [7d|30d|90d|quarter]`; the period is the last word if it looks like one.
 
     Mentions are the platform adapter's business: it passes the person it found as `person`.
@@ -179,7 +181,7 @@ def person_summary(session: Session, *, caller: Person, person: Person, days: in
     since = now - timedelta(days=days)
     return PersonSummary(
         name=person.name,
-        slack_id=person.slack_id,
+        address=primary_address(session, person.id),
         days=days,
         since=since,
         now=now,
@@ -194,7 +196,9 @@ def person_summary(session: Session, *, caller: Person, person: Person, days: in
 def _coaching(session: Session, caller: Person, team_id: int, since: datetime) -> Coaching:
     needs = understanding.reps_needing_coaching(session, team_id=team_id, since=since, below=COACHING_BELOW)
     named = [need for need in needs if sees_everything(caller) or need.manager_id == caller.id]
-    return Coaching(named=named, unnamed=len(needs) - len(named))
+    addresses = primary_addresses(session, [need.person_id for need in named])
+    return Coaching(named=[replace(need, address=addresses.get(need.person_id)) for need in named],
+                    unnamed=len(needs) - len(named))
 
 
 def _feedback(session: Session, caller: Person, team: Team, since: datetime, now: datetime,
@@ -210,20 +214,23 @@ def _feedback(session: Session, caller: Person, team: Team, since: datetime, now
             for month in months]
 
 
-def _choose_person(session: Session, caller: Person, platform_user_id: str) -> Person:
-    if platform_user_id == "me" or platform_user_id == caller.slack_id:
+def _choose_person(session: Session, caller: Person, named: Address | str) -> Person:
+    """`named` is "me" or the account of the person mentioned."""
+    person = caller if named == "me" else person_at(session, named)  # type: ignore[arg-type]
+    if person is not None and person.id == caller.id:
         return caller
-    person = session.execute(select(Person).where(Person.slack_id == platform_user_id)).scalar_one_or_none()
+    mention = Mention(PersonRef(named.user_id if isinstance(named, Address) else str(named),
+                                named if isinstance(named, Address) else None))
     if person is None or not person.active:
-        raise NotFound(f"<@{platform_user_id}> is not in Drumbeat's directory, so I have no figures for them.")
+        raise NotFound(Rich(mention, " is not in Drumbeat's directory, so I have no figures for them."))
     if sees_everything(caller):
         return person
     if caller.role == Role.MANAGER and (person.manager_id == caller.id
                                         or (person.team_id is not None
                                             and person.team_id in managed_team_ids(session, caller))):
         return person
-    raise PermissionDenied(f"Sorry, <@{platform_user_id}> is not in your teams, so their figures are not yours "
-                           "to see. `summary` on its own shows yours.")
+    raise PermissionDenied(Rich("Sorry, ", mention, " is not in your teams, so their figures are not yours to see. ",
+                                Code("summary"), " on its own shows yours."))
 
 
 def _choose_team(session: Session, caller: Person, team_name: str | None) -> Team:

@@ -30,11 +30,11 @@ def build_app(services: Services, *, client: WebClient | None = None,
               listener_executor: Executor | None = None) -> App:
     """`listener_executor` runs lazy listeners (charts, CSV files); the runtime owns it so that closing waits
     for work already started instead of cutting it off mid-upload."""
-    settings = services.settings
-    client = client or WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    settings = services.settings.slack
+    client = client or WebClient(token=settings.bot_token, base_url=settings.api_url)
     app = App(
         client=client,
-        signing_secret=settings.slack_signing_secret or "",
+        signing_secret=settings.signing_secret or "",
         # Listeners finish their (short) unit of work before Slack gets the answer, so what a button
         # or command changed is committed by the time the person sees the reply.
         process_before_response=True,

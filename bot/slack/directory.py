@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.org import DirectoryEntry
+from bot.slack.people import slack_address
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 def entry_from_slack_user(user: dict[str, Any]) -> DirectoryEntry:
     profile = user.get("profile") or {}
     return DirectoryEntry(
-        platform_user_id=user["id"],
+        address=slack_address(user["id"]),
         tz=user.get("tz"),
         email=profile.get("email"),
         deleted=bool(user.get("deleted")),

@@ -12,6 +12,7 @@ from datetime import date, time
 from typing import Any
 
 from bot.core.broadcasts import AudienceSpec, BroadcastDraft, NewMessage
+from bot.slack.people import slack_address
 from bot.slack.ids import ModalBlock
 from schedules.recurrence import Recurrence
 
@@ -106,7 +107,7 @@ def draft_from_state(
         people.extend(member for member in members if member not in people)
         labels.append(f"user group {match.group(1)}")
     audience = AudienceSpec(
-        people=tuple(people),
+        people=tuple(slack_address(user_id) for user_id in people),
         teams=tuple(_selected_many(values, ModalBlock.TEAMS)),
         all_reps=bool(_selected_many(values, ModalBlock.ALL_REPS)),
         extra_labels=tuple(labels),

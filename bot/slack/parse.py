@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from bot.core.broadcasts import AudienceSpec
 from bot.core.errors import BadInput
+from bot.slack.people import slack_address
+from storage.address import Address
 
 USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 MESSAGE_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -42,7 +44,7 @@ def parse_send(rest: str) -> tuple[str, AudienceSpec]:
         raise BadInput("Say which message and to whom, e.g. `send win-on-strategy to @maria` or `... to Team East`.")
     if not MESSAGE_KEY.match(key):
         raise BadInput(f"'{key}' is not a message key: keys are lowercase words joined by dashes, like win-on-strategy.")
-    people: list[str] = []
+    people: list[Address] = []
     teams: list[str] = []
     for part in re.split(r",|\s+and\s+", targets):
         part = part.strip()
@@ -51,7 +53,7 @@ def parse_send(rest: str) -> tuple[str, AudienceSpec]:
         for token in _mentions_and_text(part):
             mention = USER_MENTION.match(token)
             if mention:
-                people.append(mention.group(1))
+                people.append(slack_address(mention.group(1)))
             elif token.startswith("<"):
                 raise BadInput(f"I can send to people and teams; I can't use {token} yet.")
             elif token.startswith("@"):
@@ -71,14 +73,14 @@ def _mentions_and_text(part: str) -> list[str]:
     return tokens
 
 
-def parse_summary_words(rest: str) -> tuple[list[str], str | None]:
+def parse_summary_words(rest: str) -> tuple[list[str], Address | None]:
     """Words of `summary ...` with the one person it may name pulled out as a Slack user id."""
     words: list[str] = []
-    people: list[str] = []
+    people: list[Address] = []
     for token in _mentions_and_text(rest):
         mention = USER_MENTION.match(token)
         if mention:
-            people.append(mention.group(1))
+            people.append(slack_address(mention.group(1)))
         elif token.startswith("<"):
             raise BadInput(f"A summary is for a team or a person; I can't use {token}.")
         else:

@@ -11,7 +11,8 @@ from messages.charts import TrendPoint, describe_change, describe_week
 from messages.filters import mrkdwn_escape, truncate_chars
 from messages.render import render_blocks
 from storage.models import Feedback
-from storage.queries.understanding import Rate
+from storage.queries.understanding import Rate, RepNeed
+from bot.slack.people import slack_user_id
 
 COMMAND_HELP = (
     ("help", "this list"),
@@ -94,7 +95,7 @@ def team_summary(summary: TeamSummary, *, command: str, chart_coming: bool = Fal
             "expectation_lines": [f"• `{rate.key}`: {_share(rate)}" for rate in summary.expectations[:15]],
             "coaching_below": f"{round(100 * COACHING_BELOW)}%",
             "coaching_lines": [
-                f"• <@{need.slack_id}>: {need.correct} of {need.answered} right"
+                f"• {_mention(need)}: {need.correct} of {need.answered} right"
                 + (f"; missed {', '.join(f'`{key}`' for key in need.missed[:5])}" if need.missed else "")
                 for need in summary.coaching.named[:15]
             ] + ([f"• {summary.coaching.unnamed} more rep(s) reporting to other managers"]
@@ -238,7 +239,7 @@ def home(view: HomeView) -> dict[str, Any]:
             ],
             "detail": ("*Least understood*: " + (", ".join(f"`{r.key}` {percent(r.correct, r.answered)}"
                                                            for r in team.expectations[:3]) or "nothing measured yet")
-                       + ("\n*Reps to coach*: " + ", ".join(f"<@{need.slack_id}>" for need in team.coaching.named[:10])
+                       + ("\n*Reps to coach*: " + ", ".join(_mention(need) for need in team.coaching.named[:10])
                           if team.coaching.named else "")
                        + "\n*Momentum*: " + describe_change(trend_points(team))),
         }
@@ -261,3 +262,8 @@ def home(view: HomeView) -> dict[str, Any]:
         "other_teams": ", ".join(view.other_teams), "organisation": chunks,
     }
     return render_blocks("home", context, surface="home")  # type: ignore[return-value]
+
+
+def _mention(need: RepNeed) -> str:
+    user_id = slack_user_id(need.address)
+    return f"<@{user_id}>" if user_id else f"*{mrkdwn_escape(need.name)}*"

@@ -19,6 +19,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.identity import PLATFORM
 from bot.slack.ids import DELIVERY_METADATA_EVENT
 from messages.render import render_blocks
 from schedules.outbox import Outgoing, PermanentFailure, RateLimited, SentRef, TemporaryFailure
@@ -85,28 +86,28 @@ class SlackSender:
         self.pacer.wait_turn()
         response = self._call(
             self.client.chat_postMessage,
-            channel=outgoing.recipient,
+            channel=outgoing.recipient.user_id,
             text=payload.get("text") or outgoing.fallback_text,
             blocks=payload.get("blocks"),
             metadata={"event_type": DELIVERY_METADATA_EVENT, "event_payload": {"key": outgoing.idempotency_key}},
             unfurl_links=False,
             unfurl_media=False,
         )
-        return SentRef(channel_id=response["channel"], message_ts=response["ts"])
+        return SentRef(PLATFORM, conversation_id=response["channel"], message_id=response["ts"])
 
     def update(self, ref: SentRef, outgoing: Outgoing) -> None:
         payload = self.payload(outgoing)
         self._call(
             self.client.chat_update,
-            channel=ref.channel_id,
-            ts=ref.message_ts,
+            channel=ref.conversation_id,
+            ts=ref.message_id,
             text=payload.get("text") or outgoing.fallback_text,
             blocks=payload.get("blocks"),
         )
 
     def find_sent(self, outgoing: Outgoing, *, since: datetime) -> SentRef | None:
         """Look in the recipient's DM for our message carrying this idempotency key."""
-        opened = self._call(self.client.conversations_open, users=outgoing.recipient)
+        opened = self._call(self.client.conversations_open, users=outgoing.recipient.user_id)
         channel = opened["channel"]["id"]
         cursor: str | None = None
         while True:
@@ -124,7 +125,7 @@ class SlackSender:
                     metadata.get("event_type") == DELIVERY_METADATA_EVENT
                     and (metadata.get("event_payload") or {}).get("key") == outgoing.idempotency_key
                 ):
-                    return SentRef(channel_id=channel, message_ts=message["ts"])
+                    return SentRef(PLATFORM, conversation_id=channel, message_id=message["ts"])
             cursor = (history.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 return None

@@ -14,6 +14,9 @@ from sqlmodel import Session
 
 from bot.core import teams
 from bot.core.errors import BadInput
+from bot.slack.identity import PLATFORM
+from bot.slack.people import slack_address
+from storage.address import Address
 from storage.models import Team
 
 SUBTEAM = re.compile(r"^<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -32,22 +35,28 @@ def parse_usergroup(token: str) -> str:
                    "a mention, e.g. `team link East @east-sales`.")
 
 
-def _member(client: WebClient, user_id: str) -> teams.Member:
-    user: dict[str, Any] = client.users_info(user=user_id)["user"]
+def usergroup(usergroup_id: str) -> teams.Group:
+    return teams.Group(PLATFORM, usergroup_id)
+
+
+def _member(client: WebClient, address: Address) -> teams.Member:
+    user: dict[str, Any] = client.users_info(user=address.user_id)["user"]
     profile = user.get("profile") or {}
-    name = user.get("real_name") or profile.get("real_name") or user.get("name") or user_id
-    return teams.Member(platform_user_id=user_id, name=name, tz=user.get("tz"), email=profile.get("email"))
+    name = user.get("real_name") or profile.get("real_name") or user.get("name") or address.user_id
+    return teams.Member(address=address, name=name, tz=user.get("tz"), email=profile.get("email"))
 
 
 def sync_team(session: Session, client: WebClient, team: Team) -> teams.SyncReport:
-    assert team.slack_usergroup_id is not None
+    group = teams.group_of(team)
+    assert group is not None and group.platform == PLATFORM
     try:
-        user_ids = list(client.usergroups_users_list(usergroup=team.slack_usergroup_id).get("users", []))
+        user_ids = list(client.usergroups_users_list(usergroup=group.group_id).get("users", []))
     except SlackApiError as error:
         if error.response.get("error") == "no_such_subteam":
             raise BadInput("Slack says that user group does not exist (or I can't see it): check it and link again."
                            ) from None
         raise
-    new = {user_id: _member(client, user_id) for user_id in teams.unknown_members(session, user_ids)}
-    members = [new.get(user_id) or teams.Member(platform_user_id=user_id, name="") for user_id in user_ids]
+    addresses = [slack_address(user_id) for user_id in user_ids]
+    new = {address: _member(client, address) for address in teams.unknown_members(session, addresses)}
+    members = [new.get(address) or teams.Member(address=address, name="") for address in addresses]
     return teams.sync_members(session, team=team, members=members)

@@ -16,11 +16,11 @@ from storage.models import Person, Role
 
 
 def audience_members(
-    session: Session, *, people: Sequence[str] = (), team_ids: Sequence[int] = (), all_reps: bool = False
+    session: Session, *, person_ids: Sequence[int] = (), team_ids: Sequence[int] = (), all_reps: bool = False
 ) -> list[Person]:
     conditions: list[Any] = []
-    if people:
-        conditions.append(Person.slack_id.in_(list(people)))
+    if person_ids:
+        conditions.append(Person.id.in_(list(person_ids)))
     if team_ids:
         conditions.append(and_(Person.team_id.in_(list(team_ids)), Person.role == Role.REP))
     if all_reps:
@@ -33,7 +33,7 @@ def stored_audience_members(session: Session, audience: dict[str, Any]) -> list[
     """Members of an audience as stored on a Broadcast row (see bot.core.broadcasts.AudienceSpec)."""
     return audience_members(
         session,
-        people=audience.get("people", []),
+        person_ids=audience.get("person_ids", []),
         team_ids=audience.get("team_ids", []),
         all_reps=bool(audience.get("all_reps")),
     )

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import Float, Integer, cast, func, literal, select
 from sqlmodel import Session
 
+from storage.address import Address
 from storage.models import Expectation, Person, QuizAsk, Role
 
 
@@ -47,15 +48,6 @@ def _latest(*, team_id: int | None = None, person_id: int | None = None, until: 
         ranked = ranked.where(QuizAsk.person_id.in_(select(Person.id).where(Person.team_id == team_id)))
     ranked = ranked.subquery()
     return select(ranked).where(ranked.c.recency == 1).subquery()
-
-
-def per_rep(session: Session, *, team_id: int, since: datetime | None = None) -> list[Rate]:
-    latest = _latest(team_id=team_id, since=since)
-    rows = session.execute(
-        select(Person.slack_id, func.sum(cast(latest.c.correct, Integer)), func.count())
-        .join(Person, Person.id == latest.c.person_id).group_by(Person.slack_id).order_by(Person.slack_id)
-    )
-    return [Rate(key, int(correct or 0), answered) for key, correct, answered in rows]
 
 
 def per_expectation(session: Session, *, team_id: int, since: datetime | None = None) -> list[Rate]:
@@ -101,12 +93,13 @@ def person_per_expectation(session: Session, *, person_id: int, since: datetime 
 class RepNeed:
     """A rep whose latest answers in the period are mostly wrong, with what they missed."""
 
-    slack_id: str
+    person_id: int
     name: str
     manager_id: int | None
     correct: int
     answered: int
     missed: list[str]  # expectation keys answered wrong on the latest ask
+    address: Address | None = None  # where the rep is reached, filled in for those who will be named
 
 
 def reps_needing_coaching(session: Session, *, team_id: int, since: datetime, below: float,
@@ -116,15 +109,16 @@ def reps_needing_coaching(session: Session, *, team_id: int, since: datetime, be
     missed_key = func.aggregate_strings(Expectation.key, ",").filter(latest.c.correct.is_(False))
     correct = func.sum(cast(latest.c.correct, Integer))
     rows = session.execute(
-        select(Person.slack_id, Person.name, Person.manager_id, correct, func.count(), missed_key)
+        select(Person.id, Person.name, Person.manager_id, correct, func.count(), missed_key)
         .select_from(latest)
         .join(Person, Person.id == latest.c.person_id)
         .join(Expectation, Expectation.id == latest.c.expectation_id)
         .where(Person.role == Role.REP, Person.active.is_(True))
-        .group_by(Person.slack_id, Person.name, Person.manager_id)
+        .group_by(Person.id, Person.name, Person.manager_id)
         .having(func.count() >= min_answers)
         .having(cast(correct, Float) < literal(below, Float) * func.count())
         .order_by(cast(correct, Float) / func.count(), Person.name)
     )
-    return [RepNeed(slack_id, name, manager_id, int(right or 0), answered, sorted((missed or "").split(",")) if missed else [])
-            for slack_id, name, manager_id, right, answered, missed in rows]
+    return [RepNeed(person_id, name, manager_id, int(right or 0), answered,
+                    sorted((missed or "").split(",")) if missed else [])
+            for person_id, name, manager_id, right, answered, missed in rows]

@@ -5,12 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
+from messages.rich import Mention, PersonRef
+from tests.people import slack_user_id
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from bot.slack.people import slack_address as slack
 from bot.core import broadcasts, summaries
 from bot.core.broadcasts import AudienceSpec
 from bot.core.errors import BadInput, NotFound, PermissionDenied
+from bot.platforms import USER_ID_FORMATS
 from bot.core.org import import_org_csv
 from bot.core.roles import identify
 from bot.demo import demo_org_csv
@@ -23,7 +28,7 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def org(engine: Engine) -> Engine:
     with session_scope(engine) as session:
-        import_org_csv(session, demo_org_csv())
+        import_org_csv(session, demo_org_csv(), formats=USER_ID_FORMATS)
         session.add(Message(key="win-on-strategy", version=1, title="Win on-strategy business", body="Hi"))
         session.add(Message(key="win-on-strategy", version=2, title="Win on-strategy business", body="Hi again"))
         session.add(Message(key="icp-first", version=1, title="ICP first", body="Qualify"))
@@ -32,7 +37,7 @@ def org(engine: Engine) -> Engine:
 
 def send(engine: Engine, who: str, key: str, audience: AudienceSpec, now: datetime = NOW) -> broadcasts.BroadcastQueued:
     with session_scope(engine) as session:
-        return broadcasts.send_now(session, sender=identify(session, who), message_key=key, audience=audience, now=now)
+        return broadcasts.send_now(session, sender=identify(session, slack(who)), message_key=key, audience=audience, now=now)
 
 
 def test_leader_sends_newest_version_to_a_teams_reps(org: Engine) -> None:
@@ -44,7 +49,7 @@ def test_leader_sends_newest_version_to_a_teams_reps(org: Engine) -> None:
 
 
 def test_people_and_teams_together_are_deduplicated(org: Engine) -> None:
-    queued = send(org, "U0LEADER1", "icp-first", AudienceSpec(people=("U0REPEA01", "U0MGREAST"), teams=("East",)))
+    queued = send(org, "U0LEADER1", "icp-first", AudienceSpec(people=(slack("U0REPEA01"), slack("U0MGREAST")), teams=("East",)))
     assert queued.recipients == 4  # three East reps plus their manager, Aiko counted once
 
 
@@ -61,8 +66,10 @@ def test_unknown_message_suggests_close_keys(org: Engine) -> None:
 def test_unknown_team_and_unknown_person_are_named(org: Engine) -> None:
     with pytest.raises(NotFound, match="no team called 'North'. Teams: East, West"):
         send(org, "U0LEADER1", "icp-first", AudienceSpec(teams=("North",)))
-    with pytest.raises(NotFound, match="<@U0GHOST> is not in Drumbeat's directory"):
-        send(org, "U0LEADER1", "icp-first", AudienceSpec(people=("U0GHOST",)))
+    with pytest.raises(NotFound, match="U0GHOST is not in Drumbeat's directory") as raised:
+        send(org, "U0LEADER1", "icp-first", AudienceSpec(people=(slack("U0GHOST"),)))
+    # The person is a reference (each platform renders the mention its own way), not Slack markup.
+    assert Mention(PersonRef("U0GHOST", slack("U0GHOST"))) in raised.value.args[0].spans
 
 
 def test_empty_audience_is_refused(org: Engine) -> None:
@@ -71,15 +78,15 @@ def test_empty_audience_is_refused(org: Engine) -> None:
 
 
 def test_acknowledging_twice_keeps_the_first_time_and_others_cannot(org: Engine) -> None:
-    send(org, "U0LEADER1", "icp-first", AudienceSpec(people=("U0REPEA01",)))
+    send(org, "U0LEADER1", "icp-first", AudienceSpec(people=(slack("U0REPEA01"),)))
     with session_scope(org) as session:
         delivery_id = session.execute(select(Delivery.id)).scalar_one()
-        first = broadcasts.acknowledge(session, delivery_id=delivery_id, person=identify(session, "U0REPEA01"), now=NOW)
+        first = broadcasts.acknowledge(session, delivery_id=delivery_id, person=identify(session, slack("U0REPEA01")), now=NOW)
     with session_scope(org) as session:
-        again = broadcasts.acknowledge(session, delivery_id=delivery_id, person=identify(session, "U0REPEA01"),
+        again = broadcasts.acknowledge(session, delivery_id=delivery_id, person=identify(session, slack("U0REPEA01")),
                                        now=NOW + timedelta(hours=1))
         with pytest.raises(PermissionDenied):
-            broadcasts.acknowledge(session, delivery_id=delivery_id, person=identify(session, "U0REPEA02"), now=NOW)
+            broadcasts.acknowledge(session, delivery_id=delivery_id, person=identify(session, slack("U0REPEA02")), now=NOW)
     assert first.newly_acknowledged and not again.newly_acknowledged
     assert again.acknowledged_at == NOW
 
@@ -99,13 +106,13 @@ def mark(engine: Engine, *, sent: list[str], acknowledged: list[str], failed: li
 def delivery_person(session, delivery: Delivery) -> str:
     from storage.models import Person
 
-    return session.get(Person, delivery.person_id).slack_id
+    return slack_user_id(session, session.get(Person, delivery.person_id))
 
 
 def summary_for(engine: Engine, who: str, *words: str, now: datetime = NOW) -> summaries.TeamSummary:
     with session_scope(engine) as session:
         request = summaries.parse_summary_args(list(words))
-        return summaries.team_summary(session, caller=identify(session, who), request=request, now=now)
+        return summaries.team_summary(session, caller=identify(session, slack(who)), request=request, now=now)
 
 
 def test_manager_summary_counts_reach_and_acknowledgement_per_message(org: Engine) -> None:
@@ -116,7 +123,7 @@ def test_manager_summary_counts_reach_and_acknowledgement_per_message(org: Engin
     with session_scope(org) as session:
         jonas_first = session.execute(
             select(Delivery).join(Message, Message.id == Delivery.message_id)
-            .where(Message.key == "icp-first", Delivery.person_id == identify(session, "U0REPEA02").id)
+            .where(Message.key == "icp-first", Delivery.person_id == identify(session, slack("U0REPEA02")).id)
         ).scalar_one()
         jonas_first.acknowledged_at = NOW
     east = summary_for(org, "U0MGREAST", now=NOW + timedelta(hours=1))
@@ -159,7 +166,7 @@ def test_bad_period_is_explained(org: Engine, period: str) -> None:
 
 
 def test_a_reminder_is_not_counted_as_another_message_delivered(org: Engine) -> None:
-    send(org, "U0LEADER1", "icp-first", AudienceSpec(people=("U0REPEA01",)))
+    send(org, "U0LEADER1", "icp-first", AudienceSpec(people=(slack("U0REPEA01"),)))
     mark(org, sent=["U0REPEA01"], acknowledged=[])
     with session_scope(org) as session:
         original = session.execute(select(Delivery)).scalar_one()

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from bot.core import coaching
 from bot.core.errors import BadInput, PermissionDenied
 from schedules.materialise import DeliveryRules
+from tests.people import add_person
 from storage.db import session_scope
 from storage.models import (
     CoachingDigest,
@@ -33,11 +34,11 @@ RULES = DeliveryRules()
 def seed(engine: Engine) -> dict[str, int]:
     """Manager Mo; rep Ria missed e1 twice and has a message waiting for four days; rep Al is fine."""
     with session_scope(engine) as session:
-        mo = Person(slack_id="U0MO", name="Mo", role="manager")
+        mo = add_person(session, "U0MO", name="Mo", role="manager")
         session.add(mo)
         session.flush()
-        ria = Person(slack_id="U0RIA", name="Ria", role="rep", manager_id=mo.id)
-        al = Person(slack_id="U0AL", name="Al", role="rep", manager_id=mo.id)
+        ria = add_person(session, "U0RIA", name="Ria", role="rep", manager_id=mo.id)
+        al = add_person(session, "U0AL", name="Al", role="rep", manager_id=mo.id)
         expectation = Expectation(key="e1", statement="one", pillar="p")
         message = Message(key="m1", title="Message one", body="b", key_message=False, expectation_keys=["e1"])
         session.add_all([ria, al, expectation, message])

@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 
 from bot.core.content import sync_pack
 from messages.library import default_pack_path, load_pack
+from tests.people import add_person
 from storage.db import session_scope
 from storage.models import Expectation, ExpectationProgress, Message, Person
 
@@ -26,7 +27,7 @@ def test_changed_expectation_is_no_longer_mastered(engine: Engine) -> None:
     pack = load_pack(default_pack_path())
     with session_scope(engine) as session:
         sync_pack(session, pack)
-        rep = Person(slack_id="U0REP", name="Rep")
+        rep = add_person(session, "U0REP", name="Rep")
         session.add(rep)
         session.flush()
         expectation = session.execute(select(Expectation).where(Expectation.key == pack.expectations[0].key)).scalar_one()

@@ -9,10 +9,10 @@ from bot.settings import SLACK_DEFAULT_API_URL, SettingsError, load_settings, se
 
 def test_defaults_need_nothing_and_mean_the_sandbox() -> None:
     settings = settings_from_mapping({})
-    assert settings.slack_api_url == SLACK_DEFAULT_API_URL
+    assert settings.slack.api_url == SLACK_DEFAULT_API_URL
     assert settings.database_url == "sqlite:///drumbeat.db"
     assert (settings.command, settings.port, settings.log_level) == ("/drumbeat", 3000, "INFO")
-    assert not settings.has_slack_credentials
+    assert not settings.has_platform_credentials
 
 
 def test_postgres_urls_use_the_shipped_driver() -> None:
@@ -21,7 +21,7 @@ def test_postgres_urls_use_the_shipped_driver() -> None:
 
 def test_government_slack_api_url_is_kept_with_a_trailing_slash() -> None:
     settings = settings_from_mapping({"SLACK_API_URL": "https://slack-gov.com/api"})
-    assert settings.slack_api_url == "https://slack-gov.com/api/"
+    assert settings.slack.api_url == "https://slack-gov.com/api/"
 
 
 @pytest.mark.parametrize(
@@ -44,10 +44,10 @@ def test_invalid_setting_fails_with_one_line_naming_it(name: str, value: str, na
 
 def test_slack_mode_requires_bot_token_and_signing_secret() -> None:
     with pytest.raises(SettingsError, match="SLACK_BOT_TOKEN is missing"):
-        settings_from_mapping({"SLACK_SIGNING_SECRET": "s"}).require_slack()
+        settings_from_mapping({"SLACK_SIGNING_SECRET": "s"}).slack.require()
     with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET is missing"):
-        settings_from_mapping({"SLACK_BOT_TOKEN": "xoxb-1"}).require_slack()
-    settings_from_mapping({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}).require_slack()
+        settings_from_mapping({"SLACK_BOT_TOKEN": "xoxb-1"}).slack.require()
+    settings_from_mapping({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}).slack.require()
 
 
 def test_environment_overrides_dotenv_file(tmp_path: Path) -> None:

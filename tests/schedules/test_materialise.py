@@ -5,16 +5,19 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from storage.models import Account
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from bot.slack.people import slack_address as slack
 from bot.core import manage
 from bot.core.broadcasts import AudienceSpec, BroadcastDraft, schedule
 from bot.core.roles import identify
 from schedules.materialise import DeliveryRules, materialise_due, release_returning, schedule_reminders
 from schedules.quiet_hours import QuietHours
 from schedules.recurrence import Recurrence
+from tests.people import add_person
 from storage.db import session_scope
 from storage.models import Delivery, DeliveryStatus, Message, Person, Team
 
@@ -30,9 +33,9 @@ def org(engine: Engine) -> Engine:
         team = Team(name="Global")
         session.add(team)
         session.flush()
-        session.add(Person(slack_id="U0LEADER", name="Lena Okafor", role="leader", tz="America/New_York"))
+        session.add(add_person(session, "U0LEADER", name="Lena Okafor", role="leader", tz="America/New_York"))
         for slack_id, tz in REPS.items():
-            session.add(Person(slack_id=slack_id, name=slack_id[3:].title(), role="rep", tz=tz, team_id=team.id))
+            session.add(add_person(session, slack_id, name=slack_id[3:].title(), role="rep", tz=tz, team_id=team.id))
         session.add(Message(key="weekly-focus", title="Weekly focus", body="Hi {{ person.first_name }}", key_message=True))
         session.add(Message(key="other", title="Other", body="Hi"))
     return engine
@@ -41,7 +44,7 @@ def org(engine: Engine) -> Engine:
 def make(engine: Engine, recurrence: Recurrence | None, *, now: datetime, rules: DeliveryRules = NO_QUIET,
          key: str = "weekly-focus", local_time: bool = True) -> int:
     with session_scope(engine) as session:
-        queued = schedule(session, sender=identify(session, "U0LEADER"), now=now, rules=rules, draft=BroadcastDraft(
+        queued = schedule(session, sender=identify(session, slack("U0LEADER")), now=now, rules=rules, draft=BroadcastDraft(
             audience=AudienceSpec(teams=("Global",)), message_key=key, recurrence=recurrence, local_time=local_time))
         return queued.broadcast_id
 
@@ -56,7 +59,7 @@ def run_every(engine: Engine, start: datetime, end: datetime, step: timedelta, r
 
 def deliveries_by_rep(engine: Engine) -> dict[str, list[Delivery]]:
     with session_scope(engine) as session:
-        rows = session.execute(select(Delivery, Person.slack_id).join(Person, Person.id == Delivery.person_id)
+        rows = session.execute(select(Delivery, Account.user_id).join(Account, Account.person_id == Delivery.person_id)
                                .order_by(Delivery.due_at)).all()
     result: dict[str, list[Delivery]] = {}
     for delivery, slack_id in rows:
@@ -138,7 +141,7 @@ def test_daily_cap_moves_the_fourth_message_to_the_next_morning(org: Engine) -> 
 def test_away_rep_gets_only_the_latest_occurrence_when_back(org: Engine) -> None:
     start = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
     with session_scope(org) as session:
-        berlin = identify(session, "U0BERLIN")
+        berlin = identify(session, slack("U0BERLIN"))
         berlin.away_from, berlin.away_until = date(2026, 11, 23), date(2026, 11, 27)
     make(org, Recurrence(kind="workdays", start=date(2026, 11, 23), at=time(9, 0)), now=start)
     run_every(org, start, start + timedelta(days=5), timedelta(hours=1))
@@ -158,7 +161,7 @@ def test_one_reminder_only_to_those_who_have_not_acknowledged(org: Engine) -> No
     with session_scope(org) as session:
         for delivery in session.execute(select(Delivery)).scalars():
             delivery.status, delivery.sent_at = DeliveryStatus.SENT, now
-            if delivery.person_id == identify(session, "U0TOKYO").id:
+            if delivery.person_id == identify(session, slack("U0TOKYO")).id:
                 delivery.acknowledged_at = now
     later = now + timedelta(hours=25)
     for _ in range(3):
@@ -175,12 +178,12 @@ def test_paused_broadcast_skips_occurrences_and_resumes_without_a_burst(org: Eng
     broadcast_id = make(org, Recurrence(kind="cron", start=date(2026, 11, 23), cron="0 10 * * *"), now=start,
                         local_time=False)
     with session_scope(org) as session:
-        manage.pause(session, caller=identify(session, "U0LEADER"), broadcast_id=broadcast_id, now=start)
+        manage.pause(session, caller=identify(session, slack("U0LEADER")), broadcast_id=broadcast_id, now=start)
     run_every(org, start, start + timedelta(days=3), timedelta(hours=1))
     assert deliveries_by_rep(org) == {}
     resume_at = start + timedelta(days=3, hours=1)
     with session_scope(org) as session:
-        manage.resume(session, caller=identify(session, "U0LEADER"), broadcast_id=broadcast_id, now=resume_at)
+        manage.resume(session, caller=identify(session, slack("U0LEADER")), broadcast_id=broadcast_id, now=resume_at)
     run_every(org, resume_at, start + timedelta(days=4, hours=12), timedelta(hours=1))
     assert len(deliveries_by_rep(org)["U0TOKYO"]) == 1
 
@@ -189,7 +192,7 @@ def test_cancel_withdraws_queued_deliveries(org: Engine) -> None:
     start = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
     broadcast_id = make(org, None, now=start, rules=WORKDAY_RULES)
     with session_scope(org) as session:
-        text = manage.cancel(session, caller=identify(session, "U0LEADER"), broadcast_id=broadcast_id, now=start)
+        text = manage.cancel(session, caller=identify(session, slack("U0LEADER")), broadcast_id=broadcast_id, now=start)
     assert "3 queued messages withdrawn" in text
     assert {d.status for rows in deliveries_by_rep(org).values() for d in rows} == {DeliveryStatus.CANCELLED}
 
@@ -203,7 +206,7 @@ def test_edit_creates_a_version_and_sent_deliveries_keep_theirs(org: Engine) -> 
         old_message_id = first.message_id
         sent_id = first.id
     with session_scope(org) as session:
-        result = manage.edit_message(session, caller=identify(session, "U0LEADER"), broadcast_id=broadcast_id,
+        result = manage.edit_message(session, caller=identify(session, slack("U0LEADER")), broadcast_id=broadcast_id,
                                      title="Weekly focus", body="Hi {{ person.first_name }}, new week", now=start)
     assert result.version == 2
     with session_scope(org) as session:
@@ -214,7 +217,7 @@ def test_edit_creates_a_version_and_sent_deliveries_keep_theirs(org: Engine) -> 
 
 def test_a_rep_with_an_unknown_time_zone_does_not_stop_the_broadcast(org: Engine) -> None:
     with session_scope(org) as session:
-        identify(session, "U0TOKYO").tz = "Mars/Olympus"
+        identify(session, slack("U0TOKYO")).tz = "Mars/Olympus"
     start = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
     make(org, Recurrence(kind="workdays", start=date(2026, 11, 23), at=time(9, 0)), now=start)
     run_every(org, start, start + timedelta(days=1), timedelta(hours=1))

@@ -17,6 +17,8 @@ from schedules.outbox import (
     SentRef,
     TemporaryFailure,
 )
+from schedules.compose import recipient_of
+from tests.people import add_person
 from storage.db import session_scope
 from storage.models import Broadcast, Delivery, DeliveryStatus, Message, Person
 
@@ -33,19 +35,19 @@ class ScriptedSender:
     find_calls: int = 0
 
     def send(self, outgoing: Outgoing) -> SentRef:
-        queue = self.failures.get(outgoing.recipient)
+        queue = self.failures.get(outgoing.recipient.user_id)
         if queue:
             raise queue.pop(0)
         self.delivered.append(outgoing.idempotency_key)
         if outgoing.idempotency_key in self.lost_answers:
             self.lost_answers.discard(outgoing.idempotency_key)
             raise TemporaryFailure("connection reset", ambiguous=True)
-        return SentRef(channel_id=f"D{outgoing.recipient}", message_ts=f"{len(self.delivered)}.000100")
+        return SentRef("slack", f"D{outgoing.recipient.user_id}", f"{len(self.delivered)}.000100")
 
     def find_sent(self, outgoing: Outgoing, *, since: datetime) -> SentRef | None:
         self.find_calls += 1
         if outgoing.idempotency_key in self.delivered:
-            return SentRef(channel_id=f"D{outgoing.recipient}", message_ts="found.000001")
+            return SentRef("slack", f"D{outgoing.recipient.user_id}", "found.000001")
         return None
 
     def update(self, ref: SentRef, outgoing: Outgoing) -> None:  # pragma: no cover - not used here
@@ -54,12 +56,12 @@ class ScriptedSender:
 
 def compose(session: Session, delivery: Delivery, now: datetime) -> Outgoing:
     person = session.get(Person, delivery.person_id)
-    return Outgoing(person.slack_id, "broadcast", {"delivery_id": delivery.id}, "hello", delivery.idempotency_key)
+    return Outgoing(recipient_of(session, person), "broadcast", {"delivery_id": delivery.id}, "hello", delivery.idempotency_key)
 
 
 def seed(engine: Engine, recipients: int, *, due: datetime = NOW) -> list[int]:
     with session_scope(engine) as session:
-        leader = Person(slack_id="U0LEADER", name="Lena", role="leader")
+        leader = add_person(session, "U0LEADER", name="Lena", role="leader")
         session.add(leader)
         message = Message(key="m", title="T", body="B")
         session.add(message)
@@ -69,7 +71,7 @@ def seed(engine: Engine, recipients: int, *, due: datetime = NOW) -> list[int]:
         session.flush()
         ids = []
         for number in range(recipients):
-            rep = Person(slack_id=f"U{number:05d}", name=f"Rep {number}")
+            rep = add_person(session, f"U{number:05d}", name=f"Rep {number}")
             session.add(rep)
             session.flush()
             delivery = Delivery(broadcast_id=broadcast.id, occurrence="now", person_id=rep.id,
@@ -119,7 +121,7 @@ def test_channel_and_ts_are_recorded_for_later_updates(engine: Engine) -> None:
     make_dispatcher(engine, ScriptedSender(), Clock()).dispatch_due()
     with session_scope(engine) as session:
         delivery = session.get(Delivery, delivery_id)
-        assert (delivery.channel_id, delivery.message_ts) == ("DU00000", "1.000100")
+        assert (delivery.conversation_id, delivery.platform_message_id) == ("DU00000", "1.000100")
         assert delivery.sent_at == NOW
 
 

@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.app import SLACK_EVENTS_PATH, Drumbeat
+from bot.app import Drumbeat
+from bot.slack.platform import SLACK_EVENTS_PATH
 from bot.clock import SimulatedClock
+from bot.platforms import USER_ID_FORMATS
 from bot.core.org import import_org_csv
 from bot.demo import DEMO_PEOPLE, DemoPerson, demo_org_csv, demo_person
 from bot.settings import settings_from_mapping
@@ -70,7 +72,7 @@ def workspace(engine: Engine, database_url: str, workspace_start: datetime, work
         clock = SimulatedClock(workspace_start)
         drumbeat = Drumbeat(settings, engine=engine, clock=clock, sleep=lambda seconds: None)
         with drumbeat.services.unit_of_work() as session:
-            import_org_csv(session, demo_org_csv())
+            import_org_csv(session, demo_org_csv(), formats=USER_ID_FORMATS)
         drumbeat.sync_directory()
         port = drumbeat.serve_http(host="127.0.0.1", port=0, background=True)
         slack.connect_bot(f"http://127.0.0.1:{port}{SLACK_EVENTS_PATH}")

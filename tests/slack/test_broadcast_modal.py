@@ -108,7 +108,7 @@ def test_a_new_message_written_in_the_modal_becomes_a_library_version(workspace:
     assert "Hi Jonas, three on-strategy deals" in json.dumps(dm["blocks"])
     with workspace.drumbeat.services.unit_of_work() as session:
         message = session.execute(select(Message).where(Message.key == "q4-push")).scalar_one()
-    assert (message.version, message.source) == (1, "slack")
+    assert (message.version, message.source) == (1, "chat")  # written in the chat, not a pack
 
 
 def test_rep_cannot_open_the_broadcast_modal(workspace: Workspace) -> None:

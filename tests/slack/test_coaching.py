@@ -14,11 +14,13 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from tests.people import slack_person
 import pytest
 from sqlalchemy import func, select
 
 from bot.core.broadcasts import message_behind
 from bot.demo import demo_person
+from tests.people import add_person
 from storage.models import (
     CoachingDigest,
     CoachingNudge,
@@ -186,7 +188,7 @@ def test_coached_records_cause_and_note_and_updates_the_dm_in_place(workspace: W
     assert response.status == 200 and not (isinstance(response.body, dict) and response.body.get("errors"))
     (coached,) = nudges(workspace)
     with workspace.drumbeat.services.unit_of_work() as session:
-        marco = session.execute(select(Person).where(Person.slack_id == "U0MGREAST")).scalar_one()
+        marco = slack_person(session, "U0MGREAST")
     assert (coached.status, coached.cause, coached.coached_by_id) == ("coached", "tasks", marco.id)
     assert coached.note == "Practised the ICP questions together <!channel>"
     (updated,) = coaching_dms(workspace)  # the same message, edited
@@ -304,14 +306,14 @@ def test_reps_away_get_no_nudge(workspace: Workspace) -> None:
 def test_a_crowded_coaching_dm_stays_within_slack_limits_and_says_how_many_more(workspace: Workspace) -> None:
     """Twenty reps who each missed two expectations twice: 40 nudges, 12 shown, the rest counted."""
     with workspace.drumbeat.services.unit_of_work() as session:
-        marco = session.execute(select(Person).where(Person.slack_id == "U0MGREAST")).scalar_one()
+        marco = slack_person(session, "U0MGREAST")
         questions = session.execute(select(Question).order_by(Question.id)).scalars().all()
         by_expectation = {}
         for question in questions:
             by_expectation.setdefault(question.expectation_id, question)
         picked = list(by_expectation.values())[:2]
         for n in range(20):
-            rep = Person(slack_id=f"U0EXTRA{n:02d}", name=f"Extra Rep {n:02d}", tz="Europe/Berlin", role="rep",
+            rep = add_person(session, f"U0EXTRA{n:02d}", name=f"Extra Rep {n:02d}", tz="Europe/Berlin", role="rep",
                          team_id=marco.team_id, manager_id=marco.id)
             session.add(rep)
             session.flush()

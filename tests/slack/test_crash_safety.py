@@ -15,7 +15,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from bot.slack.people import slack_address as slack
 from bot.core.broadcasts import AudienceSpec, send_now
+from bot.platforms import USER_ID_FORMATS
 from bot.core.org import import_org_csv
 from bot.core.roles import identify
 from bot.emulators.slack import SlackEmulator
@@ -32,12 +34,12 @@ def seed(engine: Engine) -> None:
     lines = ["slack_id,email,name,role,team,manager_slack_id", "U0LEADER1,lead@example.com,Lena Okafor,leader,,"]
     lines += [f"U1{n:06d},rep{n}@example.com,Rep {n},rep,Field,U0LEADER1" for n in range(RECIPIENTS)]
     with session_scope(engine) as session:
-        import_org_csv(session, "\n".join(lines) + "\n")
+        import_org_csv(session, "\n".join(lines) + "\n", formats=USER_ID_FORMATS)
         from storage.models import Message
 
         session.add(Message(key="crash-test", title="Exactly once", body="Hi {{ person.first_name }}"))
     with session_scope(engine) as session:
-        send_now(session, sender=identify(session, "U0LEADER1"), message_key="crash-test",
+        send_now(session, sender=identify(session, slack("U0LEADER1")), message_key="crash-test",
                  audience=AudienceSpec(teams=("Field",)), now=datetime.now(UTC),
                  rules=DeliveryRules(quiet=QuietHours.parse("off"), daily_cap=0))
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+from tests.people import slack_person
 import pytest
 from sqlalchemy import func, inspect, select, text
 
+from bot.slack.people import slack_address as slack
 from bot.core.sealing import SealError, derive_key, open_seal
+from tests.people import add_person
 from storage.models import Delivery, Feedback, Person, Team
 
 from .conftest import Workspace  # noqa: TID252
@@ -21,9 +24,9 @@ def east(workspace: Workspace) -> Workspace:
     """Team East with six reps, so the five-people threshold can be reached."""
     with workspace.drumbeat.services.unit_of_work() as session:
         team = session.execute(select(Team).where(Team.name == "East")).scalar_one()
-        manager = session.execute(select(Person).where(Person.slack_id == "U0MGREAST")).scalar_one()
+        manager = slack_person(session, "U0MGREAST")
         for slack_id, name in EXTRA_EAST:
-            session.add(Person(slack_id=slack_id, name=name, role="rep", team_id=team.id, manager_id=manager.id,
+            session.add(add_person(session, slack_id, name=name, role="rep", team_id=team.id, manager_id=manager.id,
                                tz="Europe/Berlin"))
             workspace.slack.add_user(slack_id, name=name.split()[0].lower(), real_name=name, tz="Europe/Berlin")
     return workspace
@@ -65,8 +68,8 @@ def test_anonymous_feedback_leaves_nothing_that_leads_back_to_its_authors(east: 
     assert {name for name in after if after[name] != before[name]} == {"feedback"}  # no audit, no other trace
 
     with east.drumbeat.services.unit_of_work() as session:
-        people = list(session.execute(select(Person).where(Person.slack_id.in_(EAST_REPS[:5]))).scalars())
-    identifying = {str(p.id) for p in people} | {p.slack_id for p in people} | {p.name for p in people} | {
+        people = [slack_person(session, user_id) for user_id in EAST_REPS[:5]]
+    identifying = {str(p.id) for p in people} | set(EAST_REPS[:5]) | {p.name for p in people} | {
         p.email for p in people if p.email}
     for row in rows(east):
         assert row.author_id is None and row.submitted_at is None
@@ -132,7 +135,7 @@ def test_the_same_view_submitted_twice_is_stored_once(east: Workspace) -> None:
     services = east.drumbeat.services
     for _ in range(2):
         with services.unit_of_work() as session:
-            receipt, new = feedback.submit(session, author=identify(session, "U0REPEA01"),
+            receipt, new = feedback.submit(session, author=identify(session, slack("U0REPEA01")),
                                            draft=feedback.FeedbackDraft(stop="Once"), submission_id="V0SAME",
                                            key=services.feedback_key, thresholds=services.feedback_thresholds,
                                            now=east.clock())

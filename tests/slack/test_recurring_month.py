@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from storage.models import Account
 import pytest
 from sqlalchemy import select
 
@@ -42,8 +43,8 @@ def test_weekly_broadcast_hits_nine_local_every_monday_for_a_month(workspace: Wo
         workspace.drumbeat.tick()
 
     with workspace.drumbeat.services.unit_of_work() as session:
-        rows = session.execute(select(Person.slack_id, Delivery.sent_at, Delivery.status)
-                               .join(Delivery, Delivery.person_id == Person.id)
+        rows = session.execute(select(Account.user_id, Delivery.sent_at, Delivery.status)
+                               .join(Delivery, Delivery.person_id == Account.person_id)
                                .where(Delivery.kind == "broadcast").order_by(Delivery.sent_at)).all()
         reminders = session.execute(select(Delivery.sent_at, Person.tz).join(Person, Person.id == Delivery.person_id)
                                     .where(Delivery.kind == "reminder")).all()

@@ -6,6 +6,7 @@ import json
 
 from sqlalchemy import select
 
+from tests.people import add_person
 from storage.models import Broadcast, Delivery, DeliveryStatus, Message
 
 from .conftest import Workspace  # noqa: TID252
@@ -104,7 +105,7 @@ def test_another_leaders_broadcast_cannot_be_steered(workspace: Workspace) -> No
         from bot.core.errors import PermissionDenied
         from storage.models import Person
 
-        other = Person(slack_id="U0LEADER2", name="Omar Other", role="leader")
+        other = add_person(session, "U0LEADER2", name="Omar Other", role="leader")
         session.add(other)
         session.flush()
         try:

@@ -32,8 +32,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.slack.people import slack_address as slack
 from bot.core.feedback import FeedbackDraft, submit
 from bot.core.roles import identify
+from tests.people import add_person
 from storage.models import (
     Broadcast,
     Delivery,
@@ -76,11 +78,11 @@ def seed_month(workspace: Workspace) -> None:
     now = workspace.clock()
     services = workspace.drumbeat.services
     with services.unit_of_work() as session:
-        lena = identify(session, "U0LEADER1")
-        omar = Person(slack_id="U0LEADER2", name="Omar Haddad", role=Role.LEADER, tz="Europe/London")
+        lena = identify(session, slack("U0LEADER1"))
+        omar = add_person(session, "U0LEADER2", name="Omar Haddad", role=Role.LEADER, tz="Europe/London")
         session.add(omar)
         session.flush()
-        people = {handle: identify(session, workspace.person(handle).slack_id) for handle in ("aiko", "jonas", "priya")}
+        people = {handle: identify(session, slack(workspace.person(handle).slack_id)) for handle in ("aiko", "jonas", "priya")}
         win_v1 = session.execute(select(Message).where(Message.key == "win-on-strategy", Message.version == 1)).scalar_one()
         win_v2 = Message(key="win-on-strategy", version=2, title=win_v1.title, body="Say it again",
                          key_message=True, expectation_keys=list(win_v1.expectation_keys))
@@ -144,7 +146,7 @@ def seed_month(workspace: Workspace) -> None:
         feedback(people["jonas"], FeedbackDraft(start="<!channel> more call reviews", about="team", anonymous=False), "v2")
         feedback(people["priya"], FeedbackDraft(keep="Monday pipeline calls", about="leaders", anonymous=False), "v3")
         for index in range(2):
-            stranger = Person(slack_id=f"U0ANON{index}", name=f"Rep {index}", role=Role.REP,
+            stranger = add_person(session, f"U0ANON{index}", name=f"Rep {index}", role=Role.REP,
                               team_id=people["aiko"].team_id, active=False)
             session.add(stranger)
             session.flush()
@@ -273,9 +275,9 @@ def test_summary_reply_fits_block_kit_and_escapes_what_people_wrote(seeded: Work
 def test_anonymous_comments_show_once_five_people_answered_and_never_name_anyone(seeded: Workspace) -> None:
     services = seeded.drumbeat.services
     with services.unit_of_work() as session:
-        team_id = identify(session, "U0REPEA01").team_id
+        team_id = identify(session, slack("U0REPEA01")).team_id
         for index in range(2, 5):
-            person = Person(slack_id=f"U0ANON{index}", name=f"Rep {index}", role=Role.REP, team_id=team_id, active=False)
+            person = add_person(session, f"U0ANON{index}", name=f"Rep {index}", role=Role.REP, team_id=team_id, active=False)
             session.add(person)
             session.flush()
             submit(session, author=person, draft=FeedbackDraft(stop=f"secret words {index}", about="strategy"),
@@ -289,8 +291,8 @@ def test_anonymous_comments_show_once_five_people_answered_and_never_name_anyone
 
 def test_a_manager_sees_other_managers_reps_needing_coaching_only_as_a_count(seeded: Workspace) -> None:
     with seeded.drumbeat.services.unit_of_work() as session:
-        marco = identify(session, "U0MGREAST")
-        session.add(Person(slack_id="U0MGREAS2", name="Mia Second", role=Role.MANAGER, team_id=marco.team_id))
+        marco = identify(session, slack("U0MGREAST"))
+        session.add(add_person(session, "U0MGREAS2", name="Mia Second", role=Role.MANAGER, team_id=marco.team_id))
     seeded.slack.add_user("U0MGREAS2", name="mia", real_name="Mia Second", tz="Europe/Berlin")
     text = body_text(seeded.slack.slash_command("U0MGREAS2", text="summary"))
     assert "• 1 more rep(s) reporting to other managers" in text
@@ -304,7 +306,7 @@ def test_summary_shows_coaching_activity_and_whether_understanding_improved_afte
 
     now = seeded.clock()
     with seeded.drumbeat.services.unit_of_work() as session:
-        marco = identify(session, "U0MGREAST")
+        marco = identify(session, slack("U0MGREAST"))
         expectation = session.execute(select(Expectation).where(Expectation.key == "on-strategy-first")).scalar_one()
         dm = Delivery(occurrence="coaching", person_id=marco.id, kind=DeliveryKind.COACHING,
                       due_at=now - timedelta(days=8), status=DeliveryStatus.SENT, sent_at=now - timedelta(days=8))
@@ -317,7 +319,7 @@ def test_summary_shows_coaching_activity_and_whether_understanding_improved_afte
         for handle, status, coached_days_ago in (("aiko", NudgeStatus.COACHED, 6), ("jonas", NudgeStatus.COACHED, 4),
                                                  ("priya", NudgeStatus.SNOOZED, None)):
             session.add(CoachingNudge(
-                digest_id=digest.id, manager_id=marco.id, rep_id=identify(session, seeded.person(handle).slack_id).id,
+                digest_id=digest.id, manager_id=marco.id, rep_id=identify(session, slack(seeded.person(handle).slack_id)).id,
                 expectation_id=expectation.id, reason="missed_twice", evidence_at=now - timedelta(days=9),
                 created_at=now - timedelta(days=8), understanding_at_nudge=0, status=status,
                 coached_at=now - timedelta(days=coached_days_ago) if coached_days_ago else None,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from tests.people import slack_person
+from storage.address import Address
+from storage.queries.accounts import person_at
 from storage.models import Person, Team
 from tests.slack.conftest import Workspace
 from tests.slack.test_summaries import body_text
@@ -11,7 +14,7 @@ from tests.slack.test_summaries import body_text
 
 def team_of(workspace: Workspace, slack_id: str) -> str | None:
     with workspace.drumbeat.services.unit_of_work() as session:
-        person = session.execute(select(Person).where(Person.slack_id == slack_id)).scalar_one_or_none()
+        person = person_at(session, Address("slack", slack_id))
         if person is None or person.team_id is None:
             return None
         team = session.get(Team, person.team_id)
@@ -31,8 +34,8 @@ def test_leader_links_a_team_to_a_user_group_and_members_follow(workspace: Works
     assert team_of(workspace, "U0REPEA02") is None  # Jonas is not in the group
     assert team_of(workspace, "U0MGRWEST") == "West"
     with workspace.drumbeat.services.unit_of_work() as session:
-        nina = session.execute(select(Person).where(Person.slack_id == "U0NEWREP1")).scalar_one()
-        marco = session.execute(select(Person).where(Person.slack_id == "U0MGREAST")).scalar_one()
+        nina = slack_person(session, "U0NEWREP1")
+        marco = slack_person(session, "U0MGREAST")
         assert (nina.name, nina.tz, nina.role, nina.manager_id) == ("Nina Berg", "Europe/Oslo", "rep", marco.id)
 
 

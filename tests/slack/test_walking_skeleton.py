@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
+from tests.people import slack_person
 from bot.slack.ids import ActionId
 from storage.models import Delivery
 
@@ -173,7 +174,7 @@ def test_directory_sync_took_time_zones_from_slack(workspace: Workspace) -> None
     from storage.models import Person
 
     with workspace.drumbeat.services.unit_of_work() as session:
-        tz = session.execute(select(Person.tz).where(Person.slack_id == "U0REPEA01")).scalar_one()
+        tz = slack_person(session, "U0REPEA01").tz
     assert tz == "Asia/Tokyo"
     assert workspace.slack.calls_named("users.list")
     assert not workspace.slack.calls_named("users.info")
@@ -186,5 +187,5 @@ def test_user_change_event_updates_a_reps_time_zone(workspace: Workspace) -> Non
     response = workspace.slack.send_event({"type": "user_change", "user": workspace.slack.user_object("U0REPEA02")})
     assert response.status == 200
     with workspace.drumbeat.services.unit_of_work() as session:
-        tz = session.execute(select(Person.tz).where(Person.slack_id == "U0REPEA02")).scalar_one()
+        tz = slack_person(session, "U0REPEA02").tz
     assert tz == "America/Chicago"

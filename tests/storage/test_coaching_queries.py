@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from tests.people import add_person
 from storage.db import session_scope
 from storage.models import (
     CoachingDigest,
@@ -55,8 +56,8 @@ class Org:
         session.add_all([east, west])
         session.flush()
         self.team = {"East": east.id, "West": west.id}
-        mia = Person(slack_id="U0MIA", name="Mia", role="manager", team_id=east.id)
-        wes = Person(slack_id="U0WES", name="Wes", role="manager", team_id=west.id)
+        mia = add_person(session, "U0MIA", name="Mia", role="manager", team_id=east.id)
+        wes = add_person(session, "U0WES", name="Wes", role="manager", team_id=west.id)
         session.add_all([mia, wes])
         session.flush()
         self.id = {"Mia": mia.id, "Wes": wes.id}
@@ -64,7 +65,7 @@ class Org:
                                             ("Cai", mia, east, True), ("Dan", mia, east, True),
                                             ("Hal", mia, east, True), ("Eve", wes, west, True),
                                             ("Fay", wes, west, False), ("Gus", None, east, True)):
-            person = Person(slack_id=f"U0{name.upper()}", name=name, role="rep", team_id=team.id,
+            person = add_person(session, f"U0{name.upper()}", name=name, role="rep", team_id=team.id,
                             manager_id=manager.id if manager else None, active=active)
             session.add(person)
             session.flush()

@@ -39,7 +39,9 @@ def test_upgrading_a_database_with_data_keeps_it(empty_engine: Engine) -> None:
         ))
     upgrade(empty_engine)
     with empty_engine.connect() as connection:
-        assert connection.execute(text("SELECT name FROM person WHERE slack_id = 'U0KEEP'")).scalar_one() == "Kept"
+        assert connection.execute(text(
+            "SELECT name FROM person JOIN account ON account.person_id = person.id WHERE account.user_id = 'U0KEEP'"
+        )).scalar_one() == "Kept"
     assert current_revision(empty_engine) == head_revision()
 
 
@@ -71,4 +73,49 @@ def test_deliveries_answered_before_coaching_survive_the_rebuild_of_their_table(
     with empty_engine.connect() as connection:
         assert connection.execute(text("SELECT delivery_id FROM quizask")).scalar_one() == 1
         assert connection.execute(text("SELECT broadcast_id FROM delivery")).scalar_one() == 1
+    assert current_revision(empty_engine) == head_revision()
+
+
+def test_platform_accounts_keep_every_person_team_link_delivery_and_audience(empty_engine: Engine) -> None:
+    """0008 moves Slack ids into accounts: every row and id stays, and what pointed at Slack still does."""
+    from sqlalchemy import text
+
+    upgrade(empty_engine, "0007")
+    rows = [
+        "INSERT INTO team (id, name, slack_usergroup_id, created_at) VALUES (3, 'East', 'S0EAST', CURRENT_TIMESTAMP)",
+        "INSERT INTO person (id, slack_id, name, tz, role, active, created_at, updated_at, team_id)"
+        " VALUES (7, 'U0LEAD', 'Lena', 'UTC', 'leader', true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, NULL)",
+        "INSERT INTO person (id, slack_id, name, tz, role, active, created_at, updated_at, team_id)"
+        " VALUES (9, 'U0AIKO', 'Aiko', 'Asia/Tokyo', 'rep', true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 3)",
+        "INSERT INTO message (id, key, version, title, body, key_message, expectation_keys, source, created_at)"
+        " VALUES (1, 'm', 1, 't', 'b', false, '[]', 'slack', CURRENT_TIMESTAMP)",
+        "INSERT INTO broadcast (id, message_id, created_by_id, audience, audience_label, starts_at, local_time,"
+        " anchor_tz, quiz_mode, quiz_only, status, created_at, updated_at) VALUES (4, 1, 7,"
+        " '{\"people\": [\"U0AIKO\", \"U0GONE\"], \"team_ids\": [3], \"all_reps\": false}', 'Aiko',"
+        " CURRENT_TIMESTAMP, true, 'UTC', 'missed', false, 'active', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        "INSERT INTO delivery (id, broadcast_id, occurrence, person_id, message_id, kind, due_at, status, attempts,"
+        " channel_id, message_ts) VALUES (5, 4, 'now', 9, 1, 'broadcast', CURRENT_TIMESTAMP, 'sent', 1, 'D0AIKO',"
+        " '1700000000.000100')",
+    ]
+    with empty_engine.begin() as connection:
+        for row in rows:
+            connection.execute(text(row))
+    upgrade(empty_engine)
+    with empty_engine.connect() as connection:
+        accounts = connection.execute(text(
+            "SELECT person_id, platform, workspace_id, user_id FROM account ORDER BY person_id")).all()
+        team = connection.execute(text("SELECT id, group_platform, group_id FROM team")).one()
+        delivery = connection.execute(text(
+            "SELECT id, person_id, platform, conversation_id, platform_message_id FROM delivery")).one()
+        source = connection.execute(text("SELECT source FROM message")).scalar_one()
+    assert [tuple(row) for row in accounts] == [(7, "slack", "", "U0LEAD"), (9, "slack", "", "U0AIKO")]
+    assert tuple(team) == (3, "slack", "S0EAST")
+    assert tuple(delivery) == (5, 9, "slack", "D0AIKO", "1700000000.000100")
+    assert source == "chat"
+    from storage.db import session_scope
+    from storage.models import Broadcast
+
+    with session_scope(empty_engine) as session:
+        audience = session.get(Broadcast, 4).audience
+    assert audience == {"person_ids": [9], "team_ids": [3], "all_reps": False}
     assert current_revision(empty_engine) == head_revision()

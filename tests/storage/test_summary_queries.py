@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
+from tests.people import add_person
 from storage.db import session_scope
 from storage.models import Broadcast, Delivery, DeliveryStatus, Expectation, Message, Person, Question, QuizAsk, Role, Team
 from storage.queries.momentum import team_weeks, week_starts
@@ -22,10 +23,10 @@ def seed(engine: Engine, times_heard: dict[str, int]) -> dict[str, int]:
         a, b = Team(name="A"), Team(name="B")
         session.add_all([a, b])
         session.flush()
-        leader = Person(slack_id="U0L", name="Lee", role=Role.LEADER)
+        leader = add_person(session, "U0L", name="Lee", role=Role.LEADER)
         session.add(leader)
-        reps = {name: Person(slack_id=f"U0{name.upper()}", name=name, team_id=a.id) for name in times_heard}
-        noise = Person(slack_id="U0NOISE", name="noise", team_id=b.id)
+        reps = {name: add_person(session, f"U0{name.upper()}", name=name, team_id=a.id) for name in times_heard}
+        noise = add_person(session, "U0NOISE", name="noise", team_id=b.id)
         session.add_all([*reps.values(), noise])
         key = Message(key="k", title="Key", body="b", key_message=True)
         plain = Message(key="p", title="Plain", body="b")

@@ -84,9 +84,8 @@ class SlackEmulator:
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.app_id = app_id
-        # The one simulated clock, shared with the bot when a test moves time; real time by default.
-        self.simulated_clock = clock or SimulatedClock()
-        self.clock: Clock = self.simulated_clock.epoch
+        # Real time by default; a test that moves time hands in the simulated clock (read as epoch seconds).
+        self.clock: Clock = clock.epoch if clock is not None else time.time
         self._ws = Workspace(
             clock=self.clock,
             team_id=team_id,

@@ -12,8 +12,10 @@ from bot.core import broadcasts
 from bot.core.errors import DrumbeatError
 from bot.core.roles import identify
 from bot.services import Services
+from bot.slack.people import acting_user
 from bot.slack import replies
 from bot.slack.listeners import events
+from bot.slack.identity import PLATFORM
 from bot.slack.ids import ActionId
 from bot.slack.sender import SlackSender
 from schedules.compose import compose_delivery
@@ -41,7 +43,7 @@ def acknowledge_delivery(ack: Ack, body: dict[str, Any], action: dict[str, Any],
         return
     try:
         with services.unit_of_work() as session:
-            person = identify(session, body["user"]["id"])
+            person = identify(session, acting_user(body))
             broadcasts.acknowledge(session, delivery_id=delivery_id, person=person, now=services.clock())
             delivery = session.get(Delivery, delivery_id)
             assert delivery is not None
@@ -57,7 +59,7 @@ def update_clicked_message(body: dict[str, Any], client: WebClient, outgoing: Ou
     """Re-render the message whose button was clicked, in place."""
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
     ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
-    SlackSender(client).update(SentRef(channel_id=channel, message_ts=ts), outgoing)
+    SlackSender(client).update(SentRef(PLATFORM, conversation_id=channel, message_id=ts), outgoing)
 
 
 def register(app: App, services: Services) -> None:

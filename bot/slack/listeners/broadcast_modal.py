@@ -16,6 +16,7 @@ from bot.core import broadcasts
 from bot.core.errors import DrumbeatError
 from bot.core.roles import identify, require_role
 from bot.services import Services
+from bot.slack.people import acting_user, slack_address
 from bot.slack import replies
 from bot.slack.ids import ActionId, CallbackId
 from bot.slack.modal_state import draft_from_state, errors_for_modal
@@ -51,7 +52,7 @@ def modal_view(session: Session, caller: Person, *, selected_key: str | None = N
 
 
 def open_broadcast_modal(session: Session, services: Services, user_id: str, trigger_id: str, client: WebClient) -> None:
-    caller = identify(session, user_id)
+    caller = identify(session, slack_address(user_id))
     require_role(caller, broadcasts.BROADCASTERS, "schedule broadcasts")
     client.views_open(trigger_id=trigger_id, view=modal_view(session, caller))
 
@@ -61,7 +62,7 @@ def show_preview(ack: Ack, body: dict[str, Any], action: dict[str, Any], client:
     view = body.get("view") or {}
     key = (action.get("selected_option") or {}).get("value")
     with services.unit_of_work() as session:
-        caller = identify(session, body["user"]["id"])
+        caller = identify(session, acting_user(body))
         updated = modal_view(session, caller, selected_key=key)
     client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
 
@@ -94,7 +95,7 @@ def submit_broadcast(ack: Ack, body: dict[str, Any], view: dict[str, Any], clien
     values = (view.get("state") or {}).get("values") or {}
     try:
         with services.unit_of_work() as session:
-            caller = identify(session, user_id)
+            caller = identify(session, slack_address(user_id))
             today = services.clock().astimezone(zone(caller.tz)).date()
             draft, errors = draft_from_state(values, today=today, usergroup_members=partial(usergroup_members, client))
             if draft is None:

@@ -17,6 +17,7 @@ from bot.core import coaching
 from bot.core.errors import BadInput, DrumbeatError
 from bot.core.roles import identify
 from bot.services import Services
+from bot.slack.people import acting_user
 from bot.slack import replies
 from bot.slack.listeners.actions import tell_privately, update_clicked_message
 from bot.slack.sender import SlackSender
@@ -44,7 +45,8 @@ def _digest_outgoing(session: Session, nudge: CoachingNudge, services: Services)
     delivery = coaching.digest_delivery(session, nudge)
     if delivery is None:
         raise BadInput("That coaching DM is no longer in Drumbeat.")
-    ref = SentRef(delivery.channel_id, delivery.message_ts) if delivery.channel_id and delivery.message_ts else None
+    ref = (SentRef(delivery.platform, delivery.conversation_id, delivery.platform_message_id)
+           if delivery.platform and delivery.conversation_id and delivery.platform_message_id else None)
     return compose_delivery(session, delivery, services.clock()), ref
 
 
@@ -52,7 +54,7 @@ def _act(body: dict[str, Any], action: dict[str, Any], client: WebClient, respon
          use: str) -> None:
     try:
         with services.unit_of_work() as session:
-            caller, nudge_id, now = identify(session, body["user"]["id"]), _nudge_id(action), services.clock()
+            caller, nudge_id, now = identify(session, acting_user(body)), _nudge_id(action), services.clock()
             if use == "cause":
                 chosen = (action.get("selected_option") or {}).get("value")
                 outcome = coaching.choose_cause(session, nudge_id=nudge_id, caller=caller, cause=chosen, now=now)
@@ -100,7 +102,7 @@ def open_coached(ack: Ack, body: dict[str, Any], action: dict[str, Any], client:
     ack()
     try:
         with services.unit_of_work() as session:
-            caller, nudge_id = identify(session, body["user"]["id"]), _nudge_id(action)
+            caller, nudge_id = identify(session, acting_user(body)), _nudge_id(action)
             nudge, rep = coaching.nudge_for(session, nudge_id, caller)
             if nudge.status != NudgeStatus.OPEN:
                 tell_privately(body, respond, client, replies.notice(coaching.settled_note(nudge, session),
@@ -125,7 +127,7 @@ def save_coached(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: W
     note = ((values.get("note") or {}).get("note_input") or {}).get("value")
     try:
         with services.unit_of_work() as session:
-            caller = identify(session, body["user"]["id"])
+            caller = identify(session, acting_user(body))
             outcome = coaching.mark_coached(session, nudge_id=int(view.get("private_metadata") or 0), caller=caller,
                                             cause=cause, note=note, now=services.clock())
             session.flush()

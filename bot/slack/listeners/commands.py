@@ -15,6 +15,7 @@ from bot.core.away import set_away
 from bot.core.errors import BadInput, DrumbeatError, PermissionDenied
 from bot.core.roles import identify, require_role
 from bot.services import Services
+from bot.slack.people import slack_address
 from bot.slack import replies
 from bot.slack.listeners import broadcast_modal, schedules_list
 from bot.slack.listeners import feedback as feedback_listener
@@ -30,7 +31,7 @@ Subcommand = Callable[[Session, Services, str, CommandLine], Reply]
 
 
 def send(session: Session, services: Services, user_id: str, line: CommandLine) -> Reply:
-    caller = identify(session, user_id)
+    caller = identify(session, slack_address(user_id))
     require_role(caller, broadcasts.BROADCASTERS, "send broadcasts")
     key, audience = parse_send(line.rest)
     queued = broadcasts.send_now(session, sender=caller, message_key=key, audience=audience, now=services.clock(),
@@ -48,7 +49,7 @@ def send(session: Session, services: Services, user_id: str, line: CommandLine) 
 
 
 def away(session: Session, services: Services, user_id: str, line: CommandLine) -> Reply:
-    caller = identify(session, user_id)
+    caller = identify(session, slack_address(user_id))
     return replies.notice(set_away(session, person=caller, text=line.rest, now=services.clock()), ":palm_tree:")
 
 

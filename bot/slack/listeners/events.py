@@ -14,6 +14,7 @@ from bot.core.errors import NotInDirectory
 from bot.services import Services
 from bot.slack import replies
 from bot.slack.directory import entry_from_slack_user
+from bot.slack.people import slack_address
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ def publish_home(client: WebClient, services: Services, user_id: str) -> None:
     """Render and publish someone's Home tab from the figures as they are now."""
     try:
         with services.unit_of_work() as session:
-            view = home.home_for(session, platform_user_id=user_id, command=services.settings.command,
+            view = home.home_for(session, caller=slack_address(user_id), command=services.settings.command,
                                  now=services.clock(), thresholds=services.feedback_thresholds)
     except NotInDirectory as unknown:
         view = home.unknown_person(str(unknown), services.settings.command)

@@ -13,6 +13,7 @@ from bot.core.broadcasts import DraftProblems
 from bot.core.errors import BadInput, DrumbeatError
 from bot.core.roles import identify
 from bot.services import Services
+from bot.slack.people import acting_user, slack_address, slack_user_id
 from bot.slack import replies
 from messages.render import render_blocks
 from storage.models import Broadcast, Delivery, Feedback, Message
@@ -38,7 +39,7 @@ def feedback_view(session: Session, services: Services, context: str) -> dict[st
 def open_modal(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
     ack()
     with services.unit_of_work() as session:
-        identify(session, body["user"]["id"])
+        identify(session, acting_user(body))
         view = feedback_view(session, services, str(action.get("value") or ""))
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -61,7 +62,7 @@ def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClie
     try:
         with services.unit_of_work() as session:
             receipt, _new = feedback.submit(
-                session, author=identify(session, body["user"]["id"]), draft=draft, submission_id=view["id"],
+                session, author=identify(session, acting_user(body)), draft=draft, submission_id=view["id"],
                 key=services.feedback_key, thresholds=services.feedback_thresholds, now=services.clock())
     except DraftProblems as problems:
         ack(response_action="errors", errors={FIELD_BLOCKS.get(field, "stop"): message
@@ -110,7 +111,7 @@ def command(session: Session, services: Services, slash: dict[str, Any], client:
     rest = slash.get("text", "").strip()[len("feedback"):].strip()
     verb, _, args = rest.partition(" ")
     verb = verb.lower()
-    caller = identify(session, user_id)
+    caller = identify(session, slack_address(user_id))
     if not verb:
         client.views_open(trigger_id=slash["trigger_id"], view=feedback_view(session, services, "command"))
         return None
@@ -140,7 +141,7 @@ def command(session: Session, services: Services, slash: dict[str, Any], client:
 def open_reply(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
     ack()
     with services.unit_of_work() as session:
-        identify(session, body["user"]["id"])
+        identify(session, acting_user(body))
         item = session.get(Feedback, int(action["value"]))
         anonymous = bool(item and item.anonymous)
     view = render_blocks("feedback_reply_modal", {"feedback_id": int(action["value"]), "anonymous": anonymous},
@@ -152,7 +153,7 @@ def send_reply(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: Web
     values = (view.get("state") or {}).get("values") or {}
     try:
         with services.unit_of_work() as session:
-            reply_to = feedback.reply(session, caller=identify(session, body["user"]["id"]),
+            reply_to = feedback.reply(session, caller=identify(session, acting_user(body)),
                                       feedback_id=int(view["private_metadata"]), text=_text(values, "text"),
                                       key=services.feedback_key, now=services.clock())
     except DraftProblems as problems:
@@ -162,7 +163,7 @@ def send_reply(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: Web
         ack(response_action="errors", errors={"text": str(problem)})
         return
     ack()
-    client.chat_postMessage(channel=reply_to.recipient, **replies.notice(
+    client.chat_postMessage(channel=slack_user_id(reply_to.recipient), **replies.notice(
         f"{reply_to.replier} replied to your feedback:\n{reply_to.text}", ":speech_balloon:", escape=True))
     client.chat_postMessage(channel=body["user"]["id"], **replies.notice("Your reply was delivered.", ":outbox_tray:"))
 
@@ -170,7 +171,7 @@ def send_reply(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: Web
 def withdraw(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
     ack()
     with services.unit_of_work() as session:
-        person = identify(session, body["user"]["id"])
+        person = identify(session, acting_user(body))
         try:
             notice = feedback.withdraw(session, person=person, feedback_id=int(action["value"]))
         except DrumbeatError as problem:

@@ -15,14 +15,15 @@ from bot.core.broadcasts import DraftProblems
 from bot.core.errors import DrumbeatError
 from bot.core.roles import identify, require_role
 from bot.services import Services
+from bot.slack.people import acting_user, slack_address
 from bot.slack import replies
 from bot.slack.listeners import events
 from bot.slack.listeners.actions import tell_privately, update_clicked_message
 from bot.slack.sender import SlackSender
 from messages.render import render_blocks
-from schedules.compose import QUIZ_KIND, compose_delivery, quiz_context
+from schedules.compose import QUIZ_KIND, compose_delivery, quiz_context, recipient_of
 from schedules.outbox import Outgoing
-from storage.models import Delivery, Expectation, QuizAsk
+from storage.models import Delivery, Expectation, Person, QuizAsk
 
 ANSWER = re.compile(r"^quiz_answer_\d$")
 SURE = re.compile(r"^quiz_sure_[1-5]$")
@@ -35,7 +36,9 @@ def ask_outgoing(session: Session, ask: QuizAsk, services: Services) -> Outgoing
         assert delivery is not None
         return compose_delivery(session, delivery, services.clock())
     quiz = quiz_context(session, ask)
-    return Outgoing(recipient="", kind=QUIZ_KIND, context={"quiz": quiz, "delivery_id": None},
+    person = session.get(Person, ask.person_id)
+    assert person is not None
+    return Outgoing(recipient=recipient_of(session, person), kind=QUIZ_KIND, context={"quiz": quiz, "delivery_id": None},
                     fallback_text=f"Pulse check: {quiz['prompt']}", idempotency_key=f"ask{ask.id}")
 
 
@@ -54,7 +57,7 @@ def _handle(body: dict[str, Any], action: dict[str, Any], client: WebClient, res
     note = None
     try:
         with services.unit_of_work() as session:
-            person = identify(session, body["user"]["id"])
+            person = identify(session, acting_user(body))
             if confidence:
                 ask = quizzes.rate_confidence(session, ask_id=ask_id, person=person, level=number, now=services.clock())
             else:
@@ -85,12 +88,11 @@ def sure(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClie
 
 def send_practice_question(session: Session, services: Services, user_id: str, client: WebClient) -> None:
     """`/drumbeat quiz me`: a question now, in the rep's DM (one message, so no outbox needed)."""
-    person = identify(session, user_id)
+    person = identify(session, slack_address(user_id))
     ask = quizzes.quiz_me(session, person=person, now=services.clock())
     outgoing = ask_outgoing(session, ask, services)
-    posted = client.chat_postMessage(channel=user_id, text=outgoing.fallback_text,
+    client.chat_postMessage(channel=user_id, text=outgoing.fallback_text,
                                      **{k: v for k, v in SlackSender(client).payload(outgoing).items() if k != "text"})
-    ask.channel_id, ask.message_ts = posted["channel"], posted["ts"]
 
 
 
@@ -100,7 +102,7 @@ QUIZ_NEW_FIELDS = {"expectation": "expectation", "prompt": "prompt", "options": 
 
 
 def open_question_editor(session: Session, services: Services, user_id: str, trigger_id: str, client: WebClient) -> None:
-    author = identify(session, user_id)
+    author = identify(session, slack_address(user_id))
     require_role(author, quizzes.QUESTION_AUTHORS, "add quiz questions")
     expectations = session.execute(select(Expectation).order_by(Expectation.key)).scalars()
     view = render_blocks("quiz_new_modal", {"expectations": [{"key": e.key, "statement": e.statement}
@@ -118,7 +120,7 @@ def save_question(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: 
     try:
         with services.unit_of_work() as session:
             question = quizzes.add_question(
-                session, author=identify(session, body["user"]["id"]),
+                session, author=identify(session, acting_user(body)),
                 expectation_key=(_input(values, "expectation").get("selected_option") or {}).get("value"),
                 prompt=_input(values, "prompt").get("value") or "",
                 options=[_input(values, f"option_{n}").get("value") or "" for n in range(1, 6)],

@@ -13,6 +13,7 @@ from bot.core.broadcasts import DraftProblems
 from bot.core.errors import DrumbeatError
 from bot.core.roles import identify
 from bot.services import Services
+from bot.slack.people import acting_user, slack_address
 from bot.slack import replies
 from bot.slack.ids import ActionId, CallbackId
 from bot.slack.replies import percent
@@ -43,7 +44,7 @@ def schedules_message(session: Session, services: Services, caller: Person, noti
 
 
 def post_schedules(session: Session, services: Services, user_id: str, client: WebClient) -> None:
-    caller = identify(session, user_id)
+    caller = identify(session, slack_address(user_id))
     client.chat_postMessage(channel=user_id, **schedules_message(session, services, caller))
 
 
@@ -52,7 +53,7 @@ def steer(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebCli
     user_id = body["user"]["id"]
     action_id = action["action_id"]
     with services.unit_of_work() as session:
-        caller = identify(session, user_id)
+        caller = identify(session, slack_address(user_id))
         try:
             broadcast_id = int(action.get("value", ""))
             now = services.clock()
@@ -77,7 +78,7 @@ def steer(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebCli
 def open_editor(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
     ack()
     with services.unit_of_work() as session:
-        caller = identify(session, body["user"]["id"])
+        caller = identify(session, acting_user(body))
         broadcast_id = int(action["value"])
         try:
             message = manage.current_message(session, caller=caller, broadcast_id=broadcast_id)
@@ -94,7 +95,7 @@ def save_edit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebC
     text = ((values.get("body") or {}).get("body_input") or {}).get("value") or ""
     try:
         with services.unit_of_work() as session:
-            caller = identify(session, body["user"]["id"])
+            caller = identify(session, acting_user(body))
             result = manage.edit_message(session, caller=caller, broadcast_id=int(view["private_metadata"]),
                                          title=title, body=text, now=services.clock())
     except DraftProblems as problems:

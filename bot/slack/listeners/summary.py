@@ -20,6 +20,7 @@ from bot.core.errors import DrumbeatError
 from bot.core.roles import identify
 from bot.core.summary_export import export_filename, summary_csv
 from bot.services import Services
+from bot.slack.people import slack_address
 from bot.slack import replies
 from bot.slack.files import upload_to_dm
 from bot.slack.parse import CommandLine, parse_summary_words, split_command
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 
 
 def _summarise(session: Session, services: Services, user_id: str, rest: str) -> tuple[summaries.SummaryRequest, summaries.Summary]:
-    caller = identify(session, user_id)
+    caller = identify(session, slack_address(user_id))
     words, person = parse_summary_words(rest)
     request = summaries.parse_summary_args(words, person=person)
     result = summaries.summarise(session, caller=caller, request=request, now=services.clock(),

@@ -13,21 +13,23 @@ from bot.core import teams
 from bot.core.errors import BadInput
 from bot.core.roles import identify, require_role
 from bot.services import Services
+from bot.slack.people import acting_user
 from bot.slack import replies
 from bot.slack.parse import split_command
-from bot.slack.usergroups import parse_usergroup, sync_team
+from bot.slack.identity import PLATFORM
+from bot.slack.usergroups import parse_usergroup, sync_team, usergroup
 
 USAGE = "Say `team link <team> @usergroup`, `team unlink <team>`, or `team` to list linked teams."
 
 
 def command(session: Session, services: Services, body: dict[str, Any], client: WebClient) -> dict[str, Any]:
-    caller = identify(session, body["user_id"])
+    caller = identify(session, acting_user(body))
     line = split_command(split_command(body.get("text", "")).rest)
     if line.name in ("", "list"):
         require_role(caller, teams.TEAM_LINKERS, "see linked teams")
-        linked = teams.linked_teams(session)
+        linked = teams.linked_teams(session, PLATFORM)
         text = ("Teams kept in step with a user group:\n" + "\n".join(
-            f"• {team.name}: <!subteam^{team.slack_usergroup_id}>" for team in linked)
+            f"• {team.name}: <!subteam^{team.group_id}>" for team in linked)
             if linked else "No team is linked to a user group yet. " + USAGE)
         return replies.notice(text, ":busts_in_silhouette:")
     if line.name == "unlink":
@@ -39,7 +41,8 @@ def command(session: Session, services: Services, body: dict[str, Any], client: 
     if len(words) < 2:
         raise BadInput("Say the team and the user group, e.g. `team link East @east-sales`.")
     usergroup_id = parse_usergroup(words[-1])
-    team, created = teams.link_team(session, caller=caller, team_name=" ".join(words[:-1]), usergroup_id=usergroup_id)
+    team, created = teams.link_team(session, caller=caller, team_name=" ".join(words[:-1]),
+                                     group=usergroup(usergroup_id))
     report = sync_team(session, client, team)
     made = "Created team" if created else "Linked team"
     return replies.notice(f"{made} {team.name} to <!subteam^{usergroup_id}>. {report.describe()} "
@@ -51,7 +54,7 @@ def members_changed(event: dict[str, Any], client: WebClient, services: Services
     if not usergroup_id:
         return
     with services.unit_of_work() as session:
-        team = teams.team_for_group(session, usergroup_id)
+        team = teams.team_for_group(session, usergroup(usergroup_id))
         if team is not None:
             sync_team(session, client, team)
 

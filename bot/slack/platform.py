@@ -1,0 +1,81 @@
+"""The Slack adapter behind the runtime's `Platform` seam: Web API clients, Bolt, the outbox's Sender, the
+directory and user-group syncs, HTTP routes and Socket Mode. The only place that wires slack_bolt/slack_sdk."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.core import org
+from bot.core.errors import DrumbeatError
+from bot.core.teams import linked_teams
+from bot.platforms import PlatformContext, WsgiApp
+from bot.slack.app import build_app
+from bot.slack.directory import iter_directory
+from bot.slack.identity import PLATFORM
+from bot.slack.manifest import build_manifest
+from bot.slack.sender import Pacer, SlackSender, no_retry_client
+from bot.slack.usergroups import sync_team
+
+log = logging.getLogger(__name__)
+
+SLACK_EVENTS_PATH = "/slack/events"
+
+
+class SlackPlatform:
+    name = PLATFORM
+
+    def __init__(self, context: PlatformContext) -> None:
+        self.services = context.services
+        self.settings = context.services.settings.slack
+        # Answers to people (modals, DMs from a listener) wait out a 429 once or twice, with slack_sdk's own
+        # handler; the outbox's client has no automatic retries: it paces itself (see SlackSender).
+        self.client = WebClient(token=self.settings.bot_token, base_url=self.settings.api_url)
+        self.client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+        self.app = build_app(self.services, client=self.client, listener_executor=context.executor)
+        pacer = Pacer(self.settings.posts_per_minute, sleep=context.sleep, clock=context.monotonic)
+        self.sender = SlackSender(no_retry_client(self.settings.bot_token, self.settings.api_url), pacer=pacer)
+
+    def routes(self) -> dict[str, WsgiApp]:
+        return {SLACK_EVENTS_PATH: SlackRequestHandler(self.app, path=SLACK_EVENTS_PATH)}
+
+    def run_connected(self) -> bool:
+        if not self.settings.socket_mode:
+            return False
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        log.info("Connecting to Slack in Socket Mode")
+        SocketModeHandler(self.app, app_token=self.settings.app_token).start()
+        return True
+
+    def sync_directory(self) -> int:
+        entries = list(iter_directory(self.client))
+        with self.services.unit_of_work() as session:
+            changed = org.apply_directory(session, entries)
+        log.info("Slack directory sync: %s people seen, %s changed", len(entries), changed)
+        self.sync_groups()
+        return changed
+
+    def sync_groups(self) -> list[str]:
+        """Re-read every linked user group (a missed subteam_members_changed event must not leave a team stale)."""
+        reports = []
+        with self.services.unit_of_work() as session:
+            for team in linked_teams(session, PLATFORM):
+                try:
+                    reports.append(sync_team(session, self.client, team).describe())
+                except (DrumbeatError, SlackApiError) as problem:
+                    log.warning("user group sync for team %s failed: %s", team.name, problem)
+        for report in reports:
+            log.info("user group sync: %s", report)
+        return reports
+
+    def manifest(self, **options: Any) -> dict[str, Any]:
+        return build_manifest(command=self.services.settings.command, **options)
+
+    def close(self) -> None:
+        """Nothing of its own to stop: the runtime owns the executor its lazy listeners run on."""
