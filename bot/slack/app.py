@@ -20,7 +20,6 @@ from bot.slack.listeners import (
     quiz,
     schedules_list,
     team,
-    views,
 )
 
 log = logging.getLogger(__name__)
@@ -53,7 +52,6 @@ def build_app(services: Services, *, client: WebClient | None = None,
         log.error("unhandled error for %s: %s", body.get("type") or body.get("command"), error, exc_info=error)
         return BoltResponse(status=500, body="")
 
-    for listeners in (commands, actions, broadcast_modal, schedules_list, quiz, feedback, coaching, views, events, team):
-        if hasattr(listeners, "register"):
-            listeners.register(app, services)
+    for listeners in (commands, actions, broadcast_modal, schedules_list, quiz, feedback, coaching, events, team):
+        listeners.register(app, services)
     return app

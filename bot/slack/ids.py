@@ -13,10 +13,6 @@ class ActionId(StrEnum):
     SCHEDULE_CANCEL = "schedule_cancel"
 
 
-class BlockId(StrEnum):
-    DELIVERY_ACTIONS = "delivery_actions"
-
-
 class CallbackId(StrEnum):
     BROADCAST_MODAL = "broadcast_modal"
     EDIT_MESSAGE_MODAL = "edit_message_modal"
