@@ -1,37 +1,42 @@
-"""Render leaders' message bodies and our Block Kit templates, safely.
+"""Render leaders' message bodies and every platform's templates, safely.
 
 Two kinds of template go through here and they fail differently:
 
 * a leader's body (``render_text``) is untrusted input; every failure becomes
   a ``TemplateProblem`` whose ``str()`` can be shown to the leader as is;
-* our own ``templates/<platform>/*.json.j2`` files (``render_blocks``) are
+* our own ``templates/<platform>/*.json.j2`` files (``render_template``) are
   code; a failure there is our bug, raised as ``BlockTemplateError`` naming
   the template and line so it is fixed once, in CI, not per recipient.
 
-Both render in the same sandboxed environment (see ``messages.sandbox``).
+Both render in the same sandboxed environment (see ``messages.sandbox``). A
+platform's templates render in its ``Dialect``: its folder, its own filters
+(escaping, rich text) and its own limits check, which the platform's adapter
+defines (``bot/slack/render.py``), so nothing here knows any one platform.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
 from jinja2 import Template, TemplateNotFound, TemplateSyntaxError, nodes
 
-from messages.blockkit import Surface, check_payload
-from messages.sandbox import DrumbeatSandbox, make_environment
+from messages.sandbox import DEFAULT_TEMPLATES_DIR, DrumbeatSandbox, make_environment
 from messages.template_errors import TemplateProblem, from_render_error, from_syntax_error
 
 __all__ = [
     "MAX_TEXT_LENGTH",
     "BlockTemplateError",
+    "Dialect",
+    "Payload",
     "TemplateProblem",
     "check_template",
-    "render_blocks",
+    "render_template",
     "render_text",
 ]
 
@@ -39,12 +44,32 @@ __all__ = [
 # there also stops a runaway loop from filling memory.
 MAX_TEXT_LENGTH: Final = 40_000
 
+Payload = list[dict[str, Any]] | dict[str, Any]
+LimitsCheck = Callable[[Payload, str], None]  # (what a template rendered, the surface it is for)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How one platform's templates render: where they live, the filters they may use, the limits they obey.
+
+    ``folder`` names the subfolder of ``templates_dir`` (``slack``); ``filters`` are added to the sandbox's
+    neutral ones (the environment is built once per folder and filter set); ``check`` raises when a payload
+    would not fit the platform on a surface (a message, a modal, ...). ``templates_dir`` is injectable so a
+    test can render a fake platform's templates from its own folder.
+    """
+
+    folder: str
+    filters: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    check: LimitsCheck | None = None
+    templates_dir: Path = DEFAULT_TEMPLATES_DIR
+
+
 _NAME = re.compile(r"^[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*$")
 _FORBIDDEN_TAGS: Final = (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)
 
 
 class BlockTemplateError(RuntimeError):
-    """One of our Block Kit templates is broken; a bug in Drumbeat, not user error.
+    """One of our platform templates is broken; a bug in Drumbeat, not user error.
 
     ``line`` is the template's own line when Jinja knows it; ``output_line``
     is the line of rendered JSON that failed to parse.
@@ -88,32 +113,43 @@ def render_text(source: str, context: Mapping[str, Any]) -> str:
     return "".join(parts)
 
 
-def render_blocks(
+def render_template(
+    dialect: Dialect,
     template_name: str,
     context: Mapping[str, Any],
     *,
-    surface: Surface = "message",
-    platform: str = "slack",
+    surface: str = "message",
     templates_dir: Path | str | None = None,
-) -> list[dict[str, Any]] | dict[str, Any]:
-    """Render ``<platform>/<template_name>.json.j2`` to Block Kit and check Slack's limits.
+) -> Payload:
+    """Render ``<dialect.folder>/<template_name>.json.j2`` to JSON and run the dialect's limits check.
 
-    Returns what the template produced: a list of blocks, a message object
-    or a view. Raises BlockTemplateError for a broken template and
-    BlockKitLimitError when the content does not fit Slack's limits.
+    Returns what the template produced: a list or an object (a message, a view, a card).
+    ``templates_dir`` overrides the dialect's folder root for one call. Raises BlockTemplateError
+    for a broken template, and whatever the dialect's check raises when the content does not fit.
     """
-    if not _NAME.match(template_name) or not _NAME.match(platform):
-        raise ValueError(f"bad template name {platform!r}/{template_name!r}")
-    env = make_environment(Path(templates_dir).resolve() if templates_dir is not None else None)
-    name = f"{platform}/{template_name}.json.j2"
+    if not _NAME.match(template_name) or not _NAME.match(dialect.folder):
+        raise ValueError(f"bad template name {dialect.folder!r}/{template_name!r}")
+    root = Path(templates_dir).resolve() if templates_dir is not None else dialect.templates_dir
+    env = make_environment(root, tuple(dialect.filters.items()))
+    name = f"{dialect.folder}/{template_name}.json.j2"
+    payload = _parse(name, _render(env, name, context))
+    if dialect.check is not None:
+        dialect.check(payload, surface)
+    return payload
+
+
+def _render(env: DrumbeatSandbox, name: str, context: Mapping[str, Any]) -> str:
     template = _load(env, name)
     try:
-        output = template.render(dict(context))
+        return template.render(dict(context))
     except Exception as error:
         problem = from_render_error(
             error, source=_source(env, name), env=env, context=context, filename=template.filename or name
         )
         raise BlockTemplateError(name, problem.message, line=problem.line) from error
+
+
+def _parse(name: str, output: str) -> Payload:
     try:
         payload = json.loads(output)
     except json.JSONDecodeError as error:
@@ -125,7 +161,6 @@ def render_blocks(
         ) from error
     if not isinstance(payload, (list, dict)):
         raise BlockTemplateError(name, f"rendered a JSON {type(payload).__name__}, not blocks or an object")
-    check_payload(payload, surface=surface)
     return payload
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import operator
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
@@ -25,7 +26,7 @@ from jinja2.filters import do_batch, do_center, do_format, do_indent, do_slice
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from messages.filters import mrkdwn_escape, truncate_chars
+from messages.filters import truncate_chars
 
 DEFAULT_TEMPLATES_DIR: Final = Path(__file__).resolve().parent / "templates"
 
@@ -126,13 +127,17 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-@lru_cache(maxsize=8)
-def make_environment(templates_dir: Path | None = None) -> DrumbeatSandbox:
-    """Build (once per directory) the sandbox, with our filters and a loader.
+Filters = tuple[tuple[str, Callable[..., Any]], ...]
 
-    Leaders' strings and our own Block Kit templates share this configuration
-    so a filter behaves the same everywhere. ``templates_dir`` exists so
-    tests can render their own small templates.
+
+@lru_cache(maxsize=16)
+def make_environment(templates_dir: Path | None = None, filters: Filters = ()) -> DrumbeatSandbox:
+    """Build (once per directory and set of filters) the sandbox, with our filters and a loader.
+
+    Leaders' strings and every platform's templates share this configuration
+    so a filter behaves the same everywhere. ``filters`` are a platform
+    dialect's own (its escaping, its rich text), added on top of the neutral
+    ones; ``templates_dir`` exists so tests can render their own small templates.
     """
     env = DrumbeatSandbox(
         loader=FileSystemLoader(str(templates_dir or DEFAULT_TEMPLATES_DIR)),
@@ -142,7 +147,6 @@ def make_environment(templates_dir: Path | None = None) -> DrumbeatSandbox:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters["mrkdwn_escape"] = mrkdwn_escape
     env.filters["truncate_chars"] = truncate_chars
     env.filters["center"] = _safe_center
     env.filters["indent"] = _safe_indent
@@ -152,4 +156,5 @@ def make_environment(templates_dir: Path | None = None) -> DrumbeatSandbox:
     # Built-in tojson already escapes quotes, backslashes, control characters
     # and <, >, &, ' (as \u003c ...); ensure_ascii keeps U+2028/2029 escaped too.
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": True, "default": _json_default}
+    env.filters.update(filters)
     return env

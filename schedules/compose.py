@@ -6,16 +6,17 @@ text). The platform's Sender turns the result into Block Kit or an Adaptive Card
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Final
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from messages.render import render_text
+from schedules.compose_coaching import compose_coaching, refresher_sender
 from schedules.outbox import Outgoing
-from storage.address import Address
-from storage.queries.accounts import primary_address
+from schedules.reader import local_time_label, recipient_of
 from storage.models import (
     Broadcast,
     Delivery,
@@ -79,14 +80,6 @@ def quiz_context(session: Session, ask: QuizAsk) -> dict[str, object]:
     }
 
 
-def recipient_of(session: Session, person: Person) -> Address:
-    """Where a delivery to this person goes: their first platform account."""
-    address = primary_address(session, person.id or 0)
-    if address is None:
-        raise LookupError(f"person {person.id} has no account on any chat platform")
-    return address
-
-
 def person_context(session: Session, person: Person) -> dict[str, str]:
     """The variables a leader's template may use about its reader."""
     team = session.get(Team, person.team_id) if person.team_id else None
@@ -99,32 +92,32 @@ def person_context(session: Session, person: Person) -> dict[str, str]:
     }
 
 
-def local_time_label(moment: datetime, tz_name: str) -> str:
-    """A short local time for a person, e.g. 'Mon 24 Nov, 09:00'."""
-    try:
-        zone = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return moment.astimezone(zone).strftime("%a %d %b, %H:%M")
-
-
 LATE_AFTER = timedelta(minutes=30)
+
+# What composes the deliveries that carry no message of their own; every other kind is a message (compose_message).
+COMPOSERS: Final[Mapping[str, Callable[[Session, Delivery], Outgoing]]] = {
+    DeliveryKind.COACHING: compose_coaching,
+    DeliveryKind.NUDGE: compose_coaching,
+}
 
 
 def compose_delivery(session: Session, delivery: Delivery, now: datetime | None = None) -> Outgoing:
-    """`now` is when it is being sent: a delivery that went out well after its due time says so.
+    """What a delivery says now. `now` is when it is being sent: a message that went out well after its due
+    time says so."""
+    composer = COMPOSERS.get(delivery.kind)
+    if composer is not None:
+        return composer(session, delivery)
+    return compose_message(session, delivery, now)
 
-    Coaching DMs and reps' nudges carry no message: schedules.compose_coaching says what they say. A refresher
-    is the canonical message again, from the manager who asked for it, with no broadcast behind it."""
-    from schedules import compose_coaching  # it builds on this module's helpers, so it is imported at use
 
-    if delivery.kind in (DeliveryKind.COACHING, DeliveryKind.NUDGE):
-        return compose_coaching.compose_coaching(session, delivery)
+def compose_message(session: Session, delivery: Delivery, now: datetime | None = None) -> Outgoing:
+    """A broadcast, its reminder or a refresher: the leader's message rendered for its reader, perhaps with a
+    question. A refresher is the canonical message again, from the manager who asked for it, with no broadcast
+    behind it."""
     person = session.get(Person, delivery.person_id)
     message = session.get(Message, delivery.message_id) if delivery.message_id is not None else None
     broadcast = session.get(Broadcast, delivery.broadcast_id) if delivery.broadcast_id is not None else None
-    refresher_from = (compose_coaching.refresher_sender(session, delivery)
-                      if delivery.kind == DeliveryKind.REFRESHER else None)
+    refresher_from = refresher_sender(session, delivery) if delivery.kind == DeliveryKind.REFRESHER else None
     if person is None or message is None or (broadcast is None and delivery.kind != DeliveryKind.REFRESHER):
         raise LookupError(f"delivery {delivery.id} points at a missing person, message or broadcast")
     author = session.get(Person, broadcast.created_by_id) if broadcast is not None else refresher_from

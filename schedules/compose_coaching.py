@@ -13,9 +13,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from messages.filters import mrkdwn_escape
-from schedules.compose import local_time_label, recipient_of
 from schedules.outbox import Outgoing
+from schedules.reader import local_time_label, recipient_of
 from storage.models import (
     CoachingCause,
     CoachingDigest,
@@ -52,19 +51,17 @@ def _label(moment: datetime | None, tz: str) -> str:
     return local_time_label(moment, tz) if moment is not None else ""
 
 
-def _talking_points(tip: CoachingTip | None) -> str:
-    """The pack's diagnostic, one line per step, as mrkdwn (pack text escaped)."""
+def _talking_points(tip: CoachingTip | None) -> list[tuple[str, str]]:
+    """The pack's diagnostic, one (step, what to ask) pair per step, in the order a leader walks back."""
     if tip is None:
-        return ""
-    return "\n".join(f"*{CAUSES[cause].split(':')[0]}:* {mrkdwn_escape(getattr(tip, cause.value))}"
-                     for cause in CoachingCause)
+        return []
+    return [(CAUSES[cause].split(":")[0], getattr(tip, cause.value)) for cause in CoachingCause]
 
 
-def _answers(answers: list[dict[str, object]]) -> str:
-    """What the rep answered, newest first, as mrkdwn quote lines (question texts escaped)."""
-    return "".join(
-        f"\n> {':white_check_mark:' if answer.get('right') else ':x:'} {mrkdwn_escape(answer.get('prompt', ''))}"
-        f" → _{mrkdwn_escape(answer.get('chosen', ''))}_ ({answer.get('on', '')})" for answer in answers)
+def _answers(answers: list[dict[str, object]]) -> list[dict[str, object]]:
+    """What the rep answered, newest first, as stored with the nudge; a missing detail reads as empty."""
+    return [{"right": bool(answer.get("right")), "prompt": str(answer.get("prompt", "")),
+             "chosen": str(answer.get("chosen", "")), "on": str(answer.get("on", ""))} for answer in answers]
 
 
 def _nudge_entry(session: Session, nudge: CoachingNudge, rep: Person, manager: Person) -> dict[str, object]:
@@ -74,8 +71,8 @@ def _nudge_entry(session: Session, nudge: CoachingNudge, rep: Person, manager: P
         "id": nudge.id,
         "rep": rep.name,
         "reason": REASONS.get(NudgeReason(nudge.reason), nudge.reason),
-        "answers": _answers(list(detail.get("answers") or []))
-        + (f"\n> sent {detail['sent_on']}, still without *Got it*" if detail.get("sent_on") else ""),
+        "answers": _answers(list(detail.get("answers") or [])),
+        "sent_on": str(detail.get("sent_on") or ""),
         "status": nudge.status,
         "cause": CAUSES[CoachingCause(nudge.cause)] if nudge.cause else "",
         "cause_value": nudge.cause or "",
@@ -123,7 +120,7 @@ def _group(session: Session, nudge: CoachingNudge) -> dict[str, object]:
                 "points": _talking_points(tip), "nudges": []}
     title = session.execute(select(Message.title).where(Message.key == nudge.message_key)
                             .order_by(Message.version.desc()).limit(1)).scalar_one_or_none()
-    return {"title": f"Key message: {title or nudge.message_key}", "key": nudge.message_key or "", "points": "",
+    return {"title": f"Key message: {title or nudge.message_key}", "key": nudge.message_key or "", "points": [],
             "nudges": []}
 
 

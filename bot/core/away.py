@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from bot.core.errors import BadInput
+from messages.rich import Code, Rich
 from schedules.materialise import zone
 from storage.models import AuditEvent, Person
 
@@ -15,7 +16,8 @@ DATE = r"(\d{4}-\d{2}-\d{2})"
 UNTIL = re.compile(rf"^until\s+{DATE}$", re.IGNORECASE)
 RANGE = re.compile(rf"^(?:from\s+)?{DATE}\s*(?:to|-|until|–)\s*{DATE}$", re.IGNORECASE)
 MAX_DAYS_AWAY = 366
-USAGE = "Say `away until 2026-12-01`, `away 2026-12-20 to 2027-01-04`, or `away off`."
+USAGE = Rich("Say ", Code("away until 2026-12-01"), ", ", Code("away 2026-12-20 to 2027-01-04"), ", or ",
+             Code("away off"), ".")
 
 
 def _date(text: str) -> date:
@@ -39,7 +41,7 @@ def parse_away(text: str, *, today: date) -> tuple[date, date] | None:
     if end < start:
         raise BadInput(f"The end, {end}, is before the start, {start}.")
     if end < today:
-        raise BadInput(f"{end} is already past. {USAGE}")
+        raise BadInput(Rich(f"{end} is already past. ", USAGE))
     if (end - start).days > MAX_DAYS_AWAY:
         raise BadInput(f"That is more than {MAX_DAYS_AWAY} days away; pick a shorter stretch.")
     return start, end

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -83,9 +84,9 @@ class BroadcastDraft:
 class DraftProblems(BadInput):
     """Everything wrong with a draft, by field, so a modal can show each next to its input."""
 
-    def __init__(self, problems: dict[str, str]) -> None:
-        self.problems = problems
-        super().__init__(" ".join(problems.values()))
+    def __init__(self, problems: Mapping[str, str | Rich]) -> None:
+        self.problems = dict(problems)
+        super().__init__(Rich.join(" ", problems.values()))
 
 
 @dataclass(frozen=True)
@@ -233,7 +234,7 @@ def schedule(
 
     `allowed` widens who may (managers may ask their own team for feedback, checked by the caller)."""
     require_role(sender, allowed, "send broadcasts")
-    problems: dict[str, str] = {}
+    problems: dict[str, str | Rich] = {}
     members: list[Person] = []
     stored: dict[str, object] = {}
     label = ""
@@ -241,7 +242,7 @@ def schedule(
     try:
         members, stored, label, notes = resolve_audience(session, draft.audience)
     except (BadInput, NotFound) as problem:
-        problems["audience"] = str(problem)
+        problems["audience"] = problem.text
     if draft.recurrence is not None:
         try:
             draft.recurrence.validate(today=now.astimezone(zone(sender.tz)).date())

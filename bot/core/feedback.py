@@ -19,6 +19,7 @@ from bot.core.broadcasts import AudienceSpec, BroadcastDraft, BroadcastQueued, D
 from bot.core.errors import BadInput, NotFound, PermissionDenied
 from bot.core.roles import find_team, managed_team_ids, require_role, sees_everything
 from bot.core.sealing import SealError, open_seal, respondent_tag, seal, submission_key
+from messages.rich import Code, Rich
 from schedules.materialise import DeliveryRules, zone
 from storage.address import Address
 from storage.queries.accounts import primary_address
@@ -70,19 +71,19 @@ def month_of(moment: datetime, tz: str) -> tuple[str, object]:
     return local.strftime("%Y-%m"), local
 
 
-def explain_visibility(draft: FeedbackDraft, thresholds: Thresholds) -> str:
+def explain_visibility(draft: FeedbackDraft, thresholds: Thresholds) -> Rich:
     if not draft.anonymous:
-        return ("Sent with your name: your manager and leaders will see it's from you. "
-                "You can see and withdraw it with `feedback mine`.")
+        return Rich("Sent with your name: your manager and leaders will see it's from you. "
+                    "You can see and withdraw it with ", Code("feedback mine"), ".")
     reply = (" If a leader replies, it reaches you by DM without them learning who you are." if draft.allow_replies
              else " Nobody can reply to it, because you did not allow replies.")
-    return (f"Sent anonymously: it is stored without your name or exact time, and your team's anonymous comments "
-            f"are shown only once at least {thresholds.people_for_comments} different people have answered this "
-            f"month.{reply} Anonymous feedback cannot be withdrawn, since nothing links it to you.")
+    return Rich(f"Sent anonymously: it is stored without your name or exact time, and your team's anonymous comments "
+                f"are shown only once at least {thresholds.people_for_comments} different people have answered this "
+                f"month.{reply} Anonymous feedback cannot be withdrawn, since nothing links it to you.")
 
 
 def submit(session: Session, *, author: Person, draft: FeedbackDraft, submission_id: str, key: bytes | None,
-           thresholds: Thresholds, now: datetime) -> tuple[str, bool]:
+           thresholds: Thresholds, now: datetime) -> tuple[str | Rich, bool]:
     """Store feedback; returns (what the author is told, whether it was new). Problems come by field."""
     texts = {"stop": clean(draft.stop), "start": clean(draft.start), "keep": clean(draft.keep)}
     problems = {field: f"{len(text)} characters; the limit is {MAX_FIELD}." for field, text in texts.items()
@@ -126,7 +127,7 @@ def _team_for(session: Session, caller: Person, team_name: str | None) -> Team:
     elif caller.team_id is not None:
         team = session.get(Team, caller.team_id)
     else:
-        raise BadInput("Which team? Add its name, e.g. `feedback list East`.")
+        raise BadInput(Rich("Which team? Add its name, e.g. ", Code("feedback list East"), "."))
     assert team is not None
     if not sees_everything(caller) and team.id not in managed_team_ids(session, caller):
         raise PermissionDenied(f"Sorry, {team.name} is not one of your teams.")
@@ -218,6 +219,7 @@ def post_to_team(session: Session, *, caller: Person, team_name: str, title: str
     """A feedback request, or a "you said, we did" note: delivered like any broadcast, to the team's reps."""
     team = _team_for(session, caller, team_name)
     if not body.strip():
-        raise BadInput("Write the text after a `|`, e.g. `feedback request East | What should I stop, start, continue?`")
+        raise BadInput(Rich("Write the text after a ", Code("|"), ", e.g. ",
+                            Code("feedback request East | What should I stop, start, continue?")))
     draft = BroadcastDraft(audience=AudienceSpec(teams=(team.name,)), new_message=NewMessage(title=title, body=body, key=key))
     return schedule(session, sender=caller, draft=draft, now=now, rules=rules, allowed=READERS)

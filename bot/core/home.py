@@ -16,6 +16,7 @@ from sqlmodel import Session
 from bot.core import summaries
 from bot.core.feedback import Thresholds
 from bot.core.roles import identify, managed_team_ids, sees_everything
+from messages.rich import Rich
 from storage.address import Address
 from storage.models import Person, Role, Team
 from storage.queries import understanding, waiting
@@ -38,7 +39,7 @@ class HomeView:
     name: str | None
     role: str | None
     unacknowledged: int
-    note: str | None
+    note: Rich | None  # instead of the dashboard, for someone Drumbeat cannot show one (not in the directory)
     command: str
     waiting: list[Waiting] = field(default_factory=list)
     open_questions: int = 0
@@ -50,7 +51,7 @@ class HomeView:
     days: int = HOME_DAYS
 
 
-def unknown_person(note: str, command: str) -> HomeView:
+def unknown_person(note: Rich, command: str) -> HomeView:
     return HomeView(name=None, role=None, unacknowledged=0, note=note, command=command)
 
 

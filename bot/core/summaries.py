@@ -44,6 +44,7 @@ MAX_DAYS = 366
 MIN_TREND_WEEKS = 4  # fewer points than this is not a trend
 COACHING_BELOW = 0.6  # reps under 60% right on their latest answers in the period are named for coaching
 MAX_FEEDBACK_MONTHS = 4
+OWN_FIGURES = Rich(Code("summary"), " on its own shows your own figures.")
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,8 @@ def parse_summary_args(words: list[str], *, person: Address | None = None) -> Su
     if team_name is not None and team_name.lower() == "me":
         return SummaryRequest(person="me", days=days, export=export)
     if team_name is not None and person is not None:
-        raise BadInput("Ask about a team or a person, not both: e.g. `summary East` or `summary @maria`.")
+        raise BadInput(Rich("Ask about a team or a person, not both: e.g. ", Code("summary East"), " or ",
+                            Code("summary @maria"), "."))
     return SummaryRequest(team_name=team_name, person=person, days=days, export=export)
 
 
@@ -141,8 +143,7 @@ def summarise(session: Session, *, caller: Person, request: SummaryRequest, now:
                               days=request.days, now=now)
     if caller.role == Role.REP:
         if request.team_name is not None:
-            raise PermissionDenied("Sorry, team summaries are for managers and leaders. "
-                                   "`summary` on its own shows your own figures.")
+            raise PermissionDenied(Rich("Sorry, team summaries are for managers and leaders. ", OWN_FIGURES))
         return person_summary(session, caller=caller, person=caller, days=request.days, now=now)
     return team_summary(session, caller=caller, request=request, now=now, thresholds=thresholds)
 
@@ -150,8 +151,7 @@ def summarise(session: Session, *, caller: Person, request: SummaryRequest, now:
 def team_summary(session: Session, *, caller: Person, request: SummaryRequest, now: datetime,
                  thresholds: Thresholds = Thresholds()) -> TeamSummary:
     if caller.role not in SUMMARY_READERS:
-        raise PermissionDenied("Sorry, only managers, leaders and admins can see team summaries. "
-                               "`summary` on its own shows your own figures.")
+        raise PermissionDenied(Rich("Sorry, only managers, leaders and admins can see team summaries. ", OWN_FIGURES))
     team = _choose_team(session, caller, request.team_name)
     assert team.id is not None
     since = now - timedelta(days=request.days)
@@ -242,8 +242,8 @@ def _choose_team(session: Session, caller: Person, team_name: str | None) -> Tea
             return team
         if len(teams) == 1:
             return teams[0]
-        raise BadInput(f"Which team? Add its name, e.g. `summary {_example_team(session, caller)}`. "
-                       f"Your teams: {_team_names(session, caller)}.")
+        raise BadInput(Rich("Which team? Add its name, e.g. ", Code(f"summary {_example_team(session, caller)}"),
+                            f". Your teams: {_team_names(session, caller)}."))
     team = find_team(session, team_name)
     if team is None:
         raise NotFound(f"There is no team called '{team_name}'. Teams you can see: {_team_names(session, caller)}.")

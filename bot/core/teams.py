@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from bot.core.errors import BadInput, NotFound
 from bot.core.roles import find_team, require_role
+from messages.rich import Code, Rich
 from storage.address import Address
 from storage.models import AuditEvent, Person, Role, Team, utcnow
 from storage.queries.accounts import link_account, people_at
@@ -58,13 +59,14 @@ def link_team(session: Session, *, caller: Person, team_name: str, group: Group)
     require_role(caller, TEAM_LINKERS, "link teams to user groups")
     name = " ".join(team_name.split())
     if not name:
-        raise BadInput("Say which team, e.g. `team link East @east-sales`.")
+        raise BadInput(Rich("Say which team, e.g. ", Code("team link East @east-sales"), "."))
     if len(name) > MAX_TEAM_NAME:
         raise BadInput(f"A team name is at most {MAX_TEAM_NAME} characters.")
     taken = team_for_group(session, group)
     team = find_team(session, name)
     if taken is not None and (team is None or taken.id != team.id):
-        raise BadInput(f"That user group is already linked to team {taken.name}: `team unlink {taken.name}` first.")
+        raise BadInput(Rich(f"That user group is already linked to team {taken.name}: ", Code(f"team unlink {taken.name}"),
+                            " first."))
     created = team is None
     if team is None:
         team = Team(name=name)

@@ -7,13 +7,15 @@ date, an empty audience, a bad cron) is for `bot.core.broadcasts.schedule`, whic
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, time
 from typing import Any
 
 from bot.core.broadcasts import AudienceSpec, BroadcastDraft, NewMessage
 from bot.slack.people import slack_address
 from bot.slack.ids import ModalBlock
+from bot.slack.render import plain_text
+from messages.rich import Rich
 from schedules.recurrence import Recurrence
 
 USERGROUP = re.compile(r"^(?:<!subteam\^)?(S[A-Z0-9]{2,})(?:\|[^>]*)?>?$")
@@ -39,13 +41,14 @@ FIELD_BLOCKS: dict[str, ModalBlock] = {
 }
 
 
-def errors_for_modal(problems: dict[str, str], present_blocks: set[str]) -> dict[str, str]:
-    """Core problems keyed by the modal's block ids (Slack only accepts input blocks of the view)."""
+def errors_for_modal(problems: Mapping[str, str | Rich], present_blocks: set[str]) -> dict[str, str]:
+    """Core problems keyed by the modal's block ids (Slack only accepts input blocks of the view), as plain text."""
     errors: dict[str, str] = {}
-    for field, message in problems.items():
+    for field, problem in problems.items():
         block = FIELD_BLOCKS.get(field, ModalBlock.WHEN).value
         if block not in present_blocks:
             block = ModalBlock.WHEN.value
+        message = plain_text(problem)
         errors[block] = f"{errors[block]} {message}" if block in errors else message
     return errors
 

@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack.identity import PLATFORM
 from bot.slack.ids import DELIVERY_METADATA_EVENT
-from messages.render import render_blocks
+from bot.slack.render import render_blocks
 from schedules.outbox import Outgoing, PermanentFailure, RateLimited, SentRef, TemporaryFailure
 
 # Errors that retrying cannot fix (from Slack's chat.postMessage / chat.update contracts).

@@ -16,6 +16,7 @@ from bot.core import teams
 from bot.core.errors import BadInput
 from bot.slack.identity import PLATFORM
 from bot.slack.people import slack_address
+from bot.slack.render import SlackMarkup
 from storage.address import Address
 from storage.models import Team
 
@@ -37,6 +38,11 @@ def parse_usergroup(token: str) -> str:
 
 def usergroup(usergroup_id: str) -> teams.Group:
     return teams.Group(PLATFORM, usergroup_id)
+
+
+def usergroup_mention(usergroup_id: str) -> SlackMarkup:
+    """A user group as Slack shows it in text: its @handle (a mention in a private answer notifies nobody)."""
+    return SlackMarkup(f"<!subteam^{usergroup_id}>")
 
 
 def _member(client: WebClient, address: Address) -> teams.Member:

@@ -49,7 +49,7 @@ def acknowledge_delivery(ack: Ack, body: dict[str, Any], action: dict[str, Any],
             assert delivery is not None
             outgoing = compose_delivery(session, delivery)
     except DrumbeatError as problem:
-        tell_privately(body, respond, client, replies.notice(str(problem), ":warning:"))
+        tell_privately(body, respond, client, replies.notice(problem.text, ":warning:"))
         return
     update_clicked_message(body, client, outgoing)
     events.refresh_home(client, services, body["user"]["id"])

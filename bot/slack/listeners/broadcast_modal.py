@@ -20,8 +20,10 @@ from bot.slack.people import acting_user, slack_address
 from bot.slack import replies
 from bot.slack.ids import ActionId, CallbackId
 from bot.slack.modal_state import draft_from_state, errors_for_modal
-from messages.render import TemplateProblem, render_blocks
-from schedules.compose import local_time_label
+from bot.slack.render import plain_text, render_blocks
+from messages.render import TemplateProblem
+from messages.rich import Icon, Rich, Strong
+from schedules.reader import local_time_label
 from schedules.materialise import zone
 from storage.models import Person, Question, Team
 
@@ -76,16 +78,17 @@ def usergroup_members(client: WebClient, usergroup_id: str) -> list[str]:
         raise
 
 
-def describe_queued(queued: broadcasts.BroadcastQueued, tz: str) -> str:
+def describe_queued(queued: broadcasts.BroadcastQueued, tz: str) -> Rich:
     when = "now" if queued.schedule == "now" else queued.schedule
-    lines = [f"Scheduled *{queued.message_title}* (v{queued.message_version}) for {queued.recipients} people in "
-             f"{queued.audience_label}: {when}."]
+    lines = [Rich("Scheduled ", Strong(queued.message_title), f" (v{queued.message_version}) for {queued.recipients}"
+                  f" people in {queued.audience_label}: {when}.")]
     if queued.next_run:
-        lines.append(f"Next: {local_time_label(queued.next_run, tz)} your time; each rep gets it at their own local time.")
+        lines.append(Rich(f"Next: {local_time_label(queued.next_run, tz)} your time; each rep gets it at their own "
+                          "local time."))
     if queued.later_count:
-        lines.append(f"{queued.now_count} now, {queued.later_count} after their quiet hours, daily cap or time away.")
-    lines.extend(f":warning: {warning}" for warning in queued.warnings)
-    return "\n".join(lines)
+        lines.append(Rich(f"{queued.now_count} now, {queued.later_count} after their quiet hours, daily cap or time away."))
+    lines.extend(Rich(Icon("warning"), f" {warning}") for warning in queued.warnings)
+    return Rich.join("\n", lines)
 
 
 def submit_broadcast(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
@@ -108,7 +111,7 @@ def submit_broadcast(ack: Ack, body: dict[str, Any], view: dict[str, Any], clien
         ack(response_action="errors", errors=errors_for_modal(problems.problems, present))
         return
     except DrumbeatError as problem:
-        ack(response_action="errors", errors={"when": str(problem)})
+        ack(response_action="errors", errors={"when": plain_text(problem.text)})
         return
     ack()
     client.chat_postMessage(channel=user_id, **replies.notice(describe_queued(queued, tz), ":mega:"))

@@ -20,8 +20,8 @@ from bot.services import Services
 from bot.slack.people import acting_user
 from bot.slack import replies
 from bot.slack.listeners.actions import tell_privately, update_clicked_message
+from bot.slack.render import plain_text, render_blocks
 from bot.slack.sender import SlackSender
-from messages.render import render_blocks
 from schedules.compose import compose_delivery
 from schedules.compose_coaching import CAUSES
 from schedules.outbox import Outgoing, SentRef
@@ -67,7 +67,7 @@ def _act(body: dict[str, Any], action: dict[str, Any], client: WebClient, respon
             session.flush()
             outgoing, _ = _digest_outgoing(session, outcome.nudge, services)
     except DrumbeatError as problem:
-        tell_privately(body, respond, client, replies.notice(str(problem), ":warning:"))
+        tell_privately(body, respond, client, replies.notice(problem.text, ":warning:"))
         return
     update_clicked_message(body, client, outgoing)
     if outcome.note:
@@ -116,7 +116,7 @@ def open_coached(ack: Ack, body: dict[str, Any], action: dict[str, Any], client:
                 "cause": next((c for c in causes if c["value"] == nudge.cause), None),
             }, surface="modal")
     except DrumbeatError as problem:
-        tell_privately(body, respond, client, replies.notice(str(problem), ":warning:"))
+        tell_privately(body, respond, client, replies.notice(problem.text, ":warning:"))
         return
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -134,10 +134,10 @@ def save_coached(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: W
             outgoing, ref = _digest_outgoing(session, outcome.nudge, services)
             rep = session.get(Person, outcome.nudge.rep_id)
     except BadInput as problem:
-        ack(response_action="errors", errors={"note": str(problem)})
+        ack(response_action="errors", errors={"note": plain_text(problem.text)})
         return
     except DrumbeatError as problem:
-        ack(response_action="errors", errors={"cause": str(problem)})
+        ack(response_action="errors", errors={"cause": plain_text(problem.text)})
         return
     ack()
     if ref is not None:

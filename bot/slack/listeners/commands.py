@@ -23,6 +23,7 @@ from bot.slack.listeners import quiz as quiz_listener
 from bot.slack.listeners import summary as summary_listener
 from bot.slack.listeners import team as team_listener
 from bot.slack.parse import CommandLine, parse_send, split_command
+from messages.rich import Code, Rich, Strong
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +41,11 @@ def send(session: Session, services: Services, user_id: str, line: CommandLine) 
     people = "person" if queued.recipients == 1 else "people"
     timing = (f" {queued.now_count} now, {queued.later_count} at their next working hours (quiet hours, daily cap"
               " or time away)." if queued.later_count else "")
-    return replies.notice(
-        f"On its way: *{queued.message_title}* (v{queued.message_version}) to {queued.recipients} {people}"
-        f" in {queued.audience_label}{skipped}.{timing} I'll show reach and acknowledgements in"
-        f" `{services.settings.command} summary`.",
-        ":mega:",
-    )
+    return replies.notice(Rich(
+        "On its way: ", Strong(queued.message_title), f" (v{queued.message_version}) to {queued.recipients} {people}"
+        f" in {queued.audience_label}{skipped}.{timing} I'll show reach and acknowledgements in ",
+        Code(f"{services.settings.command} summary"), ".",
+    ), ":mega:")
 
 
 def away(session: Session, services: Services, user_id: str, line: CommandLine) -> Reply:
@@ -97,16 +97,16 @@ SUBCOMMANDS: dict[str, Subcommand] = {"send": send, "summary": summary, "away": 
 def answer_for(problem: DrumbeatError, command: str) -> Reply:
     """A refusal, usage help for what could not be understood, or the problem said plainly."""
     if isinstance(problem, PermissionDenied):
-        return replies.refusal(str(problem))
+        return replies.refusal(problem.text)
     if isinstance(problem, BadInput):
-        return replies.usage(command, str(problem))
-    return replies.notice(str(problem), ":warning:")
+        return replies.usage(command, problem.text)
+    return replies.notice(problem.text, ":warning:")
 
 
 def handle_command(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
     line = split_command(command.get("text", ""))
     if line.name not in SLACK_SUBCOMMANDS and line.name not in SUBCOMMANDS:
-        problem = f"I don't know `{line.name}`." if line.name else None
+        problem = Rich("I don't know ", Code(line.name), ".") if line.name else None
         ack(response_type="ephemeral", **replies.usage(services.settings.command, problem))
         return
     reply: Reply | None

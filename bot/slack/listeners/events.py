@@ -32,7 +32,7 @@ def publish_home(client: WebClient, services: Services, user_id: str) -> None:
             view = home.home_for(session, caller=slack_address(user_id), command=services.settings.command,
                                  now=services.clock(), thresholds=services.feedback_thresholds)
     except NotInDirectory as unknown:
-        view = home.unknown_person(str(unknown), services.settings.command)
+        view = home.unknown_person(unknown.text, services.settings.command)
     client.views_publish(user_id=user_id, view=replies.home(view))
 
 

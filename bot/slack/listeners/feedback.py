@@ -15,7 +15,8 @@ from bot.core.roles import identify
 from bot.services import Services
 from bot.slack.people import acting_user, slack_address, slack_user_id
 from bot.slack import replies
-from messages.render import render_blocks
+from bot.slack.render import plain_text, render_blocks
+from messages.rich import Rich, Strong
 from storage.models import Broadcast, Delivery, Feedback, Message
 
 FIELD_BLOCKS = {"stop": "stop", "start": "start", "keep": "keep", "about": "about", "anonymous": "anonymous"}
@@ -65,14 +66,14 @@ def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClie
                 session, author=identify(session, acting_user(body)), draft=draft, submission_id=view["id"],
                 key=services.feedback_key, thresholds=services.feedback_thresholds, now=services.clock())
     except DraftProblems as problems:
-        ack(response_action="errors", errors={FIELD_BLOCKS.get(field, "stop"): message
+        ack(response_action="errors", errors={FIELD_BLOCKS.get(field, "stop"): plain_text(message)
                                               for field, message in problems.problems.items()})
         return
     except DrumbeatError as problem:
-        ack(response_action="errors", errors={"stop": str(problem)})
+        ack(response_action="errors", errors={"stop": plain_text(problem.text)})
         return
     ack()
-    client.chat_postMessage(channel=body["user"]["id"], **replies.notice(f"Thank you for your feedback. {receipt}",
+    client.chat_postMessage(channel=body["user"]["id"], **replies.notice(Rich("Thank you for your feedback. ", receipt),
                                                                           ":speech_balloon:"))
 
 
@@ -97,7 +98,7 @@ def list_message(view: feedback.TeamFeedback) -> dict[str, Any]:
     return rendered
 
 
-def mine_message(items: list[Feedback], notice: str | None = None) -> dict[str, Any]:
+def mine_message(items: list[Feedback], notice: str | Rich | None = None) -> dict[str, Any]:
     rendered = render_blocks("feedback_mine", {"notice": notice, "items": [
         _entry(item, "you", can_reply=False) for item in items]}, surface="message")
     assert isinstance(rendered, dict)
@@ -133,7 +134,8 @@ def command(session: Session, services: Services, slash: dict[str, Any], client:
         queued = feedback.post_to_team(session, caller=caller, team_name=team.strip(), title=title, body=text.strip(),
                                        now=services.clock(), rules=services.rules,
                                        key=feedback.REQUEST_KEY if verb == "request" else feedback.NOTE_KEY)
-        return replies.notice(f"Sent *{title}* to {queued.recipients} people in {queued.audience_label}.", ":mega:")
+        return replies.notice(Rich("Sent ", Strong(title), f" to {queued.recipients} people in {queued.audience_label}."),
+                              ":mega:")
     raise BadInput("Say `feedback`, `feedback list [team] [YYYY-MM]`, `feedback mine`, "
                    "`feedback request <team> | <question>` or `feedback yousaid <team> | <what changed>`.")
 
@@ -157,14 +159,14 @@ def send_reply(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: Web
                                       feedback_id=int(view["private_metadata"]), text=_text(values, "text"),
                                       key=services.feedback_key, now=services.clock())
     except DraftProblems as problems:
-        ack(response_action="errors", errors={"text": " ".join(problems.problems.values())})
+        ack(response_action="errors", errors={"text": plain_text(problems.text)})
         return
     except DrumbeatError as problem:
-        ack(response_action="errors", errors={"text": str(problem)})
+        ack(response_action="errors", errors={"text": plain_text(problem.text)})
         return
     ack()
     client.chat_postMessage(channel=slack_user_id(reply_to.recipient), **replies.notice(
-        f"{reply_to.replier} replied to your feedback:\n{reply_to.text}", ":speech_balloon:", escape=True))
+        f"{reply_to.replier} replied to your feedback:\n{reply_to.text}", ":speech_balloon:"))
     client.chat_postMessage(channel=body["user"]["id"], **replies.notice("Your reply was delivered.", ":outbox_tray:"))
 
 
@@ -172,10 +174,11 @@ def withdraw(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: Web
     ack()
     with services.unit_of_work() as session:
         person = identify(session, acting_user(body))
+        notice: str | Rich
         try:
             notice = feedback.withdraw(session, person=person, feedback_id=int(action["value"]))
         except DrumbeatError as problem:
-            notice = str(problem)
+            notice = problem.text
         session.flush()
         updated = mine_message(feedback.mine(session, person=person), notice)
     client.chat_update(channel=body["channel"]["id"], ts=body["message"]["ts"], **updated)

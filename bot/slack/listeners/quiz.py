@@ -19,8 +19,9 @@ from bot.slack.people import acting_user, slack_address
 from bot.slack import replies
 from bot.slack.listeners import events
 from bot.slack.listeners.actions import tell_privately, update_clicked_message
+from bot.slack.render import plain_text, render_blocks
 from bot.slack.sender import SlackSender
-from messages.render import render_blocks
+from messages.rich import Code, Rich
 from schedules.compose import QUIZ_KIND, compose_delivery, quiz_context, recipient_of
 from schedules.outbox import Outgoing
 from storage.models import Delivery, Expectation, Person, QuizAsk
@@ -65,7 +66,7 @@ def _handle(body: dict[str, Any], action: dict[str, Any], client: WebClient, res
                 ask, note = outcome.ask, outcome.note
             outgoing = ask_outgoing(session, ask, services)
     except DrumbeatError as problem:
-        tell_privately(body, respond, client, replies.notice(str(problem), ":warning:"))
+        tell_privately(body, respond, client, replies.notice(problem.text, ":warning:"))
         return
     update_clicked_message(body, client, outgoing)
     if not confidence:
@@ -130,16 +131,16 @@ def save_question(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: 
             )
             key, prompt = question.key, question.prompt
     except DraftProblems as problems:
-        ack(response_action="errors", errors={QUIZ_NEW_FIELDS.get(field, "prompt"): message
+        ack(response_action="errors", errors={QUIZ_NEW_FIELDS.get(field, "prompt"): plain_text(message)
                                               for field, message in problems.problems.items()})
         return
     except DrumbeatError as problem:
-        ack(response_action="errors", errors={"prompt": str(problem)})
+        ack(response_action="errors", errors={"prompt": plain_text(problem.text)})
         return
     ack()
-    client.chat_postMessage(channel=body["user"]["id"], **replies.notice(
-        f"Added the question `{key}`: {prompt}\nAttach it to a broadcast, or send it alone, with"
-        f" `{services.settings.command} broadcast`.", ":bar_chart:"))
+    client.chat_postMessage(channel=body["user"]["id"], **replies.notice(Rich(
+        "Added the question ", Code(key), f": {prompt}\nAttach it to a broadcast, or send it alone, with ",
+        Code(f"{services.settings.command} broadcast"), "."), ":bar_chart:"))
 
 
 def register(app: App, services: Services) -> None:

@@ -15,16 +15,18 @@ from bot.core.roles import identify
 from bot.services import Services
 from bot.slack.people import acting_user, slack_address
 from bot.slack import replies
+from bot.core.words.figures import percent
 from bot.slack.ids import ActionId, CallbackId
-from bot.slack.replies import percent
-from messages.render import render_blocks
-from schedules.compose import local_time_label
+from bot.slack.render import plain_text, render_blocks
+from messages.rich import Icon, Rich
+from schedules.reader import local_time_label
 from storage.models import Person, Role
 
 ROW_ACTIONS = (ActionId.SCHEDULE_PAUSE, ActionId.SCHEDULE_RESUME, ActionId.SCHEDULE_SEND_NOW, ActionId.SCHEDULE_CANCEL)
 
 
-def schedules_message(session: Session, services: Services, caller: Person, notice: str | None = None) -> dict[str, Any]:
+def schedules_message(session: Session, services: Services, caller: Person,
+                      notice: str | Rich | None = None) -> dict[str, Any]:
     rows = manage.list_broadcasts(session, caller=caller, now=services.clock())
     rendered = render_blocks("schedules", {
         "notice": notice,
@@ -54,6 +56,7 @@ def steer(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebCli
     action_id = action["action_id"]
     with services.unit_of_work() as session:
         caller = identify(session, slack_address(user_id))
+        notice: str | Rich
         try:
             broadcast_id = int(action.get("value", ""))
             now = services.clock()
@@ -69,7 +72,7 @@ def steer(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebCli
         except ValueError:
             notice = "That button does not point at a broadcast."
         except DrumbeatError as problem:
-            notice = str(problem)
+            notice = problem.text
         session.flush()
         updated = schedules_message(session, services, caller, notice)
     client.chat_update(channel=body["channel"]["id"], ts=body["message"]["ts"], **updated)
@@ -99,16 +102,17 @@ def save_edit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebC
             result = manage.edit_message(session, caller=caller, broadcast_id=int(view["private_metadata"]),
                                          title=title, body=text, now=services.clock())
     except DraftProblems as problems:
-        ack(response_action="errors", errors={("body" if field == "body" else "title"): message
+        ack(response_action="errors", errors={("body" if field == "body" else "title"): plain_text(message)
                                               for field, message in problems.problems.items()})
         return
     except DrumbeatError as problem:
-        ack(response_action="errors", errors={"title": str(problem)})
+        ack(response_action="errors", errors={"title": plain_text(problem.text)})
         return
     ack()
-    lines = [f"Saved v{result.version}. Messages already sent keep their version; queued ones carry v{result.version}."]
-    lines += [f":warning: {warning}" for warning in result.warnings]
-    client.chat_postMessage(channel=body["user"]["id"], **replies.notice("\n".join(lines), ":pencil2:"))
+    lines = [Rich(f"Saved v{result.version}. Messages already sent keep their version; queued ones carry "
+                  f"v{result.version}.")]
+    lines += [Rich(Icon("warning"), f" {warning}") for warning in result.warnings]
+    client.chat_postMessage(channel=body["user"]["id"], **replies.notice(Rich.join("\n", lines), ":pencil2:"))
 
 
 def register(app: App, services: Services) -> None:

@@ -19,6 +19,7 @@ from bot.core import summaries
 from bot.core.errors import DrumbeatError
 from bot.core.roles import identify
 from bot.core.summary_export import export_filename, summary_csv
+from bot.core.words.summary import trend_points
 from bot.services import Services
 from bot.slack.people import slack_address
 from bot.slack import replies
@@ -39,7 +40,7 @@ def _summarise(session: Session, services: Services, user_id: str, rest: str) ->
 
 
 def wants_chart(result: summaries.Summary) -> bool:
-    return isinstance(result, summaries.TeamSummary) and has_trend(replies.trend_points(result))
+    return isinstance(result, summaries.TeamSummary) and has_trend(trend_points(result))
 
 
 def answer(session: Session, services: Services, user_id: str, line: CommandLine) -> dict[str, Any]:
@@ -68,7 +69,7 @@ def follow_up(command: dict[str, Any], client: WebClient, services: Services) ->
                          comment="Here are the figures you asked for, one row per figure.")
         elif isinstance(result, summaries.TeamSummary) and wants_chart(result):
             title = f"Team {result.team}: understanding and acknowledgement, week by week"
-            points = replies.trend_points(result)
+            points = trend_points(result)
             upload_to_dm(client, user_id=user_id, content=trend_png(title, points),
                          filename=f"drumbeat-{export_filename(result).removeprefix('drumbeat-')[:-4]}.png",
                          title=title, comment=f"Momentum for team {result.team}, last {result.days} days.",

@@ -17,7 +17,8 @@ from bot.slack.people import acting_user
 from bot.slack import replies
 from bot.slack.parse import split_command
 from bot.slack.identity import PLATFORM
-from bot.slack.usergroups import parse_usergroup, sync_team, usergroup
+from bot.slack.usergroups import parse_usergroup, sync_team, usergroup, usergroup_mention
+from messages.rich import Rich
 
 USAGE = "Say `team link <team> @usergroup`, `team unlink <team>`, or `team` to list linked teams."
 
@@ -28,8 +29,8 @@ def command(session: Session, services: Services, body: dict[str, Any], client: 
     if line.name in ("", "list"):
         require_role(caller, teams.TEAM_LINKERS, "see linked teams")
         linked = teams.linked_teams(session, PLATFORM)
-        text = ("Teams kept in step with a user group:\n" + "\n".join(
-            f"• {team.name}: <!subteam^{team.group_id}>" for team in linked)
+        text = (Rich("Teams kept in step with a user group:\n", Rich.join("\n", (
+            Rich(f"• {team.name}: ", usergroup_mention(team.group_id or "")) for team in linked)))
             if linked else "No team is linked to a user group yet. " + USAGE)
         return replies.notice(text, ":busts_in_silhouette:")
     if line.name == "unlink":
@@ -45,8 +46,8 @@ def command(session: Session, services: Services, body: dict[str, Any], client: 
                                      group=usergroup(usergroup_id))
     report = sync_team(session, client, team)
     made = "Created team" if created else "Linked team"
-    return replies.notice(f"{made} {team.name} to <!subteam^{usergroup_id}>. {report.describe()} "
-                          "I keep it in step when the group changes.", ":link:")
+    return replies.notice(Rich(f"{made} {team.name} to ", usergroup_mention(usergroup_id), f". {report.describe()} "
+                               "I keep it in step when the group changes."), ":link:")
 
 
 def members_changed(event: dict[str, Any], client: WebClient, services: Services) -> None:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from messages.blockkit import BlockKitLimitError
-from messages.render import BlockTemplateError, render_blocks
+from bot.slack.blockkit import BlockKitLimitError
+from bot.slack.render import render_blocks
+from messages.render import BlockTemplateError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from messages.blockkit import (
+from bot.slack.blockkit import (
     BlockKitError,
     BlockKitLimitError,
     check_blocks,

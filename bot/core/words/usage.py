@@ -1,0 +1,35 @@
+"""What help says: every sub-command with what it does, and what was wrong with what the person typed."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from bot.core.words.screen import Screen, Section
+from messages.rich import Code, Icon, Rich, Strong
+
+COMMANDS: Final[tuple[tuple[str, str | Rich], ...]] = (
+    ("help", "this list"),
+    ("send <message-key> to @person, Team name",
+     Rich("leaders: send a strategy message now, with a ", Strong("Got it"), " button")),
+    ("broadcast", "leaders: schedule a broadcast (once or recurring, at each rep's local time)"),
+    ("schedules", "leaders: your broadcasts, with pause / resume / edit / send now / cancel"),
+    ("summary [team | @person | me] [7d|30d|90d|quarter]",
+     "managers and leaders: a team's message reach, understanding, feedback and momentum; reps: your own figures"),
+    ("summary export [team | @person] [period]", "the same figures as a CSV file in our DM"),
+    ("team link <team> @usergroup", "leaders: keep a team's members in sync with a Slack user group"),
+    ("feedback [list [team] [YYYY-MM] | mine | request <team> | <question> | yousaid <team> | <note>]",
+     "stop / start / continue feedback, anonymous if you like"),
+    ("quiz me", "practise a pulse-check question now (missed ones come back first)"),
+    ("quiz new", "leaders: add a pulse-check question for an expectation"),
+    ("away until 2026-12-01 | away 2026-12-20 to 2027-01-04 | away off", "hold your messages while you are away"),
+)
+
+
+def usage_screen(command: str, problem: str | Rich | None = None) -> Screen:
+    """`command` is how the person invokes Drumbeat on their platform (e.g. `/drumbeat`)."""
+    sections = [Section(lines=(Rich(Icon("puzzled"), " ", problem),))] if problem else []
+    sections += [
+        Section(lines=(Rich(Strong(f"What you can do with {command}")),)),
+        Section(lines=tuple(Rich(Code(f"{command} {syntax}"), ": ", what) for syntax, what in COMMANDS)),
+    ]
+    return Screen(summary=f"Drumbeat commands: {command} help", sections=tuple(sections))
