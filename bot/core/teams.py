@@ -65,8 +65,8 @@ def link_team(session: Session, *, caller: Person, team_name: str, group: Group)
     taken = team_for_group(session, group)
     team = find_team(session, name)
     if taken is not None and (team is None or taken.id != team.id):
-        raise BadInput(Rich(f"That user group is already linked to team {taken.name}: ", Code(f"team unlink {taken.name}"),
-                            " first."))
+        raise BadInput(Rich(f"That user group is already linked to team {taken.name}: ",
+                            Code(f"team unlink {taken.name}"), " first."))
     created = team is None
     if team is None:
         team = Team(name=name)

@@ -20,7 +20,6 @@ from messages.rich import Code, Emphasis, Icon, Link, Mention, PersonRef, Rich, 
 # One table for every neutral icon name the core uses, so an emoji is chosen once per meaning.
 ICONS: Final[Mapping[str, str]] = {
     "ok": ":white_check_mark:",
-    "missed": ":x:",
     "warning": ":warning:",
     "waiting": ":inbox_tray:",
     "questions": ":bar_chart:",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.slack.render import SLACK, SlackMarkup, escape, mrkdwn
+from bot.slack import replies
+from bot.slack.render import SLACK, SlackMarkup, escape, mrkdwn, plain_text
 from messages.filters import truncate_chars
 from messages.rich import Code, Emphasis, Icon, Link, Mention, PersonRef, Rich, Strong
 from messages.sandbox import make_environment
@@ -67,13 +68,15 @@ def test_a_person_slack_cannot_reach_is_named_in_bold_and_escaped(person: Person
 
 def test_icons_come_from_one_table_and_an_unknown_icon_is_a_bug() -> None:
     assert mrkdwn(Rich(Icon("ok"), " done")) == ":white_check_mark: done"
-    assert mrkdwn(Rich(Icon("missed"))) == ":x:"
+    assert mrkdwn(Rich(Icon("warning"))) == ":warning:"
     with pytest.raises(KeyError):
         mrkdwn(Rich(Icon("no-such-icon")))
 
 
 def test_links_keep_their_label_and_escape_both_parts() -> None:
-    assert mrkdwn(Rich(Link("https://x.test/?a=1&b=2", "R&D <plan>"))) == "<https://x.test/?a=1&amp;b=2|R&amp;D &lt;plan&gt;>"
+    link = Link("https://x.test/?a=1&b=2", "R&D <plan>")
+
+    assert mrkdwn(Rich(link)) == "<https://x.test/?a=1&amp;b=2|R&amp;D &lt;plan&gt;>"
 
 
 def test_empty_spans_leave_no_stray_markup() -> None:
@@ -82,3 +85,18 @@ def test_empty_spans_leave_no_stray_markup() -> None:
 
 def test_markup_the_adapter_wrote_passes_unescaped() -> None:
     assert mrkdwn(Rich("linked to ", SlackMarkup("<!subteam^S0EAST>"))) == "linked to <!subteam^S0EAST>"
+
+
+def test_plain_text_fields_keep_commands_readable_and_escape_nothing() -> None:
+    words = Rich("R&D ", Code("summary"), " for ", Mention(MARIA), Icon("ok"), " ", Strong("now"))
+
+    assert plain_text(words) == "R&D `summary` for @Maria <Ops> now"
+
+
+def test_a_notice_shows_an_error_s_references_as_mrkdwn() -> None:
+    words = Rich(Mention(MARIA), " is not in your teams. ", Code("summary"), " shows yours.")
+
+    reply = replies.notice(words, ":warning:")
+
+    assert reply["text"] == "<@U0MARIA> is not in your teams. `summary` shows yours."
+    assert reply["blocks"][0]["text"]["text"] == ":warning: <@U0MARIA> is not in your teams. `summary` shows yours."

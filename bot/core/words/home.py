@@ -101,7 +101,8 @@ def _organisation(view: HomeView) -> list[Section]:
     if len(view.organisation) > MAX_ORG_TEAMS:
         lines.append(Rich(f"… and {len(view.organisation) - MAX_ORG_TEAMS} more teams: ",
                           Code(f"{view.command} summary <team>")))
-    chunks = [tuple(lines[start:start + ORG_TEAMS_PER_SECTION]) for start in range(0, len(lines), ORG_TEAMS_PER_SECTION)]
+    per = ORG_TEAMS_PER_SECTION
+    chunks = [tuple(lines[start:start + per]) for start in range(0, len(lines), per)]
     first = Section(rule=True, title=f"The organisation · last {view.days} days", lines=chunks[0])
     return [first, *(Section(lines=chunk) for chunk in chunks[1:])]
 
@@ -109,5 +110,7 @@ def _organisation(view: HomeView) -> list[Section]:
 def _org_line(line: TeamLine) -> Rich:
     acknowledged = (f"{percent(line.acknowledged, line.delivered)} of {line.delivered}" if line.delivered
                     else "nothing sent")
-    understanding = f"{percent(line.correct, line.answered)} ({line.answered} answers)" if line.answered else "no answers"
-    return Rich("• ", Strong(line.team), f": {line.reps} reps · acknowledged {acknowledged} · understanding {understanding}")
+    understanding = (f"{percent(line.correct, line.answered)} ({line.answered} answers)" if line.answered
+                     else "no answers")
+    return Rich("• ", Strong(line.team),
+                f": {line.reps} reps · acknowledged {acknowledged} · understanding {understanding}")

@@ -58,9 +58,11 @@ def _message_sections(summary: TeamSummary) -> list[Section]:
                                                            if m.delivered else ""))
                 for m in summary.messages[:MAX_LINES]]
     if len(summary.messages) > MAX_LINES:
-        messages.append(Rich(f"… and {len(summary.messages) - MAX_LINES} more messages (all of them in the CSV export)"))
+        more = len(summary.messages) - MAX_LINES
+        messages.append(Rich(f"… and {more} more messages (all of them in the CSV export)"))
     sections = [
-        Section(lines=(Rich(Icon("message"), " ", Strong("Message"), ": did they hear it, often enough, the same way?"),)),
+        Section(lines=(Rich(Icon("message"), " ", Strong("Message"),
+                            ": did they hear it, often enough, the same way?"),)),
         Section(fields=(
             Field("Reach", f"{reach.reached} of {reach.reps} reps got a message"),
             Field("Acknowledged", f"{reach.acknowledged} of {reach.delivered} messages"
@@ -84,12 +86,13 @@ def _measure_sections(summary: TeamSummary) -> list[Section]:
     """Measure: do they understand what is expected, and who needs coaching?"""
     rate = summary.understanding
     understood = (f"{percent(rate.correct, rate.answered)} of expectations answered right on each rep's latest "
-                  f"pulse check ({rate.answered} answers)" if rate.answered else "No pulse-check answers in this period.")
+                  f"pulse check ({rate.answered} answers)" if rate.answered
+                  else "No pulse-check answers in this period.")
     sections = [Section(rule=True, lines=(
         Rich(Icon("measure"), " ", Strong("Measure"), ": do they understand what is expected?"), understood))]
     if summary.expectations:
-        sections.append(Section(lines=(Rich(Strong("Per expectation, least understood first")),
-                                       *(Rich("• ", Code(r.key), f": {share(r)}") for r in summary.expectations[:MAX_LINES]))))
+        rates = (Rich("• ", Code(r.key), f": {share(r)}") for r in summary.expectations[:MAX_LINES])
+        sections.append(Section(lines=(Rich(Strong("Per expectation, least understood first")), *rates)))
     below = f"{round(100 * COACHING_BELOW)}%"
     coaching: list[str | Rich] = [
         Rich("• ", Mention(person_ref(need)), f": {need.correct} of {need.answered} right",
@@ -129,7 +132,8 @@ def _version_lines(summary: TeamSummary) -> list[Rich]:
     """Which versions of each message reached the team, from whom; a warning when the team heard two."""
     by_key: dict[str, list[tuple[int, str]]] = {}
     for sent in summary.versions:
-        by_key.setdefault(sent.key, []).append((sent.version, f"v{sent.version} from {sent.leader} ({sent.deliveries})"))
+        part = f"v{sent.version} from {sent.leader} ({sent.deliveries})"
+        by_key.setdefault(sent.key, []).append((sent.version, part))
     lines = []
     for key, parts in list(by_key.items())[:MAX_LINES]:
         mixed = len({version for version, _ in parts}) > 1
@@ -145,7 +149,8 @@ def _coaching_activity(summary: TeamSummary) -> Rich:
     after = (f" Understanding improved after coaching for {activity.improved} of {activity.measured} coached "
              "nudges answered since." if activity.measured else " No answers since the coaching yet.")
     return Rich(Strong("Coaching"), f": {activity.nudges_sent} nudges sent about {activity.reps_nudged} reps · "
-                f"{activity.coached} coached · {activity.snoozed} snoozed · {activity.refreshers} refreshers sent.{after}")
+                f"{activity.coached} coached · {activity.snoozed} snoozed · {activity.refreshers} refreshers "
+                f"sent.{after}")
 
 
 def _feedback_month_line(month: TeamFeedback) -> Rich:
@@ -179,7 +184,7 @@ def _feedback_groups(months: list[TeamFeedback]) -> dict[str, list[Rich]]:
 def person_summary_screen(summary: PersonSummary, *, command: str) -> Screen:
     """A person's own figures: what reached them, what they acknowledged, what they understand."""
     rate = percent(summary.acknowledged, summary.delivered)
-    messages = [Rich("• ", Strong(m.title), f": {m.delivered} received, {m.acknowledged} acknowledged")
+    messages: list[str | Rich] = [Rich("• ", Strong(m.title), f": {m.delivered} received, {m.acknowledged} acknowledged")
                 for m in summary.messages[:MAX_PERSON_LINES]]
     understanding = summary.understanding
     expectations = [Rich("• ", Code(r.key), f": {'right' if r.correct else 'missed'} on the latest answer")
@@ -194,7 +199,8 @@ def person_summary_screen(summary: PersonSummary, *, command: str) -> Screen:
         sections=(
             Section(fields=(
                 Field("Messages received", str(summary.delivered)),
-                Field("Acknowledged", f"{summary.acknowledged} of {summary.delivered}" + (f" ({rate})" if rate else "")),
+                Field("Acknowledged",
+                      f"{summary.acknowledged} of {summary.delivered}" + (f" ({rate})" if rate else "")),
                 Field("Waiting for a Got it", str(summary.waiting)),
                 Field("Open pulse-check questions", str(summary.open_questions)),
             )),

@@ -86,7 +86,8 @@ def describe_queued(queued: broadcasts.BroadcastQueued, tz: str) -> Rich:
         lines.append(Rich(f"Next: {local_time_label(queued.next_run, tz)} your time; each rep gets it at their own "
                           "local time."))
     if queued.later_count:
-        lines.append(Rich(f"{queued.now_count} now, {queued.later_count} after their quiet hours, daily cap or time away."))
+        lines.append(Rich(f"{queued.now_count} now, {queued.later_count} after their quiet hours, daily cap or time "
+                          "away."))
     lines.extend(Rich(Icon("warning"), f" {warning}") for warning in queued.warnings)
     return Rich.join("\n", lines)
 

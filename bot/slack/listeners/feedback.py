@@ -134,8 +134,8 @@ def command(session: Session, services: Services, slash: dict[str, Any], client:
         queued = feedback.post_to_team(session, caller=caller, team_name=team.strip(), title=title, body=text.strip(),
                                        now=services.clock(), rules=services.rules,
                                        key=feedback.REQUEST_KEY if verb == "request" else feedback.NOTE_KEY)
-        return replies.notice(Rich("Sent ", Strong(title), f" to {queued.recipients} people in {queued.audience_label}."),
-                              ":mega:")
+        return replies.notice(Rich("Sent ", Strong(title), f" to {queued.recipients} people in "
+                                   f"{queued.audience_label}."), ":mega:")
     raise BadInput("Say `feedback`, `feedback list [team] [YYYY-MM]`, `feedback mine`, "
                    "`feedback request <team> | <question>` or `feedback yousaid <team> | <what changed>`.")
 

@@ -12,10 +12,10 @@ from bot.core import manage
 from bot.core.broadcasts import DraftProblems
 from bot.core.errors import DrumbeatError
 from bot.core.roles import identify
+from bot.core.words.figures import percent
 from bot.services import Services
 from bot.slack.people import acting_user, slack_address
 from bot.slack import replies
-from bot.core.words.figures import percent
 from bot.slack.ids import ActionId, CallbackId
 from bot.slack.render import plain_text, render_blocks
 from messages.rich import Icon, Rich
