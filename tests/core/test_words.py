@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.core.errors import BadInput, DrumbeatError
 from bot.core.home import HomeView, Waiting, unknown_person
-from bot.core.people import person_ref, unknown_person_ref
+from bot.core.people import person_ref
 from bot.core.summaries import PersonSummary
 from bot.core.words.home import home_screen
 from bot.core.words.screen import GIVE_FEEDBACK, Field, Screen
@@ -64,7 +65,7 @@ def test_someone_not_in_the_directory_sees_only_the_note() -> None:
 
 
 def test_a_person_s_summary_is_fields_and_lines() -> None:
-    summary = PersonSummary(name="Jonas Weber", slack_id="U0REPEA02", days=30, since=NOW, now=NOW,
+    summary = PersonSummary(name="Jonas Weber", address=Address("slack", "U0REPEA02"), days=30, since=NOW, now=NOW,
                             messages=[MessageReach("win", "Win *big*", 1, 1, 2, 1)], waiting=1, open_questions=0,
                             understanding=Rate("U0REPEA02", 1, 3), expectations=[Rate("on-strategy-first", 0, 1)])
 
@@ -86,15 +87,17 @@ def test_usage_leads_with_the_problem_and_lists_commands_as_code() -> None:
 
 
 def test_errors_carry_references_and_read_as_plain_text() -> None:
-    error = BadInput(Rich(Mention(unknown_person_ref("U0GHOST")), " is not here; try ", Code("summary"), "."))
+    ghost = PersonRef("U0GHOST", Address("slack", "U0GHOST"))
+    error = BadInput(Rich(Mention(ghost), " is not here; try ", Code("summary"), "."))
 
     assert str(error) == "U0GHOST is not here; try summary."
-    assert Mention(PersonRef("U0GHOST", Address("slack", "U0GHOST"))) in error.text.spans
+    assert Mention(ghost) in error.text.spans
     assert DrumbeatError("plain words").text == Rich("plain words")
 
 
-def test_a_person_without_an_account_is_referred_to_by_name_only() -> None:
-    need = RepNeed(slack_id="", name="Ria", manager_id=None, correct=0, answered=1, missed=[])
+def test_a_person_is_referred_to_by_their_account_or_else_by_name() -> None:
+    need = RepNeed(person_id=7, name="Ria", manager_id=None, correct=0, answered=1, missed=[])
+    teams = Address("teams", "29:ria")
 
     assert person_ref(need) == PersonRef("Ria")
-    assert person_ref(RepNeed("U0RIA", "Ria", None, 0, 1, [])) == PersonRef("Ria", Address("slack", "U0RIA"))
+    assert person_ref(replace(need, address=teams)) == PersonRef("Ria", teams)
