@@ -77,6 +77,7 @@ class Drumbeat:
         factories = configured_platforms(self.services) if platforms is None else platforms
         self.platforms: list[Platform] = [factory(context) for factory in factories]
         self.sender = PlatformSenders({platform.name: platform.sender for platform in self.platforms})
+        self.services.sender = self.sender
         dispatcher_options: dict[str, Any] = {"sleep": sleep} if sleep else {}
         self.dispatcher = Dispatcher(
             self.engine,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from bot.core.feedback import Thresholds
 from bot.core.sealing import derive_key
 from bot.settings import Settings
 from schedules.materialise import DeliveryRules
+from schedules.outbox import Outgoing, RateLimited, Sender, SentRef
 from storage.db import session_scope
 from storage.queries.coaching import SelectionRules
 
@@ -29,11 +31,28 @@ class Services:
     engine: Engine
     clock: Callable[[], datetime] = field(default=utc_now)
     rules: DeliveryRules = field(default_factory=DeliveryRules)
+    # Every platform's Sender behind one (set by the runtime once its platforms are up): for the few messages
+    # that must not be outbox rows, like a reply to anonymous feedback, sent to whichever platform reaches them.
+    sender: Sender | None = None
 
     def __deepcopy__(self, memo: dict[int, object]) -> Services:
         """Shared, never copied: Bolt deep-copies the context for lazy listeners, and an engine (its pool) and
         the clock must stay the one the runtime owns."""
         return self
+
+    def send(self, outgoing: Outgoing, *, waits: int = 2, longest_wait: float = 10.0) -> SentRef:
+        """Send one message now, outside the outbox; a short Retry-After is waited out (as a person is waiting
+        for this answer), a long one is the caller's failure to report."""
+        if self.sender is None:
+            raise RuntimeError("no chat platform is running to send through")
+        for attempt in range(waits + 1):
+            try:
+                return self.sender.send(outgoing)
+            except RateLimited as limited:
+                if attempt == waits or limited.retry_after > longest_wait:
+                    raise
+                time.sleep(limited.retry_after)
+        raise AssertionError("unreachable")
 
     @property
     def feedback_key(self) -> bytes | None:

@@ -133,8 +133,10 @@ def compose_message(session: Session, delivery: Delivery, now: datetime | None =
     acknowledged = (
         local_time_label(delivery.acknowledged_at, person.tz) if delivery.acknowledged_at is not None else None
     )
+    # Late is judged at the send: a message shown again later (after a click) keeps what it said when it went out.
+    sent = delivery.sent_at or now
     late_since = None
-    if now is not None and delivery.scheduled_for is not None and now - delivery.due_at > LATE_AFTER:
+    if sent is not None and delivery.scheduled_for is not None and sent - delivery.due_at > LATE_AFTER:
         late_since = local_time_label(delivery.scheduled_for, person.tz)
     return Outgoing(
         recipient=recipient_of(session, person),

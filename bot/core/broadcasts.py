@@ -7,20 +7,17 @@ the platform can expand (a user group, a channel's members) arrive here already 
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from bot.core.errors import BadInput, NotFound, PermissionDenied
+from bot.core.library import NewMessage, check_new_message, latest_message, message_behind, new_version
 from bot.core.roles import find_people, find_team, require_role
 from messages.rich import Mention, PersonRef, Rich
-from messages.render import TemplateProblem, check_template, render_text
-from schedules.compose import person_context
 from schedules.materialise import DeliveryRules, delivery_kind, insert_deliveries, plan_for, recipient_zone, zone
 from schedules.recurrence import Recurrence, RecurrenceError, next_occurrence
 from storage.address import Address
@@ -30,7 +27,6 @@ from storage.models import (
     BroadcastStatus,
     Delivery,
     DeliveryStatus,
-    Expectation,
     Message,
     Person,
     Question,
@@ -41,9 +37,6 @@ from storage.models import (
 from storage.queries.audience import audience_members
 
 BROADCASTERS = (Role.LEADER, Role.ADMIN)
-MESSAGE_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-MAX_TITLE = 150
-MAX_BODY = 3000
 
 
 @dataclass(frozen=True)
@@ -58,16 +51,6 @@ class AudienceSpec:
     @property
     def empty(self) -> bool:
         return not self.people and not self.teams and not self.all_reps
-
-
-@dataclass(frozen=True)
-class NewMessage:
-    """A message a leader writes in the broadcast modal (a Jinja2 template, rendered per recipient)."""
-
-    title: str
-    body: str
-    key: str | None = None  # derived from the title when not given
-    key_message: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,70 +95,6 @@ class Acknowledgement:
     acknowledged_at: datetime
 
 
-# --- the message library -------------------------------------------------------------------------
-
-
-def latest_message(session: Session, key: str) -> Message:
-    """The canonical (newest) version of a message, or a helpful NotFound."""
-    message = session.execute(
-        select(Message).where(Message.key == key).order_by(Message.version.desc()).limit(1)
-    ).scalar_one_or_none()
-    if message is not None:
-        return message
-    keys = list(session.execute(select(Message.key).distinct()).scalars())
-    close = difflib.get_close_matches(key, keys, n=3)
-    hint = f" Did you mean {', '.join(close)}?" if close else ""
-    available = f" Messages in the library: {', '.join(sorted(keys))}." if keys and not close else ""
-    raise NotFound(f"There is no message called '{key}'.{hint}{available}")
-
-
-def message_behind(session: Session, expectation_id: int) -> Message | None:
-    """The newest message that carries an expectation: what a quiz on it stands for."""
-    expectation = session.get(Expectation, expectation_id)
-    if expectation is None:
-        return None
-    return next((m for m in library(session) if expectation.key in (m.expectation_keys or [])), None)
-
-
-def library(session: Session) -> list[Message]:
-    """The newest version of every message, by title."""
-    newest = select(Message.key, func.max(Message.version).label("version")).group_by(Message.key).subquery()
-    query = select(Message).join(newest, (Message.key == newest.c.key) & (Message.version == newest.c.version))
-    return list(session.execute(query.order_by(Message.title)).scalars())
-
-
-def key_from_title(title: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60].strip("-")
-    return slug or "message"
-
-
-def preview(session: Session, *, body: str, reader: Person) -> str:
-    """A message body as `reader` would read it; template problems raise TemplateProblem."""
-    return render_text(body, {"person": person_context(session, reader)})
-
-
-def check_new_message(new: NewMessage) -> dict[str, str]:
-    problems: dict[str, str] = {}
-    title = new.title.strip()
-    if not title:
-        problems["title"] = "Give the message a title."
-    elif len(title) > MAX_TITLE:
-        problems["title"] = f"The title is {len(title)} characters; Slack shows at most {MAX_TITLE}."
-    body = new.body.strip()
-    if not body:
-        problems["body"] = "Write the message."
-    elif len(body) > MAX_BODY:
-        problems["body"] = f"The message is {len(body)} characters; the limit is {MAX_BODY}. Shorten it by {len(body) - MAX_BODY}."
-    else:
-        try:
-            check_template(body)
-        except TemplateProblem as problem:
-            problems["body"] = f"Template error: {problem}"
-    if new.key is not None and not MESSAGE_KEY.match(new.key):
-        problems["key"] = "A key is lowercase letters, digits and dashes, like win-on-strategy."
-    return problems
-
-
 # --- audiences -----------------------------------------------------------------------------------
 
 
@@ -214,16 +133,91 @@ def resolve_audience(session: Session, audience: AudienceSpec) -> tuple[list[Per
 # --- scheduling ----------------------------------------------------------------------------------
 
 
-def _new_version(session: Session, sender: Person, new: NewMessage, now: datetime) -> Message:
-    key = new.key or key_from_title(new.title)
-    existing = session.execute(select(func.max(Message.version)).where(Message.key == key)).scalar_one()
-    message = Message(
-        key=key, version=(existing or 0) + 1, title=new.title.strip(), body=new.body.strip(),
-        key_message=new.key_message, author_id=sender.id, source="chat", created_at=now,
-    )
-    session.add(message)
-    session.flush()
-    return message
+@dataclass
+class _Checked:
+    """A draft that passed every check: who it reaches and what it carries."""
+
+    members: list[Person]
+    audience: dict[str, object]
+    label: str
+    notes: list[str]
+    message: Message | None  # None: a new message, saved as a version once everything else is fine
+    question: Question | None
+    quiz_only: bool
+
+
+def _check_when(draft: BroadcastDraft, sender: Person, now: datetime, problems: dict[str, str | Rich]) -> None:
+    if draft.recurrence is None:
+        return
+    try:
+        draft.recurrence.validate(today=now.astimezone(zone(sender.tz)).date())
+        if next_occurrence(draft.recurrence, sender.tz, after=now) is None:
+            problems["when"] = "That time is already past: pick a time in the future."
+    except RecurrenceError as problem:
+        problems[problem.field] = str(problem)
+
+
+def _check_question(session: Session, draft: BroadcastDraft, problems: dict[str, str | Rich]) -> Question | None:
+    question = None
+    if draft.question_key:
+        question = session.execute(select(Question).where(Question.key == draft.question_key)).scalar_one_or_none()
+        if question is None or not question.active:
+            problems["question"] = f"There is no active question '{draft.question_key}'."
+            question = None
+    if draft.quiz_mode not in QuizMode._value2member_map_:
+        problems["question"] = f"'{draft.quiz_mode}' is not a repeat mode (missed, all or none)."
+    return question
+
+
+def _check_message(session: Session, draft: BroadcastDraft, question: Question | None, quiz_only: bool,
+                   problems: dict[str, str | Rich]) -> Message | None:
+    if quiz_only:
+        assert question is not None
+        message = message_behind(session, question.expectation_id)
+        if message is None:
+            problems["message"] = "That question's expectation has no message in the library to go with it."
+        return message
+    if draft.new_message is not None:
+        problems.update(check_new_message(draft.new_message))
+        return None
+    if not draft.message_key:
+        problems["message"] = "Pick a message from the library or write a new one."
+        return None
+    try:
+        return latest_message(session, draft.message_key)
+    except NotFound as missing:
+        problems["message"] = missing.text
+        return None
+
+
+def check_draft(session: Session, *, sender: Person, draft: BroadcastDraft, now: datetime) -> _Checked:
+    """Every problem with a draft at once, by field (DraftProblems), or what it resolves to."""
+    problems: dict[str, str | Rich] = {}
+    members: list[Person] = []
+    stored: dict[str, object] = {}
+    label, notes = "", []
+    try:
+        members, stored, label, notes = resolve_audience(session, draft.audience)
+    except (BadInput, NotFound) as problem:
+        problems["audience"] = problem.text
+    _check_when(draft, sender, now, problems)
+    question = _check_question(session, draft, problems)
+    quiz_only = question is not None and draft.new_message is None and not draft.message_key
+    message = _check_message(session, draft, question, quiz_only, problems)
+    if problems:
+        raise DraftProblems(problems)
+    return _Checked(members, stored, label, notes, message, question, quiz_only)
+
+
+def _queue_now(session: Session, broadcast: Broadcast, members: list[Person], now: datetime,
+               rules: DeliveryRules) -> tuple[int, int]:
+    """A "now" broadcast's deliveries, written at once; (due now, held for later)."""
+    tz_of = {person.id: recipient_zone(broadcast, person) for person in members}
+    plans = plan_for(session, members, scheduled_for=now, rules=rules, tz_of=tz_of)
+    insert_deliveries(session, broadcast, plans, occurrence=f"now-{broadcast.id}", scheduled_for=now,
+                      kind=delivery_kind(broadcast))
+    now_count = sum(1 for plan in plans if plan.due_at <= now and not plan.held)
+    return now_count, len(plans) - now_count
 
 
 def schedule(
@@ -234,103 +228,39 @@ def schedule(
 
     `allowed` widens who may (managers may ask their own team for feedback, checked by the caller)."""
     require_role(sender, allowed, "send broadcasts")
-    problems: dict[str, str | Rich] = {}
-    members: list[Person] = []
-    stored: dict[str, object] = {}
-    label = ""
-    notes: list[str] = []
-    try:
-        members, stored, label, notes = resolve_audience(session, draft.audience)
-    except (BadInput, NotFound) as problem:
-        problems["audience"] = problem.text
-    if draft.recurrence is not None:
-        try:
-            draft.recurrence.validate(today=now.astimezone(zone(sender.tz)).date())
-            if next_occurrence(draft.recurrence, sender.tz, after=now) is None:
-                problems["when"] = "That time is already past: pick a time in the future."
-        except RecurrenceError as problem:
-            problems[problem.field] = str(problem)
-    question_id = None
-    question: Question | None = None
-    if draft.question_key:
-        question = session.execute(select(Question).where(Question.key == draft.question_key)).scalar_one_or_none()
-        if question is None or not question.active:
-            problems["question"] = f"There is no active question '{draft.question_key}'."
-        else:
-            question_id = question.id
-    if draft.quiz_mode not in QuizMode._value2member_map_:
-        problems["question"] = f"'{draft.quiz_mode}' is not a repeat mode (missed, all or none)."
-    quiz_only = question is not None and draft.new_message is None and not draft.message_key
-    message: Message | None = None
-    if quiz_only:
-        assert question is not None
-        message = message_behind(session, question.expectation_id)
-        if message is None:
-            problems["message"] = "That question's expectation has no message in the library to go with it."
-    elif draft.new_message is not None:
-        problems.update(check_new_message(draft.new_message))
-    elif not draft.message_key:
-        problems["message"] = "Pick a message from the library or write a new one."
-    else:
-        try:
-            message = latest_message(session, draft.message_key)
-        except NotFound as missing:
-            problems["message"] = str(missing)
-    if problems:
-        raise DraftProblems(problems)
+    checked = check_draft(session, sender=sender, draft=draft, now=now)
+    message = checked.message
     if draft.new_message is not None:
-        message = _new_version(session, sender, draft.new_message, now)
+        message = new_version(session, sender, draft.new_message, now)
     assert message is not None
     broadcast = Broadcast(
-        message_id=message.id,
-        created_by_id=sender.id,
-        audience=stored,
-        audience_label=label,
-        recurrence=draft.recurrence.to_json() if draft.recurrence else None,
-        starts_at=now,
-        local_time=draft.local_time,
-        anchor_tz=sender.tz,
-        question_id=question_id,
-        quiz_mode=draft.quiz_mode,
-        quiz_only=quiz_only,
+        message_id=message.id, created_by_id=sender.id, audience=checked.audience, audience_label=checked.label,
+        recurrence=draft.recurrence.to_json() if draft.recurrence else None, starts_at=now,
+        local_time=draft.local_time, anchor_tz=sender.tz, question_id=checked.question.id if checked.question else None,
+        quiz_mode=draft.quiz_mode, quiz_only=checked.quiz_only,
         status=BroadcastStatus.ACTIVE if draft.recurrence else BroadcastStatus.DONE,
-        materialised_until=None,
-        created_at=now,
-        updated_at=now,
+        materialised_until=None, created_at=now, updated_at=now,
     )
     session.add(broadcast)
     session.flush()
     now_count = later_count = 0
     next_run = None
     if draft.recurrence is None:
-        tz_of = {person.id: recipient_zone(broadcast, person) for person in members}
-        plans = plan_for(session, members, scheduled_for=now, rules=rules, tz_of=tz_of)
-        insert_deliveries(session, broadcast, plans, occurrence=f"now-{broadcast.id}", scheduled_for=now,
-                          kind=delivery_kind(broadcast))
-        now_count = sum(1 for plan in plans if plan.due_at <= now and not plan.held)
-        later_count = len(plans) - now_count
+        now_count, later_count = _queue_now(session, broadcast, checked.members, now, rules)
         description = "now"
     else:
         description = draft.recurrence.describe()
         next_run = next_occurrence(draft.recurrence, sender.tz, after=now)
-    warnings = consistency_warnings(session, message=message, editor=sender)
     session.add(AuditEvent(at=now, actor_id=sender.id, action="broadcast.schedule",
                            detail={"broadcast_id": broadcast.id, "message": message.key, "version": message.version,
-                                   "recipients": len(members), "schedule": description}))
+                                   "recipients": len(checked.members), "schedule": description}))
     session.flush()
     return BroadcastQueued(
-        broadcast_id=broadcast.id,
-        message_key=message.key,
-        message_title=message.title,
-        message_version=message.version,
-        recipients=len(members),
-        audience_label=label,
-        schedule=description,
-        now_count=now_count,
-        later_count=later_count,
-        next_run=next_run.due_at if next_run else None,
-        skipped=tuple(notes),
-        warnings=tuple(warnings),
+        broadcast_id=broadcast.id, message_key=message.key, message_title=message.title,
+        message_version=message.version, recipients=len(checked.members), audience_label=checked.label,
+        schedule=description, now_count=now_count, later_count=later_count,
+        next_run=next_run.due_at if next_run else None, skipped=tuple(checked.notes),
+        warnings=tuple(consistency_warnings(session, message=message, editor=sender)),
     )
 
 

@@ -22,11 +22,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from bot.core.broadcasts import latest_message, message_behind
+from bot.core.library import latest_message, message_behind
 from bot.core.errors import BadInput, NotFound, PermissionDenied
 from bot.core.feedback import clean
 from bot.core.roles import sees_everything
 from schedules.materialise import DeliveryRules, plan_for, zone
+from schedules.compose_coaching import CAUSES
 from schedules.repetition import pick_question
 from storage.models import (
     AuditEvent,
@@ -74,7 +75,7 @@ class CoachingReport:
 class ActionOutcome:
     nudge: CoachingNudge
     changed: bool
-    note: str | None = None  # a friendly word when nothing changed
+    note: str | None = None  # a friendly word when nothing changed (or what was recorded, for Coached)
 
 
 # --- the daily run -------------------------------------------------------------------------------
@@ -269,7 +270,7 @@ def choose_cause(session: Session, *, nudge_id: int, caller: Person, cause: str 
 
 def mark_coached(session: Session, *, nudge_id: int, caller: Person, cause: str | None, note: str | None,
                  now: datetime) -> ActionOutcome:
-    nudge, _ = nudge_for(session, nudge_id, caller)
+    nudge, rep = nudge_for(session, nudge_id, caller)
     text = clean(note)
     if len(text) > MAX_NOTE:
         raise BadInput(f"The note is {len(text)} characters; keep it under {MAX_NOTE}.")
@@ -280,7 +281,7 @@ def mark_coached(session: Session, *, nudge_id: int, caller: Person, cause: str 
     if not _settle(session, nudge, values):
         return ActionOutcome(nudge, False, settled_note(nudge, session))
     session.add(AuditEvent(at=now, actor_id=caller.id, action="coaching.coached", detail={"nudge": nudge.id}))
-    return ActionOutcome(nudge, True)
+    return ActionOutcome(nudge, True, f"Noted: you coached {rep.name}. I'll show whether their answers improve.")
 
 
 def snooze(session: Session, *, nudge_id: int, caller: Person, now: datetime, policy: CoachingPolicy) -> ActionOutcome:
@@ -348,3 +349,26 @@ def digest_delivery(session: Session, nudge: CoachingNudge) -> Delivery | None:
     digest = session.get(CoachingDigest, nudge.digest_id)
     return session.get(Delivery, digest.delivery_id) if digest and digest.delivery_id else None
 
+
+@dataclass(frozen=True)
+class CoachedForm:
+    """What the *Coached* form asks about: the rep, the topic, and the diagnostic's causes to pick from."""
+
+    nudge_id: int
+    rep: str
+    topic: str
+    causes: list[tuple[str, str]]  # (value, label), in the diagnostic's order
+    cause: str | None  # already chosen with the select, if so
+
+
+def coached_form(session: Session, *, nudge_id: int, caller: Person) -> CoachedForm | str:
+    """The form, or the friendly word when someone already settled the nudge."""
+    nudge, rep = nudge_for(session, nudge_id, caller)
+    if nudge.status != NudgeStatus.OPEN:
+        return settled_note(nudge, session)
+    expectation = session.get(Expectation, nudge.expectation_id) if nudge.expectation_id else None
+    return CoachedForm(
+        nudge_id=nudge_id, rep=rep.name, cause=nudge.cause,
+        topic=expectation.statement if expectation else f"key message {nudge.message_key}",
+        causes=[(cause.value, label) for cause, label in CAUSES.items()],
+    )

@@ -15,7 +15,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from bot.core.broadcasts import AudienceSpec, BroadcastDraft, BroadcastQueued, DraftProblems, NewMessage, schedule
+from bot.core.broadcasts import AudienceSpec, BroadcastDraft, BroadcastQueued, DraftProblems, schedule
+from bot.core.library import NewMessage
 from bot.core.errors import BadInput, NotFound, PermissionDenied
 from bot.core.roles import find_team, managed_team_ids, require_role, sees_everything
 from bot.core.sealing import SealError, open_seal, respondent_tag, seal, submission_key
@@ -23,7 +24,7 @@ from messages.rich import Code, Rich
 from schedules.materialise import DeliveryRules, zone
 from storage.address import Address
 from storage.queries.accounts import primary_address
-from storage.models import AuditEvent, Feedback, FeedbackAbout, FeedbackReply, Person, Role, Team
+from storage.models import AuditEvent, Broadcast, Delivery, Feedback, FeedbackAbout, FeedbackReply, Message, Person, Role, Team
 from storage.queries.feedback import FeedbackCounts, recent_items, team_month_counts
 
 MAX_FIELD = 1000
@@ -223,3 +224,32 @@ def post_to_team(session: Session, *, caller: Person, team_name: str, title: str
                             Code("feedback request East | What should I stop, start, continue?")))
     draft = BroadcastDraft(audience=AudienceSpec(teams=(team.name,)), new_message=NewMessage(title=title, body=body, key=key))
     return schedule(session, sender=caller, draft=draft, now=now, rules=rules, allowed=READERS)
+
+
+@dataclass(frozen=True)
+class FeedbackForm:
+    context: str  # where the form was opened from ("command", "home", "delivery:<id>"), kept with the submission
+    question: str | None  # the manager's own question, when opened from a "Your feedback, please" DM
+    min_people: int  # anonymous comments are shown from this many people
+
+
+def feedback_form(session: Session, *, context: str, thresholds: Thresholds) -> FeedbackForm:
+    question = None
+    if context.startswith("delivery:"):
+        delivery_id = context.split(":", 1)[1]
+        delivery = session.get(Delivery, int(delivery_id)) if delivery_id.isdigit() else None
+        broadcast = session.get(Broadcast, delivery.broadcast_id) if delivery and delivery.broadcast_id else None
+        message = session.get(Message, broadcast.message_id) if broadcast else None
+        if message is not None and message.key == REQUEST_KEY:
+            question = message.body
+    return FeedbackForm(context=context[:200], question=question, min_people=thresholds.people_for_comments)
+
+
+def reply_form(session: Session, *, caller: Person, feedback_id: int) -> bool:
+    """Whether the feedback the caller may reply to is anonymous (the form says how the reply travels)."""
+    item = session.get(Feedback, feedback_id)
+    if item is None or item.withdrawn:
+        raise NotFound("That feedback is no longer there.")
+    team = session.get(Team, item.team_id) if item.team_id else None
+    _team_for(session, caller, team.name if team else None)
+    return item.anonymous

@@ -8,14 +8,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from bot.core.broadcasts import (
-    BROADCASTERS,
-    DraftProblems,
-    NewMessage,
-    _new_version,
-    check_new_message,
-    consistency_warnings,
-)
+from bot.core.broadcasts import BROADCASTERS, DraftProblems, consistency_warnings
+from bot.core.library import NewMessage, check_new_message, new_version
 from bot.core.errors import BadInput, NotFound, PermissionDenied
 from bot.core.roles import require_role
 from schedules.materialise import (
@@ -178,7 +172,7 @@ def edit_message(session: Session, *, caller: Person, broadcast_id: int, title: 
         raise DraftProblems(problems)
     if (title.strip(), body.strip()) == (current.title, current.body):
         return EditResult(current.version, ())
-    message = _new_version(session, caller, new, now)
+    message = new_version(session, caller, new, now)
     broadcast.message_id, broadcast.updated_at = message.id, now
     session.execute(
         update(Delivery)

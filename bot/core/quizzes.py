@@ -168,3 +168,10 @@ def add_question(session: Session, *, author: Person, expectation_key: str | Non
     session.add(AuditEvent(at=now, actor_id=author.id, action="quiz.add_question", detail={"key": key}))
     session.flush()
     return question
+
+
+def question_form(session: Session, *, author: Person) -> list[tuple[str, str]]:
+    """The expectations a leader may write a question for, as (key, statement)."""
+    require_role(author, QUESTION_AUTHORS, "add quiz questions")
+    return [(key, statement) for key, statement in
+            session.execute(select(Expectation.key, Expectation.statement).order_by(Expectation.key)).all()]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor
-from typing import Any
+from typing import Any, get_args
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
+from bot.core.commands import Command, Help
 from bot.services import Services
 from bot.slack.listeners import (
     actions,
@@ -19,8 +20,24 @@ from bot.slack.listeners import (
     feedback,
     quiz,
     schedules_list,
+    summary,
     team,
 )
+
+# Every listener module registers its own listeners; those that answer `/drumbeat` words say which in COMMANDS.
+LISTENERS = (actions, broadcast_modal, schedules_list, quiz, feedback, coaching, events, team)
+COMMAND_MODULES = (commands, broadcast_modal, schedules_list, quiz, feedback, team, summary)
+
+
+def command_table() -> dict[type, Any]:
+    """Which handler answers each of the core's commands; every command the grammar knows must have one."""
+    table: dict[type, Any] = {}
+    for module in COMMAND_MODULES:
+        table.update(module.COMMANDS)
+    missing = set(get_args(Command)) - set(table) - {Help}
+    if missing:
+        raise RuntimeError(f"no Slack handler for {sorted(kind.__name__ for kind in missing)}")
+    return table
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +69,7 @@ def build_app(services: Services, *, client: WebClient | None = None,
         log.error("unhandled error for %s: %s", body.get("type") or body.get("command"), error, exc_info=error)
         return BoltResponse(status=500, body="")
 
-    for listeners in (commands, actions, broadcast_modal, schedules_list, quiz, feedback, coaching, events, team):
+    for listeners in LISTENERS:
         listeners.register(app, services)
+    commands.register(app, services, command_table(), summary.FOLLOW_UPS)
     return app

@@ -7,21 +7,20 @@ date, an empty audience, a bad cron) is for `bot.core.broadcasts.schedule`, whic
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import date, time
 from typing import Any
 
-from bot.core.broadcasts import AudienceSpec, BroadcastDraft, NewMessage
+from bot.core.broadcasts import AudienceSpec, BroadcastDraft
+from bot.core.library import NewMessage
 from bot.slack.people import slack_address
 from bot.slack.ids import ModalBlock
-from bot.slack.render import plain_text
-from messages.rich import Rich
 from schedules.recurrence import Recurrence
 
 USERGROUP = re.compile(r"^(?:<!subteam\^)?(S[A-Z0-9]{2,})(?:\|[^>]*)?>?$")
 
 # Where each of the core's problem fields is shown in the modal.
-FIELD_BLOCKS: dict[str, ModalBlock] = {
+FIELD_BLOCKS: dict[str, str] = {field: block.value for field, block in {
     "audience": ModalBlock.PEOPLE,
     "message": ModalBlock.BODY,
     "title": ModalBlock.TITLE,
@@ -38,19 +37,7 @@ FIELD_BLOCKS: dict[str, ModalBlock] = {
     "count": ModalBlock.COUNT,
     "timezone": ModalBlock.WHEN,
     "question": ModalBlock.QUESTION,
-}
-
-
-def errors_for_modal(problems: Mapping[str, str | Rich], present_blocks: set[str]) -> dict[str, str]:
-    """Core problems keyed by the modal's block ids (Slack only accepts input blocks of the view), as plain text."""
-    errors: dict[str, str] = {}
-    for field, problem in problems.items():
-        block = FIELD_BLOCKS.get(field, ModalBlock.WHEN).value
-        if block not in present_blocks:
-            block = ModalBlock.WHEN.value
-        message = plain_text(problem)
-        errors[block] = f"{errors[block]} {message}" if block in errors else message
-    return errors
+}.items()}
 
 
 def _value(values: dict[str, Any], block: ModalBlock) -> dict[str, Any]:

@@ -28,7 +28,21 @@ ICONS: Final[Mapping[str, str]] = {
     "feedback": ":speech_balloon:",
     "momentum": ":chart_with_upwards_trend:",
     "puzzled": ":thinking_face:",
+    "refused": ":no_entry_sign:",
+    "info": ":information_source:",
+    "team": ":busts_in_silhouette:",
+    "link": ":link:",
+    "sent": ":outbox_tray:",
+    "file": ":page_facing_up:",
+    "away": ":palm_tree:",
+    "edit": ":pencil2:",
+    "repeat": ":repeat:",
 }
+
+
+def icon(name: str | None) -> str:
+    """A neutral icon name as its emoji ("" for none); an unknown name is a bug, caught by the tests."""
+    return ICONS[name] if name else ""
 
 
 class SlackMarkup(str):
@@ -100,7 +114,7 @@ def check_limits(payload: Payload, surface: str) -> None:
     check_payload(payload, surface=surface)  # type: ignore[arg-type]  # an unknown surface is refused there
 
 
-SLACK: Final = Dialect(folder="slack", filters={"escape": escape, "rich": mrkdwn}, check=check_limits)
+SLACK: Final = Dialect(folder="slack", filters={"escape": escape, "rich": mrkdwn, "icon": icon}, check=check_limits)
 
 
 def render_blocks(

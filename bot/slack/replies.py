@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from bot.core.errors import BadInput, DrumbeatError, PermissionDenied
 from bot.core.home import HomeView
 from bot.core.summaries import Summary
 from bot.core.words.home import home_screen
@@ -31,13 +32,23 @@ def _screen(screen: Screen) -> dict[str, Any]:
     return {"title": screen.title, "summary": screen.summary, "sections": screen.sections, "actions": ACTIONS}
 
 
-def notice(text: str | Rich, icon: str = "") -> dict[str, Any]:
-    """A short private answer. Plain strings are shown literally: `<@U123>` or `<!channel>` in them never pings."""
+def notice(text: str | Rich, icon: str | None = None) -> dict[str, Any]:
+    """A short private answer; `icon` is a neutral icon name. Plain strings are shown literally: `<@U123>` or
+    `<!channel>` in them never pings."""
     return _message("notice", {"text": text, "icon": icon})
 
 
 def refusal(text: str | Rich) -> dict[str, Any]:
-    return notice(text, ":no_entry_sign:")
+    return notice(text, "refused")
+
+
+def problem(error: DrumbeatError, command: str) -> dict[str, Any]:
+    """A refusal, usage help for what could not be understood, or the problem said plainly."""
+    if isinstance(error, PermissionDenied):
+        return refusal(error.text)
+    if isinstance(error, BadInput):
+        return usage(command, error.text)
+    return notice(error.text, "warning")
 
 
 def usage(command: str, problem: str | Rich | None = None) -> dict[str, Any]:

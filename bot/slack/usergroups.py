@@ -5,7 +5,6 @@ People Drumbeat has not met yet are looked up once with users.info (Tier 4) for 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from slack_sdk import WebClient
@@ -19,21 +18,6 @@ from bot.slack.people import slack_address
 from bot.slack.render import SlackMarkup
 from storage.address import Address
 from storage.models import Team
-
-SUBTEAM = re.compile(r"^<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>$")
-RAW_ID = re.compile(r"^S[A-Z0-9]{2,}$")
-
-
-def parse_usergroup(token: str) -> str:
-    """`<!subteam^S123|@east-sales>` (what Slack sends for a picked group) or a bare `S123` id."""
-    token = token.strip()
-    match = SUBTEAM.match(token)
-    if match:
-        return match.group(1)
-    if RAW_ID.match(token):
-        return token
-    raise BadInput(f"I couldn't tell which user group {token} is: pick it from Slack's autocomplete so it turns into "
-                   "a mention, e.g. `team link East @east-sales`.")
 
 
 def usergroup(usergroup_id: str) -> teams.Group:

@@ -9,7 +9,7 @@ from bot.core.content import sync_pack
 from messages.library import default_pack_path, load_pack
 from tests.people import add_person
 from storage.db import session_scope
-from storage.models import Expectation, ExpectationProgress, Message, Person
+from storage.models import Expectation, ExpectationProgress, Message
 
 
 def test_syncing_the_same_pack_twice_adds_no_versions(engine: Engine) -> None:

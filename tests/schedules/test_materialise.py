@@ -19,7 +19,7 @@ from schedules.quiet_hours import QuietHours
 from schedules.recurrence import Recurrence
 from tests.people import add_person
 from storage.db import session_scope
-from storage.models import Delivery, DeliveryStatus, Message, Person, Team
+from storage.models import Delivery, DeliveryStatus, Message, Team
 
 NO_QUIET = DeliveryRules(quiet=QuietHours(start=time(0), end=time(0), weekends_off=False), daily_cap=0)
 WORKDAY_RULES = DeliveryRules()  # 19:00-08:00 and weekends quiet, 3 a day

@@ -18,7 +18,7 @@ from tests.people import slack_person
 import pytest
 from sqlalchemy import func, select
 
-from bot.core.broadcasts import message_behind
+from bot.core.library import message_behind
 from bot.demo import demo_person
 from tests.people import add_person
 from storage.models import (
@@ -27,7 +27,6 @@ from storage.models import (
     Delivery,
     DeliveryKind,
     DeliveryStatus,
-    Person,
     Question,
     QuizAsk,
     Team,

@@ -11,7 +11,7 @@ from sqlalchemy import func, inspect, select, text
 from bot.slack.people import slack_address as slack
 from bot.core.sealing import SealError, derive_key, open_seal
 from tests.people import add_person
-from storage.models import Delivery, Feedback, Person, Team
+from storage.models import Delivery, Feedback, Team
 
 from .conftest import Workspace  # noqa: TID252
 

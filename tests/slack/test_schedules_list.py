@@ -103,7 +103,6 @@ def test_another_leaders_broadcast_cannot_be_steered(workspace: Workspace) -> No
     with workspace.drumbeat.services.unit_of_work() as session:
         from bot.core import manage
         from bot.core.errors import PermissionDenied
-        from storage.models import Person
 
         other = add_person(session, "U0LEADER2", name="Omar Other", role="leader")
         session.add(other)

@@ -96,7 +96,7 @@ def test_plain_text_fields_keep_commands_readable_and_escape_nothing() -> None:
 def test_a_notice_shows_an_error_s_references_as_mrkdwn() -> None:
     words = Rich(Mention(MARIA), " is not in your teams. ", Code("summary"), " shows yours.")
 
-    reply = replies.notice(words, ":warning:")
+    reply = replies.notice(words, "warning")
 
     assert reply["text"] == "<@U0MARIA> is not in your teams. `summary` shows yours."
     assert reply["blocks"][0]["text"]["text"] == ":warning: <@U0MARIA> is not in your teams. `summary` shows yours."

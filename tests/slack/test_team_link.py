@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 
 from tests.people import slack_person
 from storage.address import Address
 from storage.queries.accounts import person_at
-from storage.models import Person, Team
+from storage.models import Team
 from tests.slack.conftest import Workspace
 from tests.slack.test_summaries import body_text
 

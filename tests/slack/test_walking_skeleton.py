@@ -171,7 +171,6 @@ def test_home_tab_shows_what_is_waiting(workspace: Workspace) -> None:
 
 
 def test_directory_sync_took_time_zones_from_slack(workspace: Workspace) -> None:
-    from storage.models import Person
 
     with workspace.drumbeat.services.unit_of_work() as session:
         tz = slack_person(session, "U0REPEA01").tz
@@ -181,7 +180,6 @@ def test_directory_sync_took_time_zones_from_slack(workspace: Workspace) -> None
 
 
 def test_user_change_event_updates_a_reps_time_zone(workspace: Workspace) -> None:
-    from storage.models import Person
 
     workspace.slack.set_user("U0REPEA02", tz="America/Chicago")
     response = workspace.slack.send_event({"type": "user_change", "user": workspace.slack.user_object("U0REPEA02")})

@@ -24,7 +24,6 @@ from storage.models import (
     Expectation,
     Message,
     NudgeStatus,
-    Person,
     Question,
     QuizAsk,
     Team,

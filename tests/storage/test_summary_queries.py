@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 
 from tests.people import add_person
 from storage.db import session_scope
-from storage.models import Broadcast, Delivery, DeliveryStatus, Expectation, Message, Person, Question, QuizAsk, Role, Team
+from storage.models import Broadcast, Delivery, DeliveryStatus, Expectation, Message, Question, QuizAsk, Role, Team
 from storage.queries.momentum import team_weeks, week_starts
 from storage.queries.overview import org_by_team
 from storage.queries.reach import key_message_frequency, versions_sent

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 
 from tests.people import add_person
 from storage.db import session_scope
-from storage.models import Expectation, Person, Question, QuizAsk, Team
+from storage.models import Expectation, Question, QuizAsk, Team
 from storage.queries import understanding
 
 T1 = datetime(2026, 11, 2, 9, tzinfo=UTC)

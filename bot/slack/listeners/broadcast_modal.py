@@ -9,43 +9,38 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
 from sqlmodel import Session
 
-from bot.core import broadcasts
+from bot.core import broadcasts, commands
+from bot.core.library import broadcast_form
 from bot.core.errors import DrumbeatError
 from bot.core.roles import identify, require_role
 from bot.services import Services
-from bot.slack.people import acting_user, slack_address
+from bot.slack.people import acting_user
 from bot.slack import replies
-from bot.slack.ids import ActionId, CallbackId
-from bot.slack.modal_state import draft_from_state, errors_for_modal
-from bot.slack.render import plain_text, render_blocks
-from messages.render import TemplateProblem
+from bot.slack.ids import ActionId, CallbackId, ModalBlock
+from bot.slack.modal_state import FIELD_BLOCKS, draft_from_state
+from bot.slack.render import render_blocks
+from bot.slack.respond import CommandCall, field_errors, modal_values
 from messages.rich import Icon, Rich, Strong
 from schedules.reader import local_time_label
 from schedules.materialise import zone
-from storage.models import Person, Question, Team
+from storage.models import Person
 
 log = logging.getLogger(__name__)
 
 
 def modal_view(session: Session, caller: Person, *, selected_key: str | None = None) -> dict[str, Any]:
-    library = broadcasts.library(session)
-    selected = next((message for message in library if message.key == selected_key), None)
-    preview = None
-    if selected is not None:
-        try:
-            preview = broadcasts.preview(session, body=selected.body, reader=caller)
-        except TemplateProblem as problem:
-            preview = f":warning: This message's template has a problem: {problem}"
+    form = broadcast_form(session, reader=caller, selected_key=selected_key)
+    problem = (Rich(Icon("warning"), f" This message's template has a problem: {form.preview_problem}")
+               if form.preview_problem is not None else None)
     context = {
-        "library": [{"key": m.key, "title": m.title} for m in library],
-        "selected": {"key": selected.key, "title": selected.title} if selected else None,
-        "preview": preview,
-        "teams": list(session.execute(select(Team.name).order_by(Team.name)).scalars()),
-        "questions": [{"key": q.key, "prompt": q.prompt} for q in session.execute(
-            select(Question).where(Question.active.is_(True)).order_by(Question.key)).scalars()],
+        "library": [{"key": key, "title": title} for key, title in form.library],
+        "selected": {"key": form.selected[0], "title": form.selected[1]} if form.selected else None,
+        "preview": form.preview,  # the leader's own mrkdwn, as the DM will show it
+        "preview_problem": problem,
+        "teams": form.teams,
+        "questions": [{"key": key, "prompt": prompt} for key, prompt in form.questions],
         "private_metadata": "",
     }
     view = render_blocks("broadcast_modal", context, surface="modal")
@@ -53,10 +48,9 @@ def modal_view(session: Session, caller: Person, *, selected_key: str | None = N
     return view
 
 
-def open_broadcast_modal(session: Session, services: Services, user_id: str, trigger_id: str, client: WebClient) -> None:
-    caller = identify(session, slack_address(user_id))
-    require_role(caller, broadcasts.BROADCASTERS, "schedule broadcasts")
-    client.views_open(trigger_id=trigger_id, view=modal_view(session, caller))
+def open_broadcast_modal(call: CommandCall, command: commands.OpenBroadcast) -> None:
+    require_role(call.caller, broadcasts.BROADCASTERS, "schedule broadcasts")
+    call.client.views_open(trigger_id=call.body["trigger_id"], view=modal_view(call.session, call.caller))
 
 
 def show_preview(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
@@ -96,10 +90,10 @@ def submit_broadcast(ack: Ack, body: dict[str, Any], view: dict[str, Any], clien
                      services: Services) -> None:
     user_id = body["user"]["id"]
     present = {block.get("block_id") for block in view.get("blocks", []) if block.get("type") == "input"}
-    values = (view.get("state") or {}).get("values") or {}
+    values = modal_values(view)
     try:
         with services.unit_of_work() as session:
-            caller = identify(session, slack_address(user_id))
+            caller = identify(session, acting_user(body))
             today = services.clock().astimezone(zone(caller.tz)).date()
             draft, errors = draft_from_state(values, today=today, usergroup_members=partial(usergroup_members, client))
             if draft is None:
@@ -108,14 +102,14 @@ def submit_broadcast(ack: Ack, body: dict[str, Any], view: dict[str, Any], clien
                 return
             queued = broadcasts.schedule(session, sender=caller, draft=draft, now=services.clock(), rules=services.rules)
             tz = caller.tz
-    except broadcasts.DraftProblems as problems:
-        ack(response_action="errors", errors=errors_for_modal(problems.problems, present))
-        return
     except DrumbeatError as problem:
-        ack(response_action="errors", errors={"when": plain_text(problem.text)})
+        ack(response_action="errors", errors=field_errors(problem, FIELD_BLOCKS, ModalBlock.WHEN.value, present))
         return
     ack()
-    client.chat_postMessage(channel=user_id, **replies.notice(describe_queued(queued, tz), ":mega:"))
+    client.chat_postMessage(channel=user_id, **replies.notice(describe_queued(queued, tz), "message"))
+
+
+COMMANDS = {commands.OpenBroadcast: open_broadcast_modal}
 
 
 def register(app: App, services: Services) -> None:

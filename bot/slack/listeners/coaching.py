@@ -11,21 +11,24 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from sqlmodel import Session
 
-from bot.core import coaching
+from bot.core import coaching, showing
 from bot.core.errors import BadInput, DrumbeatError
 from bot.core.roles import identify
 from bot.services import Services
 from bot.slack.people import acting_user
 from bot.slack import replies
-from bot.slack.listeners.actions import tell_privately, update_clicked_message
-from bot.slack.render import plain_text, render_blocks
+from bot.slack.render import render_blocks
+from bot.slack.respond import (
+    choice_of,
+    field_errors,
+    modal_values,
+    tell_privately,
+    tell_problem,
+    text_of,
+    update_clicked,
+)
 from bot.slack.sender import SlackSender
-from schedules.compose import compose_delivery
-from schedules.compose_coaching import CAUSES
-from schedules.outbox import Outgoing, SentRef
-from storage.models import CoachingNudge, Expectation, NudgeStatus, Person
 
 CAUSE = re.compile(r"^coaching_cause_\d+$")
 COACHED = re.compile(r"^coaching_coached_\d+$")
@@ -39,15 +42,6 @@ def _nudge_id(action: dict[str, Any]) -> int:
         return int(str(action.get("action_id", "")).rsplit("_", 1)[1])
     except (IndexError, ValueError):
         raise BadInput("That button does not point at a coaching nudge I know.") from None
-
-
-def _digest_outgoing(session: Session, nudge: CoachingNudge, services: Services) -> tuple[Outgoing, SentRef | None]:
-    delivery = coaching.digest_delivery(session, nudge)
-    if delivery is None:
-        raise BadInput("That coaching DM is no longer in Drumbeat.")
-    ref = (SentRef(delivery.platform, delivery.conversation_id, delivery.platform_message_id)
-           if delivery.platform and delivery.conversation_id and delivery.platform_message_id else None)
-    return compose_delivery(session, delivery, services.clock()), ref
 
 
 def _act(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, services: Services,
@@ -65,17 +59,17 @@ def _act(body: dict[str, Any], action: dict[str, Any], client: WebClient, respon
                 outcome = coaching.send_refresher(session, nudge_id=nudge_id, caller=caller, now=now,
                                                   rules=services.rules)
             session.flush()
-            outgoing, _ = _digest_outgoing(session, outcome.nudge, services)
+            outgoing, _ = showing.digest_now(session, outcome.nudge, now)
     except DrumbeatError as problem:
-        tell_privately(body, respond, client, replies.notice(problem.text, ":warning:"))
+        tell_problem(body, respond, client, problem)
         return
-    update_clicked_message(body, client, outgoing)
+    update_clicked(body, client, outgoing)
     if outcome.note:
-        tell_privately(body, respond, client, replies.notice(outcome.note, ":information_source:"))
+        tell_privately(body, respond, client, replies.notice(outcome.note, "info"))
     elif use == "refresher":
         tell_privately(body, respond, client, replies.notice(
             "Refresher on its way: the message again and a new question, at the rep's next working hour.",
-            ":repeat:"))
+            "repeat"))
 
 
 def choose_cause(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond,
@@ -102,48 +96,40 @@ def open_coached(ack: Ack, body: dict[str, Any], action: dict[str, Any], client:
     ack()
     try:
         with services.unit_of_work() as session:
-            caller, nudge_id = identify(session, acting_user(body)), _nudge_id(action)
-            nudge, rep = coaching.nudge_for(session, nudge_id, caller)
-            if nudge.status != NudgeStatus.OPEN:
-                tell_privately(body, respond, client, replies.notice(coaching.settled_note(nudge, session),
-                                                                     ":information_source:"))
-                return
-            expectation = session.get(Expectation, nudge.expectation_id) if nudge.expectation_id else None
-            causes = [{"value": cause.value, "label": label} for cause, label in CAUSES.items()]
-            view = render_blocks(MODAL, {
-                "nudge_id": nudge.id, "rep": rep.name, "causes": causes,
-                "topic": expectation.statement if expectation else f"key message {nudge.message_key}",
-                "cause": next((c for c in causes if c["value"] == nudge.cause), None),
-            }, surface="modal")
+            form = coaching.coached_form(session, nudge_id=_nudge_id(action), caller=identify(session, acting_user(body)))
     except DrumbeatError as problem:
-        tell_privately(body, respond, client, replies.notice(problem.text, ":warning:"))
+        tell_problem(body, respond, client, problem)
         return
+    if isinstance(form, str):
+        tell_privately(body, respond, client, replies.notice(form, "info"))
+        return
+    causes = [{"value": value, "label": label} for value, label in form.causes]
+    view = render_blocks(MODAL, {"nudge_id": form.nudge_id, "rep": form.rep, "causes": causes, "topic": form.topic,
+                                 "cause": next((c for c in causes if c["value"] == form.cause), None)},
+                         surface="modal")
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def save_coached(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, services: Services) -> None:
-    values = (view.get("state") or {}).get("values") or {}
-    cause = (((values.get("cause") or {}).get("cause_input") or {}).get("selected_option") or {}).get("value")
-    note = ((values.get("note") or {}).get("note_input") or {}).get("value")
+    values = modal_values(view)
+    cause, note = choice_of(values, "cause"), text_of(values, "note") or None
     try:
         with services.unit_of_work() as session:
             caller = identify(session, acting_user(body))
-            outcome = coaching.mark_coached(session, nudge_id=int(view.get("private_metadata") or 0), caller=caller,
-                                            cause=cause, note=note, now=services.clock())
+            metadata = str(view.get("private_metadata") or "")
+            nudge_id = int(metadata) if metadata.isdigit() else 0
+            outcome = coaching.mark_coached(session, nudge_id=nudge_id, caller=caller, cause=cause, note=note,
+                                            now=services.clock())
             session.flush()
-            outgoing, ref = _digest_outgoing(session, outcome.nudge, services)
-            rep = session.get(Person, outcome.nudge.rep_id)
-    except BadInput as problem:
-        ack(response_action="errors", errors={"note": plain_text(problem.text)})
-        return
+            outgoing, ref = showing.digest_now(session, outcome.nudge, services.clock())
     except DrumbeatError as problem:
-        ack(response_action="errors", errors={"cause": plain_text(problem.text)})
+        ack(response_action="errors", errors=field_errors(problem, {}, "note" if isinstance(problem, BadInput)
+                                                          else "cause"))
         return
     ack()
     if ref is not None:
         SlackSender(client).update(ref, outgoing)
-    word = outcome.note or f"Noted: you coached {rep.name if rep else 'the rep'}. I'll show whether their answers improve."
-    client.chat_postMessage(channel=body["user"]["id"], **replies.notice(word, ":white_check_mark:"))
+    client.chat_postMessage(channel=body["user"]["id"], **replies.notice(outcome.note or "", "ok"))
 
 
 def register(app: App, services: Services) -> None:

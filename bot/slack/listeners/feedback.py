@@ -6,78 +6,66 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from sqlmodel import Session
 
-from bot.core import feedback
-from bot.core.broadcasts import DraftProblems
-from bot.core.errors import BadInput, DrumbeatError
+from bot.core import commands, feedback
+from bot.core.errors import DrumbeatError
 from bot.core.roles import identify
 from bot.services import Services
-from bot.slack.people import acting_user, slack_address, slack_user_id
 from bot.slack import replies
-from bot.slack.render import plain_text, render_blocks
-from messages.rich import Rich, Strong
-from storage.models import Broadcast, Delivery, Feedback, Message
+from bot.slack.people import acting_user
+from bot.slack.render import render_blocks
+from bot.slack.respond import CommandCall, Reply, choice_of, field_errors, input_of, modal_values, text_of
+from messages.rich import Emphasis, Rich, Strong
+from schedules.outbox import Outgoing
+from storage.models import Feedback
 
-FIELD_BLOCKS = {"stop": "stop", "start": "start", "keep": "keep", "about": "about", "anonymous": "anonymous"}
+FIELDS = {"stop": "stop", "start": "start", "keep": "keep", "about": "about", "anonymous": "anonymous"}
 
 
-def feedback_view(session: Session, services: Services, context: str) -> dict[str, Any]:
-    question = None
-    if context.startswith("delivery:"):
-        delivery = session.get(Delivery, int(context.split(":", 1)[1] or 0))
-        broadcast = session.get(Broadcast, delivery.broadcast_id) if delivery and delivery.broadcast_id else None
-        message = session.get(Message, broadcast.message_id) if broadcast else None
-        if message is not None and message.key == feedback.REQUEST_KEY:
-            question = message.body
-    view = render_blocks("feedback_modal", {"context": context[:200], "question": question,
-                                            "min_people": services.feedback_thresholds.people_for_comments},
-                         surface="modal")
+def feedback_view(form: feedback.FeedbackForm) -> dict[str, Any]:
+    view = render_blocks("feedback_modal", {"context": form.context, "question": form.question,
+                                            "min_people": form.min_people}, surface="modal")
     assert isinstance(view, dict)
     return view
+
+
+def _form(session: Any, services: Services, context: str) -> dict[str, Any]:
+    return feedback_view(feedback.feedback_form(session, context=context, thresholds=services.feedback_thresholds))
 
 
 def open_modal(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
     ack()
     with services.unit_of_work() as session:
         identify(session, acting_user(body))
-        view = feedback_view(session, services, str(action.get("value") or ""))
+        view = _form(session, services, str(action.get("value") or ""))
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def _checked(values: dict[str, Any], block: str) -> bool:
-    return bool(((values.get(block) or {}).get(f"{block}_input") or {}).get("selected_options"))
-
-
-def _text(values: dict[str, Any], block: str) -> str:
-    return ((values.get(block) or {}).get(f"{block}_input") or {}).get("value") or ""
+    return bool(input_of(values, block).get("selected_options"))
 
 
 def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, services: Services) -> None:
-    values = (view.get("state") or {}).get("values") or {}
-    about = (((values.get("about") or {}).get("about_input") or {}).get("selected_option") or {}).get("value")
+    values = modal_values(view)
     draft = feedback.FeedbackDraft(
-        stop=_text(values, "stop"), start=_text(values, "start"), keep=_text(values, "keep"),
-        about=about or "strategy", anonymous=_checked(values, "anonymous"), allow_replies=_checked(values, "replies"),
+        stop=text_of(values, "stop"), start=text_of(values, "start"), keep=text_of(values, "keep"),
+        about=choice_of(values, "about") or "strategy", anonymous=_checked(values, "anonymous"),
+        allow_replies=_checked(values, "replies"),
     )
     try:
         with services.unit_of_work() as session:
             receipt, _new = feedback.submit(
                 session, author=identify(session, acting_user(body)), draft=draft, submission_id=view["id"],
                 key=services.feedback_key, thresholds=services.feedback_thresholds, now=services.clock())
-    except DraftProblems as problems:
-        ack(response_action="errors", errors={FIELD_BLOCKS.get(field, "stop"): plain_text(message)
-                                              for field, message in problems.problems.items()})
-        return
     except DrumbeatError as problem:
-        ack(response_action="errors", errors={"stop": plain_text(problem.text)})
+        ack(response_action="errors", errors=field_errors(problem, FIELDS, "stop"))
         return
     ack()
     client.chat_postMessage(channel=body["user"]["id"], **replies.notice(Rich("Thank you for your feedback. ", receipt),
-                                                                          ":speech_balloon:"))
+                                                                          "feedback"))
 
 
-def _entry(item: Feedback, who: str, *, can_reply: bool) -> dict[str, Any]:
+def _entry(item: Feedback, who: Rich | str, *, can_reply: bool) -> dict[str, Any]:
     return {"id": item.id, "who": who, "about": item.about, "day": item.submitted_on.isoformat(),
             "stop": item.stop, "start": item.start, "keep": item.keep, "can_reply": can_reply}
 
@@ -89,10 +77,11 @@ def list_message(view: feedback.TeamFeedback) -> dict[str, Any]:
         "team": view.team, "month": view.month, "people": view.people, "counts": view.counts,
         "about_line": about_line,
         "min_scores": view.thresholds.people_for_scores, "min_comments": view.thresholds.people_for_comments,
-        "named": [_entry(item, f"*{view.authors.get(item.author_id or 0, 'someone')}*", can_reply=True)
+        "named": [_entry(item, Rich(Strong(view.authors.get(item.author_id or 0, "someone"))), can_reply=True)
                   for item in view.named],
         "anonymous": None if view.anonymous is None else [
-            _entry(item, "_anonymous_", can_reply=item.reply_link is not None) for item in view.anonymous],
+            _entry(item, Rich(Emphasis("anonymous")), can_reply=item.reply_link is not None)
+            for item in view.anonymous],
     }, surface="message")
     assert isinstance(rendered, dict)
     return rendered
@@ -105,69 +94,65 @@ def mine_message(items: list[Feedback], notice: str | Rich | None = None) -> dic
     return rendered
 
 
-def command(session: Session, services: Services, slash: dict[str, Any], client: WebClient) -> dict[str, Any] | None:
-    """`feedback`, `feedback list [team] [YYYY-MM]`, `feedback mine`, `feedback request <team> | <question>`,
-    `feedback yousaid <team> | <note>`."""
-    user_id = slash["user_id"]
-    rest = slash.get("text", "").strip()[len("feedback"):].strip()
-    verb, _, args = rest.partition(" ")
-    verb = verb.lower()
-    caller = identify(session, slack_address(user_id))
-    if not verb:
-        client.views_open(trigger_id=slash["trigger_id"], view=feedback_view(session, services, "command"))
-        return None
-    if verb == "list":
-        words = args.split()
-        month = words.pop() if words and feedback.MONTH.match(words[-1]) else None
-        if words and words[-1][:1].isdigit():
-            raise BadInput(f"'{words[-1]}' is not a month: write it as YYYY-MM.")
-        view = feedback.team_feedback(session, caller=caller, team_name=" ".join(words) or None, month=month,
-                                      thresholds=services.feedback_thresholds, now=services.clock())
-        client.chat_postMessage(channel=user_id, **list_message(view))
-        return replies.notice("The feedback is in our DM.")
-    if verb == "mine":
-        client.chat_postMessage(channel=user_id, **mine_message(feedback.mine(session, person=caller)))
-        return replies.notice("Your named feedback is in our DM, with a button to withdraw each.")
-    if verb in ("request", "yousaid"):
-        team, _, text = args.partition("|")
-        title = "Your feedback, please" if verb == "request" else "You said, we did"
-        queued = feedback.post_to_team(session, caller=caller, team_name=team.strip(), title=title, body=text.strip(),
-                                       now=services.clock(), rules=services.rules,
-                                       key=feedback.REQUEST_KEY if verb == "request" else feedback.NOTE_KEY)
-        return replies.notice(Rich("Sent ", Strong(title), f" to {queued.recipients} people in "
-                                   f"{queued.audience_label}."), ":mega:")
-    raise BadInput("Say `feedback`, `feedback list [team] [YYYY-MM]`, `feedback mine`, "
-                   "`feedback request <team> | <question>` or `feedback yousaid <team> | <what changed>`.")
+def open_form(call: CommandCall, command: commands.OpenFeedback) -> None:
+    call.client.views_open(trigger_id=call.body["trigger_id"], view=_form(call.session, call.services, "command"))
+
+
+def list_team(call: CommandCall, command: commands.ListFeedback) -> Reply:
+    view = feedback.team_feedback(call.session, caller=call.caller, team_name=command.team_name,
+                                  month=command.month, thresholds=call.services.feedback_thresholds,
+                                  now=call.services.clock())
+    call.dm(list_message(view))
+    return replies.notice("The feedback is in our DM.")
+
+
+def list_mine(call: CommandCall, command: commands.MyFeedback) -> Reply:
+    call.dm(mine_message(feedback.mine(call.session, person=call.caller)))
+    return replies.notice("Your named feedback is in our DM, with a button to withdraw each.")
+
+
+def post_to_team(call: CommandCall, command: commands.PostToTeam) -> Reply:
+    request = command.kind == "request"
+    title = "Your feedback, please" if request else "You said, we did"
+    queued = feedback.post_to_team(call.session, caller=call.caller, team_name=command.team_name, title=title,
+                                   body=command.text, now=call.services.clock(), rules=call.services.rules,
+                                   key=feedback.REQUEST_KEY if request else feedback.NOTE_KEY)
+    return replies.notice(Rich("Sent ", Strong(title), f" to {queued.recipients} people in {queued.audience_label}."),
+                          "message")
 
 
 def open_reply(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
     ack()
-    with services.unit_of_work() as session:
-        identify(session, acting_user(body))
-        item = session.get(Feedback, int(action["value"]))
-        anonymous = bool(item and item.anonymous)
-    view = render_blocks("feedback_reply_modal", {"feedback_id": int(action["value"]), "anonymous": anonymous},
+    feedback_id = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
+    try:
+        with services.unit_of_work() as session:
+            anonymous = feedback.reply_form(session, caller=identify(session, acting_user(body)),
+                                            feedback_id=feedback_id)
+    except DrumbeatError as problem:
+        client.chat_postMessage(channel=body["user"]["id"], **replies.notice(problem.text, "warning"))
+        return
+    view = render_blocks("feedback_reply_modal", {"feedback_id": feedback_id, "anonymous": anonymous},
                          surface="modal")
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def send_reply(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, services: Services) -> None:
-    values = (view.get("state") or {}).get("values") or {}
+    """The reply goes straight to its author through the Sender of their platform: no outbox row, since a row
+    would join an anonymous author to the feedback."""
+    values = modal_values(view)
     try:
         with services.unit_of_work() as session:
             reply_to = feedback.reply(session, caller=identify(session, acting_user(body)),
-                                      feedback_id=int(view["private_metadata"]), text=_text(values, "text"),
+                                      feedback_id=int(view.get("private_metadata") or 0), text=text_of(values, "text"),
                                       key=services.feedback_key, now=services.clock())
-    except DraftProblems as problems:
-        ack(response_action="errors", errors={"text": plain_text(problems.text)})
-        return
     except DrumbeatError as problem:
-        ack(response_action="errors", errors={"text": plain_text(problem.text)})
+        ack(response_action="errors", errors=field_errors(problem, {}, "text"))
         return
     ack()
-    client.chat_postMessage(channel=slack_user_id(reply_to.recipient), **replies.notice(
-        f"{reply_to.replier} replied to your feedback:\n{reply_to.text}", ":speech_balloon:"))
-    client.chat_postMessage(channel=body["user"]["id"], **replies.notice("Your reply was delivered.", ":outbox_tray:"))
+    words = Rich(f"{reply_to.replier} replied to your feedback:\n{reply_to.text}")
+    services.send(Outgoing(recipient=reply_to.recipient, kind="notice", context={"text": words, "icon": "feedback"},
+                           fallback_text=str(words), idempotency_key=f"feedback-reply-{view.get('id', '')}"))
+    client.chat_postMessage(channel=body["user"]["id"], **replies.notice("Your reply was delivered.", "sent"))
 
 
 def withdraw(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
@@ -177,11 +162,15 @@ def withdraw(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: Web
         notice: str | Rich
         try:
             notice = feedback.withdraw(session, person=person, feedback_id=int(action["value"]))
-        except DrumbeatError as problem:
-            notice = problem.text
+        except (DrumbeatError, ValueError) as problem:
+            notice = problem.text if isinstance(problem, DrumbeatError) else "That button does not point at feedback."
         session.flush()
         updated = mine_message(feedback.mine(session, person=person), notice)
     client.chat_update(channel=body["channel"]["id"], ts=body["message"]["ts"], **updated)
+
+
+COMMANDS = {commands.OpenFeedback: open_form, commands.ListFeedback: list_team, commands.MyFeedback: list_mine,
+            commands.PostToTeam: post_to_team}
 
 
 def register(app: App, services: Services) -> None:
@@ -190,4 +179,3 @@ def register(app: App, services: Services) -> None:
     app.action("feedback_reply")(open_reply)
     app.view("feedback_reply_modal")(send_reply)
     app.action("feedback_withdraw")(withdraw)
-

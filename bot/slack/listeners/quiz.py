@@ -1,4 +1,5 @@
-"""Pulse-check buttons: answer, then "how sure were you?"; the DM updates in place each time."""
+"""Pulse checks in Slack: `quiz me`, `quiz new` (a modal), and the answer and "how sure were you?" buttons,
+which update the DM in place each time."""
 
 from __future__ import annotations
 
@@ -7,72 +8,64 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from sqlalchemy import select
-from sqlmodel import Session
 
-from bot.core import quizzes
-from bot.core.broadcasts import DraftProblems
-from bot.core.errors import DrumbeatError
-from bot.core.roles import identify, require_role
+from bot.core import commands, quizzes, showing
+from bot.core.errors import BadInput, DrumbeatError
+from bot.core.roles import identify
 from bot.services import Services
-from bot.slack.people import acting_user, slack_address
 from bot.slack import replies
-from bot.slack.listeners import events
-from bot.slack.listeners.actions import tell_privately, update_clicked_message
-from bot.slack.render import plain_text, render_blocks
+from bot.slack.people import acting_user
+from bot.slack.render import render_blocks
+from bot.slack.respond import (
+    CommandCall,
+    Reply,
+    choice_of,
+    field_errors,
+    modal_values,
+    refresh_home,
+    tell_privately,
+    tell_problem,
+    text_of,
+    update_clicked,
+)
 from bot.slack.sender import SlackSender
 from messages.rich import Code, Rich
-from schedules.compose import QUIZ_KIND, compose_delivery, quiz_context, recipient_of
-from schedules.outbox import Outgoing
-from storage.models import Delivery, Expectation, Person, QuizAsk
 
 ANSWER = re.compile(r"^quiz_answer_\d$")
 SURE = re.compile(r"^quiz_sure_[1-5]$")
-
-
-def ask_outgoing(session: Session, ask: QuizAsk, services: Services) -> Outgoing:
-    """How the message carrying this ask looks now (a broadcast DM with a question, or a lone question)."""
-    if ask.delivery_id is not None:
-        delivery = session.get(Delivery, ask.delivery_id)
-        assert delivery is not None
-        return compose_delivery(session, delivery, services.clock())
-    quiz = quiz_context(session, ask)
-    person = session.get(Person, ask.person_id)
-    assert person is not None
-    return Outgoing(recipient=recipient_of(session, person), kind=QUIZ_KIND, context={"quiz": quiz, "delivery_id": None},
-                    fallback_text=f"Pulse check: {quiz['prompt']}", idempotency_key=f"ask{ask.id}")
+MODAL = "quiz_new_modal"
+FIELDS = {"expectation": "expectation", "prompt": "prompt", "options": "option_1", "correct": "correct",
+          "explanation": "explanation"}
 
 
 def _parse(value: str) -> tuple[int, int]:
     ask_id, _, number = value.partition(":")
+    if not (ask_id.isdigit() and number.isdigit()):
+        raise BadInput("That button does not match a question.")
     return int(ask_id), int(number)
 
 
 def _handle(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond,
             services: Services, *, confidence: bool) -> None:
-    try:
-        ask_id, number = _parse(action.get("value", ""))
-    except ValueError:
-        tell_privately(body, respond, client, replies.notice("That button does not match a question.", ":warning:"))
-        return
     note = None
     try:
+        ask_id, number = _parse(str(action.get("value", "")))
         with services.unit_of_work() as session:
-            person = identify(session, acting_user(body))
+            person, now = identify(session, acting_user(body)), services.clock()
             if confidence:
-                ask = quizzes.rate_confidence(session, ask_id=ask_id, person=person, level=number, now=services.clock())
+                ask = quizzes.rate_confidence(session, ask_id=ask_id, person=person, level=number, now=now)
             else:
-                outcome = quizzes.answer(session, ask_id=ask_id, person=person, choice=number, now=services.clock())
+                outcome = quizzes.answer(session, ask_id=ask_id, person=person, choice=number, now=now)
                 ask, note = outcome.ask, outcome.note
-            outgoing = ask_outgoing(session, ask, services)
+            outgoing = showing.ask_now(session, ask, now)
     except DrumbeatError as problem:
-        tell_privately(body, respond, client, replies.notice(problem.text, ":warning:"))
+        tell_problem(body, respond, client, problem)
         return
-    update_clicked_message(body, client, outgoing)
+    update_clicked(body, client, outgoing)
     if not confidence:
-        events.refresh_home(client, services, body["user"]["id"])
+        refresh_home(client, services, body["user"]["id"])
     if note:
-        tell_privately(body, respond, client, replies.notice(note, ":information_source:"))
+        tell_privately(body, respond, client, replies.notice(note, "info"))
 
 
 def answer(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond,
@@ -87,63 +80,45 @@ def sure(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClie
     _handle(body, action, client, respond, services, confidence=True)
 
 
-def send_practice_question(session: Session, services: Services, user_id: str, client: WebClient) -> None:
-    """`/drumbeat quiz me`: a question now, in the rep's DM (one message, so no outbox needed)."""
-    person = identify(session, slack_address(user_id))
-    ask = quizzes.quiz_me(session, person=person, now=services.clock())
-    outgoing = ask_outgoing(session, ask, services)
-    client.chat_postMessage(channel=user_id, text=outgoing.fallback_text,
-                                     **{k: v for k, v in SlackSender(client).payload(outgoing).items() if k != "text"})
+def quiz_me(call: CommandCall, command: commands.QuizMe) -> Reply:
+    """A question now, in the rep's DM: one message, sent through the Sender the outbox uses."""
+    ask = quizzes.quiz_me(call.session, person=call.caller, now=call.services.clock())
+    SlackSender(call.client).send(showing.ask_now(call.session, ask, call.services.clock()))
+    return replies.notice("A pulse-check question is waiting in our DM. One tap to answer.", "questions")
 
 
-
-
-QUIZ_NEW_FIELDS = {"expectation": "expectation", "prompt": "prompt", "options": "option_1", "correct": "correct",
-                   "explanation": "explanation"}
-
-
-def open_question_editor(session: Session, services: Services, user_id: str, trigger_id: str, client: WebClient) -> None:
-    author = identify(session, slack_address(user_id))
-    require_role(author, quizzes.QUESTION_AUTHORS, "add quiz questions")
-    expectations = session.execute(select(Expectation).order_by(Expectation.key)).scalars()
-    view = render_blocks("quiz_new_modal", {"expectations": [{"key": e.key, "statement": e.statement}
-                                                             for e in expectations]}, surface="modal")
-    client.views_open(trigger_id=trigger_id, view=view)
-
-
-def _input(values: dict[str, Any], block: str) -> dict[str, Any]:
-    return (values.get(block) or {}).get(f"{block}_input") or {}
+def open_editor(call: CommandCall, command: commands.NewQuestion) -> None:
+    expectations = quizzes.question_form(call.session, author=call.caller)
+    view = render_blocks(MODAL, {"expectations": [{"key": key, "statement": statement}
+                                                  for key, statement in expectations]}, surface="modal")
+    call.client.views_open(trigger_id=call.body["trigger_id"], view=view)
 
 
 def save_question(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, services: Services) -> None:
-    values = (view.get("state") or {}).get("values") or {}
-    correct = (_input(values, "correct").get("selected_option") or {}).get("value")
+    values = modal_values(view)
+    correct = choice_of(values, "correct")
     try:
         with services.unit_of_work() as session:
             question = quizzes.add_question(
-                session, author=identify(session, acting_user(body)),
-                expectation_key=(_input(values, "expectation").get("selected_option") or {}).get("value"),
-                prompt=_input(values, "prompt").get("value") or "",
-                options=[_input(values, f"option_{n}").get("value") or "" for n in range(1, 6)],
-                correct=int(correct) if correct is not None else None,
-                explanation=_input(values, "explanation").get("value") or "",
-                now=services.clock(),
+                session, author=identify(session, acting_user(body)), expectation_key=choice_of(values, "expectation"),
+                prompt=text_of(values, "prompt"), options=[text_of(values, f"option_{n}") for n in range(1, 6)],
+                correct=int(correct) if correct is not None and correct.isdigit() else None,
+                explanation=text_of(values, "explanation"), now=services.clock(),
             )
             key, prompt = question.key, question.prompt
-    except DraftProblems as problems:
-        ack(response_action="errors", errors={QUIZ_NEW_FIELDS.get(field, "prompt"): plain_text(message)
-                                              for field, message in problems.problems.items()})
-        return
     except DrumbeatError as problem:
-        ack(response_action="errors", errors={"prompt": plain_text(problem.text)})
+        ack(response_action="errors", errors=field_errors(problem, FIELDS, "prompt"))
         return
     ack()
     client.chat_postMessage(channel=body["user"]["id"], **replies.notice(Rich(
         "Added the question ", Code(key), f": {prompt}\nAttach it to a broadcast, or send it alone, with ",
-        Code(f"{services.settings.command} broadcast"), "."), ":bar_chart:"))
+        Code(f"{services.settings.command} broadcast"), "."), "questions"))
+
+
+COMMANDS = {commands.QuizMe: quiz_me, commands.NewQuestion: open_editor}
 
 
 def register(app: App, services: Services) -> None:
     app.action(ANSWER)(answer)
     app.action(SURE)(sure)
-    app.view("quiz_new_modal")(save_question)
+    app.view(MODAL)(save_question)

@@ -8,16 +8,16 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.core import manage
-from bot.core.broadcasts import DraftProblems
+from bot.core import commands, manage
 from bot.core.errors import DrumbeatError
 from bot.core.roles import identify
 from bot.core.words.figures import percent
 from bot.services import Services
-from bot.slack.people import acting_user, slack_address
+from bot.slack.people import acting_user
 from bot.slack import replies
 from bot.slack.ids import ActionId, CallbackId
-from bot.slack.render import plain_text, render_blocks
+from bot.slack.render import render_blocks
+from bot.slack.respond import CommandCall, Reply, field_errors, modal_values, tell_problem, text_of
 from messages.rich import Icon, Rich
 from schedules.reader import local_time_label
 from storage.models import Person, Role
@@ -45,17 +45,16 @@ def schedules_message(session: Session, services: Services, caller: Person,
     return rendered
 
 
-def post_schedules(session: Session, services: Services, user_id: str, client: WebClient) -> None:
-    caller = identify(session, slack_address(user_id))
-    client.chat_postMessage(channel=user_id, **schedules_message(session, services, caller))
+def post_schedules(call: CommandCall, command: commands.ListSchedules) -> Reply:
+    call.dm(schedules_message(call.session, call.services, call.caller))
+    return replies.notice("Your broadcasts are in our DM, with buttons to pause, resume, edit, send now or cancel.")
 
 
 def steer(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
     ack()
-    user_id = body["user"]["id"]
     action_id = action["action_id"]
     with services.unit_of_work() as session:
-        caller = identify(session, slack_address(user_id))
+        caller = identify(session, acting_user(body))
         notice: str | Rich
         try:
             broadcast_id = int(action.get("value", ""))
@@ -80,39 +79,40 @@ def steer(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebCli
 
 def open_editor(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
     ack()
-    with services.unit_of_work() as session:
-        caller = identify(session, acting_user(body))
-        broadcast_id = int(action["value"])
-        try:
-            message = manage.current_message(session, caller=caller, broadcast_id=broadcast_id)
-        except DrumbeatError:
-            return
-        view = render_blocks("edit_modal", {"broadcast_id": broadcast_id, "version": message.version,
-                                            "title": message.title, "body": message.body}, surface="modal")
+    value = str(action.get("value", ""))
+    try:
+        with services.unit_of_work() as session:
+            broadcast_id = int(value) if value.isdigit() else 0
+            message = manage.current_message(session, caller=identify(session, acting_user(body)),
+                                             broadcast_id=broadcast_id)
+            view = render_blocks("edit_modal", {"broadcast_id": broadcast_id, "version": message.version,
+                                                "title": message.title, "body": message.body}, surface="modal")
+    except DrumbeatError as problem:
+        tell_problem(body, None, client, problem)
+        return
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def save_edit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, services: Services) -> None:
-    values = (view.get("state") or {}).get("values") or {}
-    title = ((values.get("title") or {}).get("title_input") or {}).get("value") or ""
-    text = ((values.get("body") or {}).get("body_input") or {}).get("value") or ""
+    values = modal_values(view)
+    title, text = text_of(values, "title"), text_of(values, "body")
+    metadata = str(view.get("private_metadata") or "")
     try:
         with services.unit_of_work() as session:
             caller = identify(session, acting_user(body))
-            result = manage.edit_message(session, caller=caller, broadcast_id=int(view["private_metadata"]),
+            result = manage.edit_message(session, caller=caller, broadcast_id=int(metadata) if metadata.isdigit() else 0,
                                          title=title, body=text, now=services.clock())
-    except DraftProblems as problems:
-        ack(response_action="errors", errors={("body" if field == "body" else "title"): plain_text(message)
-                                              for field, message in problems.problems.items()})
-        return
     except DrumbeatError as problem:
-        ack(response_action="errors", errors={"title": plain_text(problem.text)})
+        ack(response_action="errors", errors=field_errors(problem, {"body": "body"}, "title"))
         return
     ack()
     lines = [Rich(f"Saved v{result.version}. Messages already sent keep their version; queued ones carry "
                   f"v{result.version}.")]
     lines += [Rich(Icon("warning"), f" {warning}") for warning in result.warnings]
-    client.chat_postMessage(channel=body["user"]["id"], **replies.notice(Rich.join("\n", lines), ":pencil2:"))
+    client.chat_postMessage(channel=body["user"]["id"], **replies.notice(Rich.join("\n", lines), "edit"))
+
+
+COMMANDS = {commands.ListSchedules: post_schedules}
 
 
 def register(app: App, services: Services) -> None:

@@ -1,0 +1,48 @@
+"""How a message looks now, after a click changed what it shows: re-composed from the database.
+
+The adapter updates the clicked message in place with what these return (a DM whose *Got it* became a
+check mark, a question that now shows its explanation, a coaching DM with a nudge marked coached), so the
+words come from the same composers the outbox uses and never drift from what was sent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.core.coaching import digest_delivery
+from bot.core.errors import BadInput, NotFound
+from schedules.compose import QUIZ_KIND, compose_delivery, quiz_context
+from schedules.outbox import Outgoing, SentRef
+from schedules.reader import recipient_of
+from storage.models import CoachingNudge, Delivery, Person, QuizAsk
+
+
+def delivery_now(session: Session, delivery_id: int, now: datetime) -> Outgoing:
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None:
+        raise NotFound("That message is no longer in Drumbeat.")
+    return compose_delivery(session, delivery, now)
+
+
+def ask_now(session: Session, ask: QuizAsk, now: datetime) -> Outgoing:
+    """The message carrying this ask: a broadcast DM with its question, or a lone practice question."""
+    if ask.delivery_id is not None:
+        return delivery_now(session, ask.delivery_id, now)
+    person = session.get(Person, ask.person_id)
+    assert person is not None
+    quiz = quiz_context(session, ask)
+    return Outgoing(recipient=recipient_of(session, person), kind=QUIZ_KIND,
+                    context={"quiz": quiz, "delivery_id": None}, fallback_text=f"Pulse check: {quiz['prompt']}",
+                    idempotency_key=f"ask{ask.id}")
+
+
+def digest_now(session: Session, nudge: CoachingNudge, now: datetime) -> tuple[Outgoing, SentRef | None]:
+    """The coaching DM a nudge belongs to, and where it was sent (to update it when the click came elsewhere)."""
+    delivery = digest_delivery(session, nudge)
+    if delivery is None:
+        raise BadInput("That coaching DM is no longer in Drumbeat.")
+    ref = (SentRef(delivery.platform, delivery.conversation_id, delivery.platform_message_id)
+           if delivery.platform and delivery.conversation_id and delivery.platform_message_id else None)
+    return compose_delivery(session, delivery, now), ref
