@@ -208,7 +208,10 @@ class Delivery(SQLModel, table=True):
     attempts: int = Field(default=0)
     next_attempt_at: datetime | None = Field(default=None)
     claimed_at: datetime | None = Field(default=None)
-    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_by: str | None = Field(default=None, max_length=64)  # the claiming process's unique worker id
+    # Set when an attempt may have reached the recipient without our knowing (a timeout, a reset after the
+    # request was written, a claimer that vanished): it must be proved unsent before any resend.
+    uncertain_since: datetime | None = Field(default=None)
     last_error: str | None = Field(default=None, max_length=500)
     # Where the sent message lives on its platform (Slack: channel and ts; Teams: conversation and activity id),
     # so a click can update it in place.
@@ -398,3 +401,19 @@ class AuditEvent(SQLModel, table=True):
     actor_id: int | None = Field(default=None, foreign_key="person.id")
     action: str = Field(max_length=64)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+
+
+class RequestReceipt(SQLModel, table=True):
+    """A request from a platform we have acted on (an event id, a modal submission's view id, a slash
+    command's trigger id), so a retry or a second click is recognised and not acted on again.
+
+    Written in the same transaction as the action's effect; `outcome` says what that was (e.g. the broadcast
+    id), so a repeated request can be answered the same way. Old receipts are pruned daily."""
+
+    __table_args__ = (UniqueConstraint("platform", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    key: str = Field(max_length=200)  # "event:Ev0123", "view:V0123", "trigger:123.456.abc"
+    received_at: datetime = Field(default_factory=utcnow, index=True)
+    outcome: str | None = Field(default=None, max_length=200)
