@@ -87,6 +87,7 @@ class Drumbeat:
             batch_size=settings.dispatch_batch_size,
             max_attempts=settings.max_send_attempts,
             lease=timedelta(seconds=settings.claim_lease_seconds),
+            settle=timedelta(seconds=settings.send_settle_seconds),
             **dispatcher_options,
         )
         self._scheduler = None
@@ -196,9 +197,9 @@ class Drumbeat:
             self._http_server.run()
         return bound_port
 
-    def run_connected(self) -> bool:
-        """Run the platform that holds a connection of its own (Slack's Socket Mode), if one does."""
-        return any(platform.run_connected() for platform in self.platforms)
+    def connect(self) -> bool:
+        """Open the long-lived connections platforms hold instead of HTTP (Slack's Socket Mode); True if any."""
+        return any([platform.connect() for platform in self.platforms])
 
     @staticmethod
     def _close_quietly(server: Any) -> None:
@@ -208,6 +209,8 @@ class Drumbeat:
             log.debug("HTTP server was already closed")
 
     def close(self) -> None:
+        """Stop in order: no new claims, the job in flight finishes, requests in flight are answered."""
+        self.dispatcher.stop()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
             self._scheduler = None

@@ -126,35 +126,38 @@ def _db_upgrade(settings: Settings) -> int:
 
 
 def _run(settings: Settings) -> int:
+    """Serve the platforms and run the fixed jobs until SIGTERM or SIGINT."""
     from bot.app import Drumbeat
+    from bot.lifecycle import Shutdown
 
     settings.slack.require()
+    shutdown = Shutdown(settings.shutdown_seconds).install()
     drumbeat = Drumbeat(settings)
+    shutdown.on_stop(drumbeat.dispatcher.stop)
     try:
         drumbeat.start_scheduler()
-        if not drumbeat.run_connected():
-            drumbeat.serve_http(port=settings.port)
+        if not drumbeat.connect():
+            drumbeat.serve_http(port=settings.port, background=True)
+        shutdown.event.wait()
     finally:
         drumbeat.close()
+    log.info("drumbeat stopped")
     return 0
 
 
 def _dispatch(settings: Settings, *, until_idle: bool) -> int:
-    """A worker process: materialise and send, forever or until the queue is empty."""
-    import time
-
+    """A worker process: materialise and send, forever (until SIGTERM or SIGINT) or until the queue is empty."""
     from bot.app import Drumbeat
+    from bot.lifecycle import Shutdown, dispatch_until_stopped
 
     settings.slack.require()
+    shutdown = Shutdown(settings.shutdown_seconds).install()
     drumbeat = Drumbeat(settings)
+    shutdown.on_stop(drumbeat.dispatcher.stop)
     try:
-        while True:
-            report = drumbeat.tick()
-            if report.touched:
-                log.info("outbox: %s sent, %s recovered, %s retried, %s failed",
-                         report.sent, report.recovered, report.retried, report.failed)
-            if until_idle and not drumbeat.has_due():
-                return 0
-            time.sleep(settings.dispatch_interval_seconds if not report.touched else 0)
+        dispatch_until_stopped(drumbeat.tick, drumbeat.has_due, shutdown.event,
+                               interval=settings.dispatch_interval_seconds, until_idle=until_idle)
     finally:
         drumbeat.close()
+    log.info("dispatcher stopped")
+    return 0

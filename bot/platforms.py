@@ -17,7 +17,7 @@ from bot.core.org import UserIdFormat
 from bot.services import Services
 from bot.slack.identity import USER_ID_FORMAT as SLACK_IDS
 from bot.teams.identity import USER_ID_FORMAT as TEAMS_IDS
-from schedules.outbox import Sender
+from schedules.sending import Sender
 
 USER_ID_FORMATS: dict[str, UserIdFormat] = {fmt.platform: fmt for fmt in (SLACK_IDS, TEAMS_IDS)}
 
@@ -34,8 +34,9 @@ class Platform(Protocol):
         """HTTP paths this platform serves (its webhook), mounted on the runtime's one HTTP server."""
         ...
 
-    def run_connected(self) -> bool:
-        """Run a long-lived connection instead of HTTP (Slack's Socket Mode) until stopped; False if none."""
+    def connect(self) -> bool:
+        """Open a long-lived connection instead of HTTP (Slack's Socket Mode) without blocking; False if none.
+        `close` closes it."""
         ...
 
     def sync_directory(self) -> int:

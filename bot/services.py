@@ -16,7 +16,7 @@ from bot.core.feedback import Thresholds
 from bot.core.sealing import derive_key
 from bot.settings import Settings
 from schedules.materialise import DeliveryRules
-from schedules.outbox import Outgoing, RateLimited, Sender, SentRef
+from schedules.sending import Outgoing, RateLimited, Sender, SentRef
 from storage.db import session_scope
 from storage.queries.coaching import SelectionRules
 

@@ -81,6 +81,9 @@ class Settings:
     reminder_hours: float = 24.0
     materialise_interval_seconds: float = 30.0
     claim_lease_seconds: float = 120.0
+    send_timeout_seconds: float = 15.0  # how long a platform client waits for the answer to a send
+    send_settle_seconds: float = 60.0  # longer than any started send can take to land (above the timeout)
+    shutdown_seconds: float = 20.0
     feedback_key: str | None = None
     feedback_min_people: int = 5
     feedback_min_people_scores: int = 3
@@ -126,7 +129,7 @@ def _integer(values: Mapping[str, str | None], name: str, default: int, *, low: 
     return number
 
 
-def _positive_float(values: Mapping[str, str | None], name: str, default: float) -> float:
+def _positive_float(values: Mapping[str, str | None], name: str, default: float, *, low: float = 0.0) -> float:
     raw = _text(values, name)
     if raw is None:
         return default
@@ -134,8 +137,8 @@ def _positive_float(values: Mapping[str, str | None], name: str, default: float)
         number = float(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if number <= 0:
-        raise SettingsError(f"{name} must be greater than 0, got {raw}")
+    if number <= low:
+        raise SettingsError(f"{name} must be greater than {low:g}, got {raw}")
     return number
 
 
@@ -228,6 +231,9 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         reminder_hours=_positive_float(values, "DRUMBEAT_REMINDER_HOURS", 24.0),
         materialise_interval_seconds=_positive_float(values, "DRUMBEAT_MATERIALISE_INTERVAL", 30.0),
         claim_lease_seconds=_positive_float(values, "DRUMBEAT_CLAIM_LEASE", 120.0),
+        send_timeout_seconds=(timeout := _positive_float(values, "DRUMBEAT_SEND_TIMEOUT", 15.0)),
+        send_settle_seconds=_positive_float(values, "DRUMBEAT_SEND_SETTLE", max(60.0, 2 * timeout), low=timeout),
+        shutdown_seconds=_positive_float(values, "DRUMBEAT_SHUTDOWN_SECONDS", 20.0),
         feedback_key=_feedback_key(values),
         feedback_min_people=_integer(values, "DRUMBEAT_FEEDBACK_MIN_PEOPLE", 5, low=3, high=1000),
         feedback_min_people_scores=_integer(values, "DRUMBEAT_FEEDBACK_MIN_PEOPLE_SCORES", 3, low=3, high=1000),

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from messages.render import render_text
 from schedules.compose_coaching import compose_coaching, refresher_sender
-from schedules.outbox import Outgoing
+from schedules.sending import Outgoing
 from schedules.reader import local_time_label, recipient_of
 from storage.models import (
     Broadcast,

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from schedules.outbox import Outgoing
+from schedules.sending import Outgoing
 from schedules.reader import local_time_label, recipient_of
 from storage.models import (
     CoachingCause,

@@ -1,117 +1,65 @@
 """The outbox: every message Drumbeat owes someone is a Delivery row; the dispatcher pays them, once.
 
 Why rows and not direct sends: the row is written in the same transaction as the change that caused it,
-so a crash can neither lose a message (the row is there) nor send it twice (the unique key and the
-claim protocol below). The dispatcher never knows which chat platform it talks to: it hands a
-platform-neutral `Outgoing` to a `Sender`, which each platform implements in `bot/<platform>/sender.py`.
+so a crash can neither lose a message (the row is there) nor send it twice (the unique key and the claim
+protocol below). The dispatcher never knows which chat platform it talks to: it hands a neutral
+`Outgoing` to a `Sender` (schedules.sending), which each platform implements.
 
-Claim protocol: a dispatcher flips due rows from `pending` to `sending` (PostgreSQL: FOR UPDATE SKIP
-LOCKED, so several instances can share the work), commits, sends, then records channel + ts as `sent`.
-A row left in `sending` by a dispatcher that died may or may not have reached the recipient: before it
-is sent again, the Sender is asked whether a message with that idempotency key is already there.
+Claim protocol (schedules.claims holds its statements). Any number of dispatchers, in any number of
+processes, may run on one database:
+1. Claim: due rows go from `pending` to `sending` under a token unique to this run of this process
+   (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so instances never wait on each other's rows).
+2. Begin: just before the network call, one fenced statement (`WHERE claimed_by = token AND status =
+   'sending'`) counts the attempt, renews the claim (`claimed_at = now`) and marks the row uncertain
+   (`uncertain_since`). If it changes no row, the claim was taken over: this worker does not send.
+3. Outcome: `sent`, a retry or a failure is recorded by the same fence; a definite outcome clears the
+   uncertainty, an ambiguous one (timeout, reset after the request was written) keeps it.
+4. Reclaim: a claimed row never begun is free again after `lease`; a begun row only after
+   `max(lease, settle)` since its attempt began, and an uncertain pending row waits `settle` before its
+   retry. Before a row that may have landed is sent again, the Sender looks for it on the platform by its
+   idempotency key (`find_sent`); while that look fails, nothing is resent.
+
+Why a row cannot be sent twice: a send happens only after a successful begin, by the one token that owned
+the row at that instant; another token can own the row afterwards only once `settle` has passed since the
+begin. `settle` is longer than any begun send can take to land (the client times out at 15 s; the default
+settle is 60 s), so by then the first send has landed or never will, and the new owner's history check sees
+it. Why none is lost: every begun or claimed row is reclaimable after a bounded time, whatever happened to
+its claimer, and database errors never fail a row (the process backs off and resumes).
+
+Why not a job library (procrastinate, pgqueuer): both are PostgreSQL-only, while SQLite is our zero-set-up
+default; and neither can do the part that matters, proving on the chat platform that a message did not land.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import random
+import secrets
+import socket
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
 
-from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
-from storage.address import Address
-from storage.db import session_scope
-from storage.models import Broadcast, BroadcastStatus, Delivery, DeliveryStatus
+from schedules.claims import Begun, ClaimPolicy, Claims, Composer, Unsendable
+from schedules.outages import OutageLog
+from schedules.sending import (  # noqa: F401  (re-exported: the outbox's vocabulary)
+    DeliveryFailure,
+    Outgoing,
+    PermanentFailure,
+    PlatformSenders,
+    RateLimited,
+    Sender,
+    SentRef,
+    TemporaryFailure,
+)
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """What to say to whom, without saying how any platform says it."""
-
-    recipient: Address  # the account it goes to; its platform picks the Sender
-    kind: str  # names the platform template, e.g. "broadcast"
-    context: dict[str, Any]
-    fallback_text: str  # for notifications and screen readers
-    idempotency_key: str
-
-
-@dataclass(frozen=True)
-class SentRef:
-    """Where a sent message lives on its platform, so it can be updated later (Slack: channel and ts)."""
-
-    platform: str
-    conversation_id: str
-    message_id: str
-
-
-class DeliveryFailure(Exception):
-    """Base for what a Sender reports when a send did not succeed."""
-
-
-class RateLimited(DeliveryFailure):
-    def __init__(self, retry_after: float, detail: str = "rate limited") -> None:
-        super().__init__(f"{detail} (retry after {retry_after:g} s)")
-        self.retry_after = retry_after
-
-
-class TemporaryFailure(DeliveryFailure):
-    """Worth retrying. `ambiguous` means the message may have arrived even so (e.g. connection lost)."""
-
-    def __init__(self, detail: str, *, ambiguous: bool = False) -> None:
-        super().__init__(detail)
-        self.ambiguous = ambiguous
-
-
-class PermanentFailure(DeliveryFailure):
-    """Retrying cannot help (the user is gone, the content is rejected)."""
-
-
-class Sender(Protocol):
-    """What the outbox needs from a chat platform."""
-
-    def send(self, outgoing: Outgoing) -> SentRef: ...
-
-    def find_sent(self, outgoing: Outgoing, *, since: datetime) -> SentRef | None:
-        """Return the message already sent with this idempotency key since `since`, if any."""
-        ...
-
-    def update(self, ref: SentRef, outgoing: Outgoing) -> None: ...
-
-
-class PlatformSenders:
-    """The outbox's one Sender: hands each message to the Sender of its recipient's platform.
-
-    A mixed organisation (some people on Slack, some on Teams) shares one outbox; a recipient on a platform
-    this installation does not run is a permanent failure (retrying cannot help), said in the row's error."""
-
-    def __init__(self, senders: dict[str, Sender]) -> None:
-        self.senders = dict(senders)
-
-    def _for(self, platform: str) -> Sender:
-        sender = self.senders.get(platform)
-        if sender is None:
-            raise PermanentFailure(f"no {platform!r} platform is configured to reach this person")
-        return sender
-
-    def send(self, outgoing: Outgoing) -> SentRef:
-        return self._for(outgoing.recipient.platform).send(outgoing)
-
-    def find_sent(self, outgoing: Outgoing, *, since: datetime) -> SentRef | None:
-        return self._for(outgoing.recipient.platform).find_sent(outgoing, since=since)
-
-    def update(self, ref: SentRef, outgoing: Outgoing) -> None:
-        self._for(ref.platform).update(ref, outgoing)
-
-
-Composer = Callable[[Session, Delivery, datetime], Outgoing]
 Clock = Callable[[], datetime]
 
 
@@ -119,13 +67,19 @@ def utc_clock() -> datetime:
     return datetime.now(UTC)
 
 
+def unique_worker_id() -> str:
+    """host:pid:random, so claims of two processes (or two runs of one) can always be told apart."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
 @dataclass
 class DispatchReport:
     sent: int = 0
-    recovered: int = 0  # found already delivered after a crash; not sent again
+    recovered: int = 0  # found already delivered (after a crash or a lost answer); not sent again
     retried: int = 0
     failed: int = 0
     rate_limited: int = 0
+    taken_over: int = 0  # rows whose claim passed to another worker before we began them
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -142,176 +96,123 @@ class Dispatcher:
         sender: Sender,
         compose: Composer,
         *,
-        worker_id: str = "dispatcher",
+        worker_id: str | None = None,
         clock: Clock = utc_clock,
         batch_size: int = 200,
         max_attempts: int = 8,
         lease: timedelta = timedelta(minutes=2),
+        settle: timedelta = timedelta(seconds=60),
         sleep: Callable[[float], None] = time.sleep,
         max_wait_seconds: float = 30.0,
+        outage_after: int = 3,
     ) -> None:
-        self.engine = engine
         self.sender = sender
         self.compose = compose
-        self.worker_id = worker_id
+        self.worker_id = worker_id or unique_worker_id()
         self.clock = clock
         self.batch_size = batch_size
         self.max_attempts = max_attempts
-        self.lease = lease
+        self.claims = Claims(engine, clock, ClaimPolicy(lease=lease, settle=settle))
         self.sleep = sleep
         self.max_wait_seconds = max_wait_seconds
+        self.outage_after = outage_after
+        self.platform_outage = OutageLog("the chat platform", log)
+        self._runs = itertools.count(1)
+        self._stopping = threading.Event()
+        self._failing_in_a_row = 0
+
+    def stop(self) -> None:
+        """Stop claiming; the run in progress finishes its current send and gives back the rest."""
+        self._stopping.set()
 
     def dispatch_due(self) -> DispatchReport:
         """Send everything due now; return what happened. Safe to call from several processes."""
         report = DispatchReport()
-        while True:
-            claimed = self._claim_batch()
+        while not self._stopping.is_set():
+            token = f"{self.worker_id}#{next(self._runs)}"
+            claimed = self.claims.claim(token, self.batch_size)
             if not claimed:
                 return report
             for index, delivery_id in enumerate(claimed):
-                stop = self._deliver_one(delivery_id, report)
-                if stop:
-                    self._release(claimed[index + 1 :])
+                if self._stopping.is_set() or self._deliver_one(delivery_id, token, report):
+                    rest = claimed[index:] if self._stopping.is_set() else claimed[index + 1 :]
+                    self.claims.release(rest, token)
                     return report
+        return report
 
-    def _claim_batch(self) -> list[int]:
-        now = self.clock()
-        stale = now - self.lease
-        on_hold = select(Broadcast.id).where(Broadcast.status.in_([BroadcastStatus.PAUSED, BroadcastStatus.CANCELLED]))
-        due = and_(
-            or_(
-                and_(
-                    Delivery.status == DeliveryStatus.PENDING,
-                    Delivery.due_at <= now,
-                    or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
-                ),
-                and_(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at <= stale),
-            ),
-            # Coaching DMs and nudges have no broadcast: only a broadcast's pause or cancel holds its rows.
-            or_(Delivery.broadcast_id.is_(None), Delivery.broadcast_id.not_in(on_hold)),
-        )
-        with session_scope(self.engine) as session:
-            candidates = select(Delivery.id).where(due).order_by(Delivery.due_at, Delivery.id).limit(self.batch_size)
-            if self.engine.dialect.name == "postgresql":
-                candidates = candidates.with_for_update(skip_locked=True)
-            ids = list(session.execute(candidates).scalars())
-            if not ids:
-                return []
-            claimed = session.execute(
-                update(Delivery)
-                .where(Delivery.id.in_(ids), due)
-                .values(status=DeliveryStatus.SENDING, claimed_at=now, claimed_by=self.worker_id)
-                .returning(Delivery.id)
-            ).scalars()
-            return sorted(claimed)
-
-    def _release(self, ids: Sequence[int]) -> None:
-        """Give back rows we claimed but will not send in this run (we are pausing for a rate limit)."""
-        if not ids:
-            return
-        with session_scope(self.engine) as session:
-            session.execute(
-                update(Delivery)
-                .where(Delivery.id.in_(ids), Delivery.claimed_by == self.worker_id)
-                .values(status=DeliveryStatus.PENDING, claimed_at=None, claimed_by=None)
-            )
-
-    def _deliver_one(self, delivery_id: int, report: DispatchReport) -> bool:
-        """Send one claimed row. Returns True when the run should stop (a long rate-limit pause)."""
-        with session_scope(self.engine) as session:
-            delivery = session.get(Delivery, delivery_id)
-            if delivery is None or delivery.status != DeliveryStatus.SENDING:
-                return False
-            try:
-                outgoing = self.compose(session, delivery, self.clock())
-            except Exception as error:  # a broken template must not block the queue behind it
-                log.exception("cannot compose delivery %s", delivery_id)
-                self._give_up(delivery, f"cannot compose: {error}", report)
-                return False
-            # attempts > 0: an earlier attempt started and may have reached the recipient (crash, lost answer)
-            possibly_sent = delivery.attempts > 0
-            previous_claim = delivery.claimed_at
-            delivery.attempts += 1
-            attempts = delivery.attempts
-        # The network call happens outside any transaction: a slow Slack never holds a database lock.
+    def _deliver_one(self, delivery_id: int, token: str, report: DispatchReport) -> bool:
+        """Send one claimed row. Returns True when the run should stop (a long rate-limit pause, an outage)."""
+        begun = self.claims.begin(delivery_id, token, self.compose)
+        if begun is None:
+            report.taken_over += 1
+            return False
+        if isinstance(begun, Unsendable):
+            log.error("delivery %s cannot be composed: %s", delivery_id, begun.error)
+            self._fail(delivery_id, token, begun.error, report)
+            return False
+        # The network calls happen outside any transaction: a slow platform never holds a database lock.
+        looked = False
         try:
             ref = None
-            if possibly_sent:
-                since = (previous_claim or self.clock()) - self.lease - timedelta(minutes=5)
-                ref = self.sender.find_sent(outgoing, since=since)
+            if begun.possibly_sent:
+                ref = self.sender.find_sent(begun.outgoing, since=begun.since)
+                looked = True
                 if ref is not None:
                     report.recovered += 1
             if ref is None:
-                ref = self.sender.send(outgoing)
+                ref = self.sender.send(begun.outgoing)
                 report.sent += 1
         except RateLimited as limited:
-            report.rate_limited += 1
-            wait = max(limited.retry_after, 0.0)
-            self._retry_later(delivery_id, str(limited), wait, report, count_attempt=False)
-            if wait <= self.max_wait_seconds:
-                self.sleep(wait)
-                return False
-            return True
+            return self._rate_limited(delivery_id, token, limited, report, uncertain=begun.possibly_sent and not looked)
         except TemporaryFailure as failure:
-            if attempts >= self.max_attempts:
-                self._fail(delivery_id, f"gave up after {attempts} attempts: {failure}", report)
-            else:
-                self._retry_later(delivery_id, str(failure), self._backoff(attempts), report)
-            return False
+            uncertain = failure.ambiguous or (begun.possibly_sent and not looked)
+            return self._temporary(delivery_id, token, begun, failure, report, uncertain=uncertain)
         except PermanentFailure as failure:
-            self._fail(delivery_id, str(failure), report)
+            self._fail(delivery_id, token, str(failure), report, uncertain=begun.possibly_sent and not looked)
             return False
-        self._mark_sent(delivery_id, ref)
+        self._failing_in_a_row = 0
+        self.platform_outage.succeeded()
+        if not self.claims.sent(delivery_id, token, platform=ref.platform, conversation_id=ref.conversation_id,
+                                message_id=ref.message_id):
+            log.info("delivery %s was sent, but its claim had passed on; the new owner will find it by its key",
+                     delivery_id)
+        return False
+
+    def _rate_limited(self, delivery_id: int, token: str, limited: RateLimited, report: DispatchReport,
+                      *, uncertain: bool) -> bool:
+        report.rate_limited += 1
+        report.retried += 1
+        wait = max(limited.retry_after, 0.0)
+        # A 429 is a definite "not sent": the attempt does not count toward giving up.
+        self.claims.retry(delivery_id, token, error=str(limited), wait=wait, uncertain=uncertain, count_attempt=False)
+        if wait <= self.max_wait_seconds:
+            self.sleep(wait)
+            return False
+        return True
+
+    def _temporary(self, delivery_id: int, token: str, begun: Begun, failure: TemporaryFailure,
+                   report: DispatchReport, *, uncertain: bool) -> bool:
+        if begun.attempts >= self.max_attempts:
+            self._fail(delivery_id, token, f"gave up after {begun.attempts} attempts: {failure}", report,
+                       uncertain=uncertain)
+        else:
+            report.retried += 1
+            self.claims.retry(delivery_id, token, error=str(failure), wait=self._backoff(begun.attempts),
+                              uncertain=uncertain)
+        self._failing_in_a_row += 1
+        if self._failing_in_a_row >= self.outage_after:
+            self.platform_outage.failed(failure)
+            return True  # pause the run: the next tick tries again, the rows back off on their own
         return False
 
     def _backoff(self, attempts: int) -> float:
         """Exponential backoff with jitter: 2, 4, 8 ... seconds, capped at 10 minutes."""
         return min(600.0, 2.0**attempts) * random.uniform(0.8, 1.2)
 
-    def _mark_sent(self, delivery_id: int, ref: SentRef) -> None:
-        with session_scope(self.engine) as session:
-            session.execute(
-                update(Delivery)
-                .where(Delivery.id == delivery_id)
-                .values(
-                    status=DeliveryStatus.SENT,
-                    platform=ref.platform,
-                    conversation_id=ref.conversation_id,
-                    platform_message_id=ref.message_id,
-                    sent_at=self.clock(),
-                    last_error=None,
-                )
-            )
-
-    def _retry_later(
-        self, delivery_id: int, error: str, wait: float, report: DispatchReport, *, count_attempt: bool = True
-    ) -> None:
-        report.retried += 1
-        values: dict[str, Any] = {
-            "status": DeliveryStatus.PENDING,
-            "next_attempt_at": self.clock() + timedelta(seconds=wait),
-            "last_error": error[:500],
-        }
-        with session_scope(self.engine) as session:
-            if not count_attempt:
-                delivery = session.get(Delivery, delivery_id)
-                if delivery is not None:
-                    values["attempts"] = max(delivery.attempts - 1, 0)
-            session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
-
-    def _fail(self, delivery_id: int, error: str, report: DispatchReport) -> None:
+    def _fail(self, delivery_id: int, token: str, error: str, report: DispatchReport, *,
+              uncertain: bool = False) -> None:
         report.failed += 1
         report.errors.append(f"delivery {delivery_id}: {error}")
         log.warning("delivery %s failed: %s", delivery_id, error)
-        with session_scope(self.engine) as session:
-            session.execute(
-                update(Delivery)
-                .where(Delivery.id == delivery_id)
-                .values(status=DeliveryStatus.FAILED, last_error=error[:500])
-            )
+        self.claims.fail(delivery_id, token, error=error, uncertain=uncertain)
 
-    def _give_up(self, delivery: Delivery, error: str, report: DispatchReport) -> None:
-        report.failed += 1
-        report.errors.append(f"delivery {delivery.id}: {error}")
-        delivery.status = DeliveryStatus.FAILED
-        delivery.last_error = error[:500]

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from schedules.outages import OutageLog, is_database_outage
+
 log = logging.getLogger(__name__)
 
 
@@ -24,13 +26,15 @@ class FixedJob:
 
 
 def build_scheduler(jobs: list[FixedJob]) -> BackgroundScheduler:
+    """Every job shares one account of database outages, so an outage is one log line, not one per job per tick."""
+    database = OutageLog("the database", log)
     scheduler = BackgroundScheduler(
         timezone="UTC",
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
     )
     for job in jobs:
         scheduler.add_job(
-            _logged(job),
+            _logged(job, database),
             trigger=IntervalTrigger(seconds=job.every_seconds, timezone="UTC"),
             id=job.job_id,
             name=job.job_id,
@@ -39,12 +43,17 @@ def build_scheduler(jobs: list[FixedJob]) -> BackgroundScheduler:
     return scheduler
 
 
-def _logged(job: FixedJob) -> Callable[[], None]:
+def _logged(job: FixedJob, database: OutageLog) -> Callable[[], None]:
     def run() -> None:
         try:
             job.func()
-        except Exception:
+        except Exception as error:
+            if is_database_outage(error):
+                database.failed(error)  # the job's own interval is the back-off
+                return
             log.exception("scheduled job %s failed; it will run again at its next interval", job.job_id)
+        else:
+            database.succeeded()
 
     run.__name__ = job.job_id
     return run

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from bot.core.coaching import digest_delivery
 from bot.core.errors import BadInput, NotFound
 from schedules.compose import QUIZ_KIND, compose_delivery, quiz_context
-from schedules.outbox import Outgoing, SentRef
+from schedules.sending import Outgoing, SentRef
 from schedules.reader import recipient_of
 from storage.models import CoachingNudge, Delivery, Person, QuizAsk
 

@@ -39,18 +39,21 @@ class SlackPlatform:
         self.client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
         self.app = build_app(self.services, client=self.client, listener_executor=context.executor)
         pacer = Pacer(self.settings.posts_per_minute, sleep=context.sleep, clock=context.monotonic)
-        self.sender = SlackSender(no_retry_client(self.settings.bot_token, self.settings.api_url), pacer=pacer)
+        self._socket: Any = None
+        self.sender = SlackSender(no_retry_client(
+            self.settings.bot_token, self.settings.api_url, timeout=context.services.settings.send_timeout_seconds), pacer=pacer)
 
     def routes(self) -> dict[str, WsgiApp]:
         return {SLACK_EVENTS_PATH: SlackRequestHandler(self.app, path=SLACK_EVENTS_PATH)}
 
-    def run_connected(self) -> bool:
+    def connect(self) -> bool:
         if not self.settings.socket_mode:
             return False
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         log.info("Connecting to Slack in Socket Mode")
-        SocketModeHandler(self.app, app_token=self.settings.app_token).start()
+        self._socket = SocketModeHandler(self.app, app_token=self.settings.app_token)
+        self._socket.connect()
         return True
 
     def sync_directory(self) -> int:
@@ -78,4 +81,7 @@ class SlackPlatform:
         return build_manifest(command=self.services.settings.command, **options)
 
     def close(self) -> None:
-        """Nothing of its own to stop: the runtime owns the executor its lazy listeners run on."""
+        """Close the Socket Mode connection, if any; the runtime owns the executor lazy listeners run on."""
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None

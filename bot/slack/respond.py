@@ -23,7 +23,7 @@ from bot.slack.identity import PLATFORM
 from bot.slack.people import slack_address
 from bot.slack.render import plain_text
 from bot.slack.sender import SlackSender
-from schedules.outbox import Outgoing, SentRef
+from schedules.sending import Outgoing, SentRef
 from storage.models import Person
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 from bot.slack.identity import PLATFORM
 from bot.slack.ids import DELIVERY_METADATA_EVENT
 from bot.slack.render import render_blocks
-from schedules.outbox import Outgoing, PermanentFailure, RateLimited, SentRef, TemporaryFailure
+from schedules.sending import Outgoing, PermanentFailure, RateLimited, SentRef, TemporaryFailure
 
 # Errors that retrying cannot fix (from Slack's chat.postMessage / chat.update contracts).
 PERMANENT_ERRORS = frozenset(
@@ -38,8 +38,8 @@ PERMANENT_ERRORS = frozenset(
 CONNECTION_ERRORS = (urllib.error.URLError, ConnectionError, TimeoutError, socket.timeout, http.client.HTTPException)
 
 
-def no_retry_client(token: str | None, base_url: str, timeout: int = 15) -> WebClient:
-    client = WebClient(token=token, base_url=base_url, timeout=timeout)
+def no_retry_client(token: str | None, base_url: str, timeout: float = 15.0) -> WebClient:
+    client = WebClient(token=token, base_url=base_url, timeout=timeout)  # type: ignore[arg-type]
     client.retry_handlers = []
     return client
 

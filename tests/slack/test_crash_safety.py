@@ -55,6 +55,9 @@ def start_dispatcher(slack: SlackEmulator, database_url: str, workdir: Path) -> 
         "DRUMBEAT_QUIET_HOURS": "off",
         "DRUMBEAT_DAILY_CAP": "0",
         "DRUMBEAT_CLAIM_LEASE": "1",
+        # A begun send is looked for 2 s after it began (it cannot take longer than the 1 s timeout to land here).
+        "DRUMBEAT_SEND_TIMEOUT": "1",
+        "DRUMBEAT_SEND_SETTLE": "2",
         "DRUMBEAT_SLACK_POSTS_PER_MINUTE": "0",
         "DRUMBEAT_DISPATCH_INTERVAL": "0.2",
         "LOG_LEVEL": "WARNING",

@@ -16,7 +16,7 @@ from bot.slack.people import acting_user
 from bot.slack.render import render_blocks
 from bot.slack.respond import CommandCall, Reply, choice_of, field_errors, input_of, modal_values, text_of
 from messages.rich import Emphasis, Rich, Strong
-from schedules.outbox import Outgoing
+from schedules.sending import Outgoing
 from storage.models import Feedback
 
 FIELDS = {"stop": "stop", "start": "start", "keep": "keep", "about": "about", "anonymous": "anonymous"}
