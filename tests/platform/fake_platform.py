@@ -188,8 +188,8 @@ class FakePlatform:
     def routes(self) -> dict[str, WsgiApp]:
         return {}  # clicks arrive through `click`; Fakechat has no webhook
 
-    def run_connected(self) -> bool:
-        return False
+    def connect(self) -> bool:
+        return False  # no long-lived connection: nothing to open
 
     def sync_directory(self) -> int:
         entries = [DirectoryEntry(Address(PLATFORM, user_id), tz, None, False)
