@@ -44,7 +44,7 @@ def seed(engine: Engine) -> None:
                  rules=DeliveryRules(quiet=QuietHours.parse("off"), daily_cap=0))
 
 
-def start_dispatcher(slack: SlackEmulator, database_url: str, workdir: Path) -> subprocess.Popen[bytes]:
+def start_dispatcher(slack: SlackEmulator, database_url: str, workdir: Path, **overrides: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -61,6 +61,7 @@ def start_dispatcher(slack: SlackEmulator, database_url: str, workdir: Path) -> 
         "DRUMBEAT_SLACK_POSTS_PER_MINUTE": "0",
         "DRUMBEAT_DISPATCH_INTERVAL": "0.2",
         "LOG_LEVEL": "WARNING",
+        **overrides,
     }
     env.pop("SLACK_APP_TOKEN", None)
     return subprocess.Popen([sys.executable, "-m", "bot", "dispatch", "--until-idle"], cwd=workdir, env=env,
