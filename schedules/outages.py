@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 
@@ -34,6 +35,7 @@ class OutageLog:
         self.longest_wait = longest_wait
         self.since: float | None = None
         self.failures = 0
+        self._lock = threading.Lock()  # the scheduler's jobs share one account from several threads
 
     @property
     def down(self) -> bool:
@@ -41,20 +43,22 @@ class OutageLog:
 
     def failed(self, error: BaseException) -> float:
         """Note a failure; return how long to wait before trying again (exponential, with jitter)."""
-        if self.since is None:
-            self.since = self.monotonic()
-            self.log.warning("%s is unreachable (%s); retrying with back-off until it is back",
-                             self.what, _one_line(error))
-        self.failures += 1
-        wait = min(self.longest_wait, self.first_wait * 2 ** (self.failures - 1))
+        with self._lock:
+            if self.since is None:
+                self.since = self.monotonic()
+                self.log.warning("%s is unreachable (%s); retrying with back-off until it is back",
+                                 self.what, _one_line(error))
+            self.failures += 1
+            wait = min(self.longest_wait, self.first_wait * 2 ** (self.failures - 1))
         return wait * random.uniform(0.8, 1.2)
 
     def succeeded(self) -> None:
-        if self.since is None:
-            return
-        self.log.warning("%s is reachable again after %.0f s (%s failed attempts)",
-                         self.what, self.monotonic() - self.since, self.failures)
-        self.since, self.failures = None, 0
+        with self._lock:
+            if self.since is None:
+                return
+            self.log.warning("%s is reachable again after %.0f s (%s failed attempts)",
+                             self.what, self.monotonic() - self.since, self.failures)
+            self.since, self.failures = None, 0
 
 
 def _one_line(error: BaseException) -> str:
