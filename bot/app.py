@@ -11,7 +11,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from waitress.server import create_server
 
+from bot.background import BackgroundWork
 from bot.core import coaching, content
 from bot.platforms import Platform, PlatformContext, PlatformFactory, WsgiApp, configured_platforms
 from bot.services import Services, utc_now
@@ -72,7 +72,7 @@ class Drumbeat:
         upgrade(self.engine)
         self.services = Services(settings=settings, engine=self.engine, clock=clock, rules=rules_from(settings))
         self.load_content()
-        self._background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="drumbeat-background")
+        self._background = BackgroundWork(max_workers=4, thread_name_prefix="drumbeat-background")
         context = PlatformContext(self.services, self._background, sleep or time.sleep, monotonic or time.monotonic)
         factories = configured_platforms(self.services) if platforms is None else platforms
         self.platforms: list[Platform] = [factory(context) for factory in factories]
@@ -101,6 +101,10 @@ class Drumbeat:
                 report = content.sync_pack(session, pack)
                 log.info("content pack %s: %s expectations, %s new message versions, %s questions",
                          pack.pack, report.expectations, report.messages_added, report.questions)
+
+    def wait_for_background(self, timeout: float = 10.0) -> bool:
+        """Wait for the work started after acknowledgements (what a person sees a moment after a click)."""
+        return self._background.wait_idle(timeout)
 
     def dispatch_now(self) -> DispatchReport:
         return self.dispatcher.dispatch_due()

@@ -104,6 +104,7 @@ class Sandbox:
         self.drumbeat.sync_directory()
         port = self.drumbeat.serve_http(host="127.0.0.1", port=0, background=True)
         self.emulator.connect_bot(f"http://127.0.0.1:{port}{SLACK_EVENTS_PATH}")
+        self.emulator.after_each_answer(self.drumbeat.wait_for_background)
         self._seen: dict[tuple[str, str], tuple[str, list[str]]] = {}
         self._shown_in_full: set[str] = set()
 
@@ -114,12 +115,16 @@ class Sandbox:
     # --- acting as people -------------------------------------------------------------------
     def command(self, person: DemoPerson, text: str) -> None:
         self.printer.says(person, f"{self.settings.command} {text}")
+        answered_before = len(self.emulator.response_url_posts)
         response = self.emulator.slash_command(person.slack_id, text=as_slack_escapes(text), command=self.settings.command)
         body = response.body if isinstance(response.body, dict) else {}
         if response.status != 200:
             print(f"  (Slack would show: the app did not respond, HTTP {response.status})", file=self.printer.out)
         elif body:
             self.printer.receives(person, "private answer", body.get("blocks"), body.get("text", ""))
+        for later in self.emulator.response_url_posts[answered_before:]:  # answers after the acknowledgement
+            answer = later["body"] if isinstance(later["body"], dict) else {"text": str(later["body"])}
+            self.printer.receives(person, "private answer", answer.get("blocks"), answer.get("text", ""))
         self.show_new_messages()
 
     def click_got_it(self, person: DemoPerson) -> None:

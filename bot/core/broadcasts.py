@@ -15,6 +15,15 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from bot.core.errors import BadInput, NotFound, PermissionDenied
+from bot.core.once import (
+    RequestKey,
+    claim_request,
+    describe_schedule,
+    earlier_broadcast,
+    message_of,
+    queued_counts,
+    remember_broadcast,
+)
 from bot.core.library import NewMessage, check_new_message, latest_message, message_behind, new_version
 from bot.core.roles import find_people, find_team, require_role
 from messages.rich import Mention, PersonRef, Rich
@@ -34,7 +43,7 @@ from storage.models import (
     Role,
     Team,
 )
-from storage.queries.audience import audience_members
+from storage.queries.audience import audience_members, stored_audience_count
 
 BROADCASTERS = (Role.LEADER, Role.ADMIN)
 
@@ -86,6 +95,7 @@ class BroadcastQueued:
     next_run: datetime | None = None
     skipped: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    repeated: bool = False  # the same request arrived before: this is what it queued then
 
 
 @dataclass(frozen=True)
@@ -98,8 +108,11 @@ class Acknowledgement:
 # --- audiences -----------------------------------------------------------------------------------
 
 
-def resolve_audience(session: Session, audience: AudienceSpec) -> tuple[list[Person], dict[str, object], str, list[str]]:
-    """The active people named (teams mean their reps), the audience as stored, a label, and notes."""
+def resolve_audience(session: Session, audience: AudienceSpec, *, load: bool = True,
+                     ) -> tuple[list[Person], dict[str, object], str, list[str]]:
+    """The active people named (teams mean their reps), the audience as stored, a label, and notes.
+
+    `load=False` checks the same and counts the people in the database instead of loading them (no list)."""
     if audience.empty:
         raise BadInput("Say who should get it: a person (@name) or a team name.")
     found = find_people(session, audience.people)
@@ -121,11 +134,14 @@ def resolve_audience(session: Session, audience: AudienceSpec) -> tuple[list[Per
         labels.append("every rep")
     person_ids = list(dict.fromkeys(found[address].id for address in audience.people))
     stored: dict[str, object] = {"person_ids": person_ids, "team_ids": team_ids, "all_reps": audience.all_reps}
-    members = audience_members(session, person_ids=person_ids, team_ids=team_ids, all_reps=audience.all_reps)
+    members: list[Person] = []
+    if load:
+        members = audience_members(session, person_ids=person_ids, team_ids=team_ids, all_reps=audience.all_reps)
+    anyone = bool(members) if load else stored_audience_count(session, stored) > 0
     notes = []
-    if team_ids and not members:
+    if team_ids and not anyone:
         notes.append("those teams have no active reps")
-    if not members:
+    if not anyone:
         raise BadInput("Nobody to send to: " + ("; ".join(notes) or "no active people in that audience"))
     return members, stored, ", ".join(labels)[:200], notes
 
@@ -222,12 +238,17 @@ def _queue_now(session: Session, broadcast: Broadcast, members: list[Person], no
 
 def schedule(
     session: Session, *, sender: Person, draft: BroadcastDraft, now: datetime, rules: DeliveryRules,
-    allowed: tuple[Role, ...] = BROADCASTERS,
+    allowed: tuple[Role, ...] = BROADCASTERS, request: RequestKey | None = None,
 ) -> BroadcastQueued:
     """Create a broadcast from a draft: every problem is reported at once, by field, and nothing is saved.
 
-    `allowed` widens who may (managers may ask their own team for feedback, checked by the caller)."""
+    `allowed` widens who may (managers may ask their own team for feedback, checked by the caller).
+    `request` names the platform request this answers: a repeat of it creates nothing and returns what the
+    first one queued (see bot.core.once)."""
     require_role(sender, allowed, "send broadcasts")
+    if not claim_request(session, request, now):
+        assert request is not None
+        return queued_again(session, request)
     checked = check_draft(session, sender=sender, draft=draft, now=now)
     message = checked.message
     if draft.new_message is not None:
@@ -243,6 +264,7 @@ def schedule(
     )
     session.add(broadcast)
     session.flush()
+    remember_broadcast(session, request, broadcast.id)
     now_count = later_count = 0
     next_run = None
     if draft.recurrence is None:
@@ -264,9 +286,39 @@ def schedule(
     )
 
 
+def queued_again(session: Session, request: RequestKey) -> BroadcastQueued:
+    """What a request queued the first time it arrived, for answering its repeat the same way."""
+    broadcast = earlier_broadcast(session, request)
+    message = message_of(session, broadcast)
+    recipients, now_count, later_count = queued_counts(session, broadcast)
+    return BroadcastQueued(
+        broadcast_id=broadcast.id, message_key=message.key, message_title=message.title,
+        message_version=message.version, recipients=recipients, audience_label=broadcast.audience_label,
+        schedule=describe_schedule(broadcast), now_count=now_count, later_count=later_count, repeated=True,
+    )
+
+
+@dataclass(frozen=True)
+class SendCheck:
+    """What `/drumbeat send` will do, known without loading its audience (the answer comes at once)."""
+
+    message_title: str
+    message_version: int
+    recipients: int
+    audience_label: str
+
+
+def check_send(session: Session, *, sender: Person, message_key: str, audience: AudienceSpec) -> SendCheck:
+    """Every problem `send_now` would raise, checked by counting in the database rather than loading people."""
+    require_role(sender, BROADCASTERS, "send broadcasts")
+    message = latest_message(session, message_key)
+    _, stored, label, _ = resolve_audience(session, audience, load=False)
+    return SendCheck(message.title, message.version, stored_audience_count(session, stored), label)
+
+
 def send_now(
     session: Session, *, sender: Person, message_key: str, audience: AudienceSpec, now: datetime,
-    rules: DeliveryRules | None = None,
+    rules: DeliveryRules | None = None, request: RequestKey | None = None,
 ) -> BroadcastQueued:
     """`/drumbeat send`: the newest version of a library message, for everyone named, now.
 
@@ -275,9 +327,9 @@ def send_now(
     """
     require_role(sender, BROADCASTERS, "send broadcasts")
     latest_message(session, message_key)
-    resolve_audience(session, audience)
+    resolve_audience(session, audience, load=False)
     return schedule(session, sender=sender, draft=BroadcastDraft(audience=audience, message_key=message_key),
-                    now=now, rules=rules or DeliveryRules())
+                    now=now, rules=rules or DeliveryRules(), request=request)
 
 
 def consistency_warnings(session: Session, *, message: Message, editor: Person) -> list[str]:

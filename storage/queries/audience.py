@@ -9,15 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlmodel import Session
 
 from storage.models import Person, Role
 
 
-def audience_members(
-    session: Session, *, person_ids: Sequence[int] = (), team_ids: Sequence[int] = (), all_reps: bool = False
-) -> list[Person]:
+def _members_of(person_ids: Sequence[int], team_ids: Sequence[int], all_reps: bool) -> Any:
     conditions: list[Any] = []
     if person_ids:
         conditions.append(Person.id.in_(list(person_ids)))
@@ -25,13 +23,37 @@ def audience_members(
         conditions.append(and_(Person.team_id.in_(list(team_ids)), Person.role == Role.REP))
     if all_reps:
         conditions.append(Person.role == Role.REP)
-    where = or_(*conditions) if conditions else false()
-    return list(session.execute(select(Person).where(Person.active.is_(True), where).order_by(Person.id)).scalars())
+    return and_(Person.active.is_(True), or_(*conditions) if conditions else false())
+
+
+def audience_members(
+    session: Session, *, person_ids: Sequence[int] = (), team_ids: Sequence[int] = (), all_reps: bool = False
+) -> list[Person]:
+    where = _members_of(person_ids, team_ids, all_reps)
+    return list(session.execute(select(Person).where(where).order_by(Person.id)).scalars())
+
+
+def count_audience_members(
+    session: Session, *, person_ids: Sequence[int] = (), team_ids: Sequence[int] = (), all_reps: bool = False
+) -> int:
+    """How many people an audience reaches, counted in the database (a leader's answer must not wait for
+    10,000 rows to load)."""
+    where = _members_of(person_ids, team_ids, all_reps)
+    return int(session.execute(select(func.count()).select_from(Person).where(where)).scalar_one())
 
 
 def stored_audience_members(session: Session, audience: dict[str, Any]) -> list[Person]:
     """Members of an audience as stored on a Broadcast row (see bot.core.broadcasts.AudienceSpec)."""
     return audience_members(
+        session,
+        person_ids=audience.get("person_ids", []),
+        team_ids=audience.get("team_ids", []),
+        all_reps=bool(audience.get("all_reps")),
+    )
+
+
+def stored_audience_count(session: Session, audience: dict[str, Any]) -> int:
+    return count_audience_members(
         session,
         person_ids=audience.get("person_ids", []),
         team_ids=audience.get("team_ids", []),

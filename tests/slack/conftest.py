@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +37,10 @@ class Workspace:
 
     def command(self, handle: str, text: str):  # noqa: ANN201 - the emulator's ActorResponse
         return self.slack.slash_command(demo_person(handle).slack_id, text=text)
+
+    def answers_after_ack(self) -> list[str]:
+        """What the bot said through response_url after acknowledging (e.g. a broadcast's counts), as JSON."""
+        return [json.dumps(post["body"]) for post in self.slack.response_url_posts]
 
     def dispatch(self):  # noqa: ANN201
         return self.drumbeat.dispatch_now()
@@ -76,6 +82,7 @@ def workspace(engine: Engine, database_url: str, workspace_start: datetime, work
         drumbeat.sync_directory()
         port = drumbeat.serve_http(host="127.0.0.1", port=0, background=True)
         slack.connect_bot(f"http://127.0.0.1:{port}{SLACK_EVENTS_PATH}")
+        slack.after_each_answer(drumbeat.wait_for_background)
         try:
             yield Workspace(slack=slack, drumbeat=drumbeat, clock=clock)
         finally:

@@ -269,7 +269,8 @@ def test_only_the_reps_manager_or_a_leader_may_act_on_a_nudge(workspace: Workspa
 
 
 def test_rep_gets_a_gentle_nudge_when_a_message_waits_two_days_at_most_every_few_days(workspace: Workspace) -> None:
-    assert "On its way" in json.dumps(workspace.command("lena", "send win-on-strategy to <@U0REPEA02|jonas>").body)
+    workspace.command("lena", "send win-on-strategy to <@U0REPEA02|jonas>")
+    assert "On its way" in workspace.answers_after_ack()[-1]
     workspace.drumbeat.dispatch_now()  # Tuesday 08:30 Berlin; Jonas never clicks Got it
     live(workspace, 48)  # Thursday 07:30 UTC: 47 hours
     assert not [dm for dm in workspace.inbox("jonas") if "gentle nudge" in json.dumps(dm)]

@@ -42,9 +42,11 @@ def deliveries(workspace: Workspace) -> int:
 
 def test_leader_broadcast_reaches_reps_who_acknowledge_and_manager_sees_it(workspace: Workspace) -> None:
     reply = workspace.command("lena", "send win-on-strategy to East")
-    assert "On its way" in reply_text(reply)
-    assert "to 3 people in team East" in reply_text(reply)
+    assert "Queued" in reply_text(reply) and "for 3 people in team East" in reply_text(reply)
     assert reply.body.get("response_type") == "ephemeral"
+    (after_ack,) = workspace.answers_after_ack()  # written after the acknowledgement, then the counts
+    assert "On its way" in after_ack and "to 3 people in team East" in after_ack
+    assert '"response_type": "ephemeral"' in after_ack
 
     report = workspace.dispatch()
     assert report.sent == 3

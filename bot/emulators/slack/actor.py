@@ -88,6 +88,8 @@ class Actor:
         self.timeout = timeout
         self.bot_url: str | None = None
         self._event_serial = 0
+        # Called after each answer from the bot, e.g. to wait for its work after the acknowledgement.
+        self.after_answer: Callable[[], object] | None = None
 
     # -- transport -----------------------------------------------------------
     def send_signed(
@@ -117,6 +119,8 @@ class Actor:
         except (urllib.error.URLError, OSError) as exc:
             raise EmulatorError(f"could not deliver to the bot at {self.bot_url}: {exc}") from exc
         elapsed = time.monotonic() - started
+        if self.after_answer is not None:
+            self.after_answer()
         content = answer_headers.get("Content-Type") or answer_headers.get("content-type") or ""
         return ActorResponse(status=status, body=_parse_body(raw, content), headers=answer_headers, elapsed=elapsed)
 

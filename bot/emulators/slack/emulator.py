@@ -281,6 +281,11 @@ class SlackEmulator:
     def clear_faults(self) -> None:
         self._faults.clear()
 
+    def after_each_answer(self, callback: Callable[[], object]) -> None:
+        """Run `callback` after every answer the bot gives to a request the emulator sent (tests pass the bot's
+        "wait for background work", so what a person sees a moment later is there when the call returns)."""
+        self._actor.after_answer = callback
+
     def on_post(self, callback: Callable[[dict[str, Any]], None]) -> None:
         """Call ``callback(notice)`` after every stored post. A notice has kind
         (chat.postMessage, chat.update, chat.postEphemeral, response_url,

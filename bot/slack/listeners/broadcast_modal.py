@@ -14,8 +14,10 @@ from sqlmodel import Session
 from bot.core import broadcasts, commands
 from bot.core.library import broadcast_form
 from bot.core.errors import DrumbeatError
+from bot.core.once import RequestKey
 from bot.core.roles import identify, require_role
 from bot.services import Services
+from bot.slack.identity import PLATFORM
 from bot.slack.people import acting_user
 from bot.slack import replies
 from bot.slack.ids import ActionId, CallbackId, ModalBlock
@@ -83,30 +85,58 @@ def describe_queued(queued: broadcasts.BroadcastQueued, tz: str) -> Rich:
         lines.append(Rich(f"{queued.now_count} now, {queued.later_count} after their quiet hours, daily cap or time "
                           "away."))
     lines.extend(Rich(Icon("warning"), f" {warning}") for warning in queued.warnings)
+    if queued.repeated:
+        lines.append(Rich("This form was submitted before: it was scheduled once, and this is that broadcast."))
     return Rich.join("\n", lines)
+
+
+def _draft(session: Session, body: dict[str, Any], view: dict[str, Any], client: WebClient,
+           services: Services) -> tuple[Person, broadcasts.BroadcastDraft | None, dict[str, str]]:
+    caller = identify(session, acting_user(body))
+    today = services.clock().astimezone(zone(caller.tz)).date()
+    draft, errors = draft_from_state(modal_values(view), today=today, usergroup_members=partial(usergroup_members, client))
+    return caller, draft, errors
 
 
 def submit_broadcast(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
                      services: Services) -> None:
-    user_id = body["user"]["id"]
+    """Check the draft and close the modal at once; the broadcast is written after the acknowledgement."""
     present = {block.get("block_id") for block in view.get("blocks", []) if block.get("type") == "input"}
-    values = modal_values(view)
     try:
         with services.unit_of_work() as session:
-            caller = identify(session, acting_user(body))
-            today = services.clock().astimezone(zone(caller.tz)).date()
-            draft, errors = draft_from_state(values, today=today, usergroup_members=partial(usergroup_members, client))
+            caller, draft, errors = _draft(session, body, view, client, services)
             if draft is None:
                 ack(response_action="errors", errors={k: v for k, v in errors.items() if k in present} or
                     {"when": " ".join(errors.values())})
                 return
-            queued = broadcasts.schedule(session, sender=caller, draft=draft, now=services.clock(), rules=services.rules)
-            tz = caller.tz
+            require_role(caller, broadcasts.BROADCASTERS, "send broadcasts")
+            broadcasts.check_draft(session, sender=caller, draft=draft, now=services.clock())
     except DrumbeatError as problem:
         ack(response_action="errors", errors=field_errors(problem, FIELD_BLOCKS, ModalBlock.WHEN.value, present))
         return
     ack()
-    client.chat_postMessage(channel=user_id, **replies.notice(describe_queued(queued, tz), "message"))
+
+
+def queue_broadcast(body: dict[str, Any], view: dict[str, Any], client: WebClient, services: Services) -> None:
+    """After the acknowledgement: one broadcast per modal submission (its view id), however often Slack or the
+    leader submits it, and a DM saying what was queued."""
+    user_id = body["user"]["id"]
+    request = RequestKey(PLATFORM, f"view:{view['id']}")
+    try:
+        with services.unit_of_work() as session:
+            caller, draft, _ = _draft(session, body, view, client, services)
+            if draft is None:
+                return  # the acknowledgement showed the problems
+            try:
+                broadcasts.check_draft(session, sender=caller, draft=draft, now=services.clock())
+            except DrumbeatError:
+                return  # likewise
+            queued = broadcasts.schedule(session, sender=caller, draft=draft, now=services.clock(),
+                                         rules=services.rules, request=request)
+            tz = caller.tz
+        client.chat_postMessage(channel=user_id, **replies.notice(describe_queued(queued, tz), "message"))
+    except DrumbeatError as problem:
+        client.chat_postMessage(channel=user_id, **replies.problem(problem, services.settings.command))
 
 
 COMMANDS = {commands.OpenBroadcast: open_broadcast_modal}
@@ -114,4 +144,4 @@ COMMANDS = {commands.OpenBroadcast: open_broadcast_modal}
 
 def register(app: App, services: Services) -> None:
     app.action(ActionId.MESSAGE_PICK.value)(show_preview)
-    app.view(CallbackId.BROADCAST_MODAL.value)(submit_broadcast)
+    app.view(CallbackId.BROADCAST_MODAL.value)(ack=submit_broadcast, lazy=[queue_broadcast])
