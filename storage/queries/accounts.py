@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlmodel import Session
 
 from storage.address import ANY_WORKSPACE, Address
@@ -30,18 +30,27 @@ def person_at(session: Session, address: Address) -> Person | None:
     ).scalar_one_or_none()
 
 
+LOOKUP_CHUNK = 500
+
+
 def people_at(session: Session, addresses: Iterable[Address], *, active_only: bool = True) -> dict[Address, Person]:
     """The people behind several accounts, keyed by the address asked for (unknown ones are left out)."""
     wanted = list(dict.fromkeys(addresses))
     if not wanted:
         return {}
-    query = (select(Account, Person).join(Person, Person.id == Account.person_id)
-             .where(or_(*(_matches(address) for address in wanted))))
-    if active_only:
-        query = query.where(Person.active.is_(True))
     found: dict[tuple[str, str, str], Person] = {}
-    for account, person in session.execute(query).all():
-        found[(account.platform, account.workspace_id, account.user_id)] = person
+    by_platform: dict[str, list[str]] = {}
+    for address in wanted:
+        by_platform.setdefault(address.platform, []).append(address.user_id)
+    for platform, user_ids in by_platform.items():
+        # By platform and user id in chunks (a whole organisation is one import), workspaces matched below.
+        for start in range(0, len(user_ids), LOOKUP_CHUNK):
+            query = (select(Account, Person).join(Person, Person.id == Account.person_id)
+                     .where(Account.platform == platform, Account.user_id.in_(user_ids[start:start + LOOKUP_CHUNK])))
+            if active_only:
+                query = query.where(Person.active.is_(True))
+            for account, person in session.execute(query).all():
+                found[(account.platform, account.workspace_id, account.user_id)] = person
     result: dict[Address, Person] = {}
     for address in wanted:
         person = (found.get((address.platform, address.workspace_id, address.user_id))

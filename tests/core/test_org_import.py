@@ -106,3 +106,16 @@ def test_directory_sync_sets_time_zones_and_ignores_unknown_zones(engine: Engine
     assert zones["U0REPEA01"] == "Asia/Tokyo"
     assert zones["U0REPEA02"] == "UTC"
     assert people_count(engine) == 9
+
+
+def test_an_organisation_of_thousands_imports_and_reimports_in_one_go(engine: Engine) -> None:
+    """Looking people up by account is chunked: one query naming every account hits SQLite's expression limit."""
+    lines = ["slack_id,email,name,role,team,manager_slack_id", "U0LEADER1,lead@example.com,Lena Okafor,leader,,"]
+    lines += [f"U3{n:07d},rep{n}@example.com,Rep {n},rep,Field,U0LEADER1" for n in range(2_500)]
+    text = "\n".join(lines) + "\n"
+    with session_scope(engine) as session:
+        assert import_org_csv(session, text, formats=USER_ID_FORMATS).created == 2_501
+    with session_scope(engine) as session:
+        report = import_org_csv(session, text, formats=USER_ID_FORMATS)
+        assert (report.created, report.unchanged) == (0, 2_501)
+        assert session.execute(select(func.count()).select_from(Account)).scalar_one() == 2_501
