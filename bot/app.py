@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from waitress.server import create_server
 
 from bot.background import BackgroundWork
@@ -95,12 +96,21 @@ class Drumbeat:
         self._http_thread: threading.Thread | None = None
 
     def load_content(self) -> None:
+        """Sync the content packs into the database. Several instances starting at once may race to insert the
+        same new rows: the loser's transaction is rolled back and it syncs again, finding them there."""
         packs = load_packs([default_pack_path(), *self.settings.content_packs])
-        with self.services.unit_of_work() as session:
-            for pack in packs:
-                report = content.sync_pack(session, pack)
-                log.info("content pack %s: %s expectations, %s new message versions, %s questions",
-                         pack.pack, report.expectations, report.messages_added, report.questions)
+        for pack in packs:
+            for attempt in range(1, 4):
+                try:
+                    with self.services.unit_of_work() as session:
+                        report = content.sync_pack(session, pack)
+                    break
+                except IntegrityError:
+                    if attempt == 3:
+                        raise
+                    log.info("content pack %s: another instance synced it at the same time; syncing again", pack.pack)
+            log.info("content pack %s: %s expectations, %s new message versions, %s questions",
+                     pack.pack, report.expectations, report.messages_added, report.questions)
 
     def wait_for_background(self, timeout: float = 10.0) -> bool:
         """Wait for the work started after acknowledgements (what a person sees a moment after a click)."""

@@ -25,6 +25,11 @@ def run_migrations_online() -> None:
             connection.commit()
         try:
             with connection.begin():
+                if not sqlite:
+                    # Instances starting together migrate one at a time (per schema); the rest then find the
+                    # schema at head and change nothing. Released at commit.
+                    connection.exec_driver_sql(
+                        "SELECT pg_advisory_xact_lock(hashtext('drumbeat-migrate:' || current_schema()))")
                 context.configure(
                     connection=connection,
                     target_metadata=metadata,
