@@ -45,7 +45,8 @@ def _header(request: BoltRequest, name: str) -> str | None:
 def skip_retried_events(services: Services) -> Callable[..., BoltResponse | None]:
     """The global middleware: record each event once; answer a repeat 200 without running its listener."""
 
-    def once_per_event(body: dict[str, Any], request: BoltRequest, next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
+    def once_per_event(body: dict[str, Any], request: BoltRequest,
+                       next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002 - Bolt's name
         key = event_key(body)
         if key is None:
             next()

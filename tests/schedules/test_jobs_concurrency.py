@@ -29,7 +29,8 @@ from tests.core.test_coaching import MONDAY_9, POLICY, RULES
 from tests.core.test_coaching import seed as seed_coaching
 from tests.people import add_person
 
-only_postgresql = pytest.mark.skipif(not ON_POSTGRESQL, reason="advisory locks are PostgreSQL's; SQLite is one instance")
+only_postgresql = pytest.mark.skipif(not ON_POSTGRESQL,
+                                     reason="advisory locks are PostgreSQL's; SQLite is one instance")
 only_sqlite = pytest.mark.skipif(ON_POSTGRESQL, reason="the SQLite no-op")
 START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # a Monday
 MONDAYS_RUN_DUE = START + timedelta(hours=1, minutes=1)  # 09:01: the weekly broadcast's Monday run is due
@@ -114,7 +115,9 @@ def weekly_broadcast(engine: Engine) -> None:
                                                                          at=time(9, 0), weekdays=(0,))))
 
 
-def test_two_coaching_runs_at_the_same_instant_write_each_dm_once(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_coaching_runs_at_the_same_instant_write_each_dm_once(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seed_coaching(engine)
     both_chose = threading.Barrier(2)
     first_claim = threading.local()
