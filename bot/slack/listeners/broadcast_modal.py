@@ -15,6 +15,7 @@ from bot.core import broadcasts, commands
 from bot.core.library import broadcast_form
 from bot.core.errors import DrumbeatError
 from bot.core.roles import identify, require_role
+from bot.core.words.zones import broadcast_zones_note
 from bot.services import Services
 from bot.slack.people import acting_user
 from bot.slack import replies
@@ -83,6 +84,8 @@ def describe_queued(queued: broadcasts.BroadcastQueued, tz: str) -> Rich:
         lines.append(Rich(f"{queued.now_count} now, {queued.later_count} after their quiet hours, daily cap or time "
                           "away."))
     lines.extend(Rich(Icon("warning"), f" {warning}") for warning in queued.warnings)
+    if zones := broadcast_zones_note(queued.without_zone):
+        lines.append(Rich(zones))
     return Rich.join("\n", lines)
 
 

@@ -14,6 +14,7 @@ from bot.core import broadcasts, commands
 from bot.core.away import set_away
 from bot.core.errors import DrumbeatError
 from bot.core.roles import identify, require_role
+from bot.core.words.zones import broadcast_zones_note
 from bot.services import Services
 from bot.slack import replies
 from bot.slack.people import acting_user
@@ -41,6 +42,8 @@ def send(call: CommandCall, command: commands.Send) -> Reply:
     people = "person" if queued.recipients == 1 else "people"
     timing = (f" {queued.now_count} now, {queued.later_count} at their next working hours (quiet hours, daily cap"
               " or time away)." if queued.later_count else "")
+    zones = broadcast_zones_note(queued.without_zone)
+    timing += f" {zones}" if zones else ""
     return replies.notice(Rich(
         "On its way: ", Strong(queued.message_title), f" (v{queued.message_version}) to {queued.recipients} {people}"
         f" in {queued.audience_label}{skipped}.{timing} I'll show reach and acknowledgements in ",
