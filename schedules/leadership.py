@@ -35,9 +35,13 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def lock_key(name: str) -> int:
-    """A stable signed 64-bit advisory lock key for a job name (the same in every process and release)."""
-    return int.from_bytes(hashlib.blake2b(f"drumbeat:{name}".encode(), digest_size=8).digest(), "big", signed=True)
+def lock_key(name: str, schema: str) -> int:
+    """A stable signed 64-bit advisory lock key for a job name (the same in every process and release).
+
+    Advisory locks belong to the whole database, so the key includes the schema Drumbeat's tables are in: two
+    installations sharing a database in different schemas (or two tests) never skip each other's jobs."""
+    digest = hashlib.blake2b(f"drumbeat:{schema}:{name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 @contextmanager
@@ -46,18 +50,18 @@ def alone(engine: Engine, name: str, *, wait: bool = False) -> Iterator[bool]:
     if engine.dialect.name != "postgresql":
         yield True
         return
-    key = lock_key(name)
     connection = engine.connect()
-    held = False
+    key, held = 0, False
     try:
         try:
+            key = lock_key(name, connection.execute(text("SELECT current_schema()")).scalar_one())
             if wait:
                 connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
                 held = True
             else:
                 held = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar_one())
             connection.commit()  # the lock is the session's, not the transaction's: nothing stays open meanwhile
-        except SQLAlchemyError:
+        except BaseException:  # a lock request cut short may still be granted: end the session, never pool it
             connection.invalidate()
             raise
         if not held:

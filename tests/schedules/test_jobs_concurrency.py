@@ -190,8 +190,9 @@ def test_a_job_that_fails_releases_its_lock(engine: Engine) -> None:
     with pytest.raises(RuntimeError):
         run_alone(engine, "sync-directory", broken, skipped=None)
     with engine.connect() as other:  # any other session can take it now: no pooled connection kept it
-        assert other.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": lock_key("sync-directory")}).scalar()
-        other.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key("sync-directory")})
+        key = lock_key("sync-directory", other.execute(text("SELECT current_schema()")).scalar_one())
+        assert other.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar()
+        other.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
         other.commit()
 
 
