@@ -25,6 +25,7 @@ from bot.services import Services, utc_now
 from bot.settings import Settings
 from messages.library import default_pack_path, load_packs
 from schedules.compose import compose_delivery
+from schedules.leadership import run_alone
 from schedules.materialise import (
     DeliveryRules,
     MaterialiseReport,
@@ -33,7 +34,6 @@ from schedules.materialise import (
     schedule_reminders,
 )
 from schedules.outbox import DispatchReport, Dispatcher, PlatformSenders
-from schedules.leadership import run_alone
 from schedules.quiet_hours import QuietHours
 from schedules.repetition import schedule_reasks
 from schedules.scheduler import FixedJob, build_scheduler

@@ -130,7 +130,7 @@ def _sync_after_import(settings: Settings, report: ImportReport) -> None:
         try:
             drumbeat = Drumbeat(settings)
             try:
-                changed = drumbeat.sync_directory(wait=True)  # after a sync a running instance may have started
+                changed = drumbeat.sync_directory(wait=True)  # behind a sync a running instance has under way
                 with drumbeat.services.unit_of_work() as session:
                     without_zone = count_without_zone(session, report.person_ids)
             finally:
