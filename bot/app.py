@@ -26,6 +26,7 @@ from bot.services import Services, utc_now
 from bot.settings import Settings
 from messages.library import default_pack_path, load_packs
 from schedules.compose import compose_delivery
+from schedules.leadership import run_alone
 from schedules.materialise import (
     DeliveryRules,
     MaterialiseReport,
@@ -40,6 +41,7 @@ from schedules.scheduler import FixedJob, build_scheduler
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Delivery, DeliveryStatus
+from storage.queries.receipts import KEEP as RECEIPTS_KEPT, prune_receipts
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +122,15 @@ class Drumbeat:
         return self.dispatcher.dispatch_due()
 
     def materialise_now(self) -> MaterialiseReport:
-        """Turn due occurrences into deliveries, release people back from time away, queue reminders."""
+        """Turn due occurrences into deliveries, release people back from time away, queue reminders and re-asks.
+
+        N instances: one at a time (an advisory lock; see schedules/leadership.py, docs/jobs.md). Its inserts are
+        idempotent (ON CONFLICT on broadcast, occurrence, person), but the daily caps and the release of held
+        rows are read-then-write, so two overlapping runs could exceed a cap or put a just-claimed row back to
+        pending; an instance that finds it running elsewhere skips this round (an empty report)."""
+        return run_alone(self.engine, "materialise-broadcasts", self._materialise, skipped=MaterialiseReport())
+
+    def _materialise(self) -> MaterialiseReport:
         now = self.services.clock()
         with self.services.unit_of_work() as session:
             report = materialise_due(session, now=now, rules=self.services.rules)
@@ -134,7 +144,13 @@ class Drumbeat:
 
     def coaching_now(self) -> coaching.CoachingReport:
         """Decide today's coaching DMs and reps' nudges for everyone whose local morning it is (the outbox
-        sends them). Runs on its own job rather than in `tick`, so the other jobs' timing stays as it was."""
+        sends them). Runs on its own job rather than in `tick`, so the other jobs' timing stays as it was.
+
+        N instances: every instance runs it, no lock. Each person's day is claimed by inserting its CoachingDigest
+        row (unique per person, kind, local day; ON CONFLICT DO NOTHING) in the same transaction as the DM's
+        Delivery, so of two runs at the same instant one writes each DM and the other writes nothing
+        (tests/schedules/test_jobs_concurrency.py); people already decided today are filtered out before the
+        selection, so a second run costs little."""
         with self.services.unit_of_work() as session:
             return coaching.run_daily(session, now=self.services.clock(), policy=self.services.coaching_policy,
                                       rules=self.services.rules)
@@ -158,16 +174,32 @@ class Drumbeat:
     def platform(self, name: str) -> Platform:
         return next(platform for platform in self.platforms if platform.name == name)
 
-    def sync_directory(self) -> int:
-        """Every platform's directory (time zones, who left), then its linked groups; how many people changed."""
-        return sum(platform.sync_directory() for platform in self.platforms)
+    def sync_directory(self, *, wait: bool = False) -> int:
+        """Every platform's directory (time zones, who left), then its linked groups; how many people changed.
+
+        Runs at start (in the background) and daily. N instances: one at a time (an advisory lock): the directory
+        writes are idempotent, but a group sync adds people new to Drumbeat (two at once would add the same
+        person twice and fail on the account's unique key), and users.list is a Tier 2 method worth not paging
+        through N times at once. Skipped (0) while another instance syncs, unless `wait` (org import waits)."""
+        return run_alone(self.engine, "sync-directory",
+                         lambda: sum(platform.sync_directory() for platform in self.platforms), skipped=0, wait=wait)
+
+    def prune_receipts_now(self) -> int:
+        """Forget request receipts older than a week (platforms stop retrying within minutes); how many went.
+
+        N instances: every instance runs it, no lock: a DELETE by age is idempotent."""
+        with self.services.unit_of_work() as session:
+            return prune_receipts(session, self.services.clock() - RECEIPTS_KEPT)
 
     def start_scheduler(self, extra_jobs: Iterable[FixedJob] = ()) -> None:
+        """The fixed jobs; which may run on every instance and which one at a time: docs/jobs.md. The directory
+        sync also runs right away, on the scheduler's threads, so start-up and HTTP answers never wait for it."""
         jobs = [
             FixedJob("materialise-broadcasts", self.materialise_now, self.settings.materialise_interval_seconds),
             FixedJob("dispatch-outbox", self.dispatch_now, self.settings.dispatch_interval_seconds),
-            FixedJob("sync-directory", self.sync_directory, 24 * 3600),
+            FixedJob("sync-directory", self.sync_directory, 24 * 3600, at_start=True),
             FixedJob("coaching", self.coaching_now, self.settings.coaching_interval_seconds),
+            FixedJob("prune-receipts", self.prune_receipts_now, 24 * 3600),
             *extra_jobs,
         ]
         self._scheduler = build_scheduler(jobs)

@@ -7,11 +7,15 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from bot.settings import Settings, SettingsError, configure_logging, load_settings
 from messages.library import ContentPackError
+
+if TYPE_CHECKING:
+    from bot.core.org import ImportReport
 
 log = logging.getLogger("drumbeat")
 
@@ -109,7 +113,36 @@ def _org_import(settings: Settings, path: Path) -> int:
     finally:
         engine.dispose()
     print(f"Imported {path}: {report.summary()}.")
+    _sync_after_import(settings, report)
     return 0
+
+
+def _sync_after_import(settings: Settings, report: ImportReport) -> None:
+    """Time zones come from the platforms' directories: sync them now (not at the next daily run) when a
+    platform is configured, then say how many of the people imported still have no time zone."""
+    from bot.core.org import count_without_zone
+    from bot.core.words.zones import import_zones_note
+
+    without_zone, synced = report.without_zone, False
+    if settings.has_platform_credentials:
+        from bot.app import Drumbeat
+
+        try:
+            drumbeat = Drumbeat(settings)
+            try:
+                changed = drumbeat.sync_directory(wait=True)  # behind a sync a running instance has under way
+                with drumbeat.services.unit_of_work() as session:
+                    without_zone = count_without_zone(session, report.person_ids)
+            finally:
+                drumbeat.close()
+            synced = True
+            print(f"Synced the directory: {changed} {'person' if changed == 1 else 'people'} updated "
+                  "(time zones, deactivations).")
+        except Exception as error:  # noqa: BLE001 - the import stands whatever went wrong; say what did
+            print(f"drumbeat: the import is saved, but the directory sync failed: {error}", file=sys.stderr)
+    note = import_zones_note(without_zone, synced=synced)
+    if note:
+        print(note)
 
 
 def _db_upgrade(settings: Settings) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -23,6 +24,7 @@ class FixedJob:
     job_id: str
     func: Callable[[], object]
     every_seconds: float
+    at_start: bool = False  # also run once as soon as the scheduler starts (on its threads, not the caller's)
 
 
 def build_scheduler(jobs: list[FixedJob]) -> BackgroundScheduler:
@@ -33,12 +35,15 @@ def build_scheduler(jobs: list[FixedJob]) -> BackgroundScheduler:
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
     )
     for job in jobs:
+        # APScheduler reads next_run_time=None as "paused": leave it out unless the job starts at once.
+        first_run: dict[str, datetime] = {"next_run_time": datetime.now(UTC)} if job.at_start else {}
         scheduler.add_job(
             _logged(job, database),
             trigger=IntervalTrigger(seconds=job.every_seconds, timezone="UTC"),
             id=job.job_id,
             name=job.job_id,
             replace_existing=True,
+            **first_run,
         )
     return scheduler
 

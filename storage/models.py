@@ -84,13 +84,17 @@ class Team(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+#: `Person.tz` of someone whose zone no directory has told us yet: they are reckoned in UTC until a sync finds theirs.
+NO_KNOWN_ZONE = "UTC"
+
+
 class Person(SQLModel, table=True):
     """Someone in the organisation, whatever chat platform they use (their accounts are `Account` rows)."""
 
     id: int | None = Field(default=None, primary_key=True)
     email: str | None = Field(default=None, max_length=254)
     name: str = Field(max_length=200)
-    tz: str = Field(default="UTC", max_length=64)
+    tz: str = Field(default=NO_KNOWN_ZONE, max_length=64)
     role: str = Field(default=Role.REP, max_length=16)
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     manager_id: int | None = Field(default=None, foreign_key="person.id", index=True)

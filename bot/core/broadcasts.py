@@ -25,6 +25,7 @@ from bot.core.once import (
     remember_broadcast,
 )
 from bot.core.library import NewMessage, check_new_message, latest_message, message_behind, new_version
+from bot.core.org import zone_unknown
 from bot.core.roles import find_people, find_team, require_role
 from messages.rich import Mention, PersonRef, Rich
 from schedules.materialise import DeliveryRules, delivery_kind, insert_deliveries, plan_for, recipient_zone, zone
@@ -96,6 +97,7 @@ class BroadcastQueued:
     skipped: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     repeated: bool = False  # the same request arrived before: this is what it queued then
+    without_zone: int = 0  # recipients with no known time zone yet (reckoned in UTC): the leader is told
 
 
 @dataclass(frozen=True)
@@ -283,6 +285,7 @@ def schedule(
         schedule=description, now_count=now_count, later_count=later_count,
         next_run=next_run.due_at if next_run else None, skipped=tuple(checked.notes),
         warnings=tuple(consistency_warnings(session, message=message, editor=sender)),
+        without_zone=sum(1 for person in checked.members if zone_unknown(person)),
     )
 
 

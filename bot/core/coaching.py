@@ -149,9 +149,11 @@ def _detail(session: Session, candidate: Candidate) -> dict[str, object]:
 
 def _tell_managers(session: Session, *, now: datetime, policy: CoachingPolicy, rules: DeliveryRules,
                    report: CoachingReport) -> None:
+    # In id order, as reps are (waiting_for_reps): two runs at once claim days in one order, so neither waits
+    # on the other in a cycle (on PostgreSQL a second claim of the same day waits for the first to commit).
     managers = list(session.execute(select(Person).where(
         Person.active.is_(True), Person.id.in_(select(Person.manager_id).where(Person.manager_id.is_not(None)))
-    )).scalars())
+    ).order_by(Person.id)).scalars())
     days = {m.id: day for m in managers if (day := _morning_of(m, now, policy, rules)) is not None}
     due = [m for m in managers if m.id in days and m.id not in _decided(session, DigestKind.MANAGER, list(days), days)]
     if not due:

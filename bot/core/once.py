@@ -18,7 +18,7 @@ from bot.core.errors import BadInput
 from schedules.recurrence import Recurrence
 from storage.models import Broadcast, Delivery, DeliveryStatus, Message
 from storage.queries.audience import stored_audience_count
-from storage.queries.receipts import first_time, outcome_of, record_outcome
+from storage.queries.receipts import first_time, receipt, record_outcome
 
 BROADCAST_OUTCOME = "broadcast:"
 
@@ -40,7 +40,8 @@ def remember_broadcast(session: Session, request: RequestKey | None, broadcast_i
 
 
 def earlier_broadcast(session: Session, request: RequestKey) -> Broadcast:
-    outcome = outcome_of(session, request.platform, request.key) or ""
+    found = receipt(session, request.platform, request.key)
+    outcome = (found.outcome if found else None) or ""
     broadcast = None
     if outcome.startswith(BROADCAST_OUTCOME):
         broadcast = session.get(Broadcast, int(outcome.removeprefix(BROADCAST_OUTCOME)))

@@ -19,12 +19,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from bot.core.errors import BadInput
 from storage.address import ANY_WORKSPACE, Address
-from storage.models import Person, Role, Team, utcnow
+from storage.models import NO_KNOWN_ZONE, Person, Role, Team, utcnow
 from storage.queries.accounts import link_account, people_at
 
 BASE_COLUMNS = ("email", "name", "role", "team")
@@ -75,6 +75,7 @@ class ImportReport:
     unchanged: int = 0
     teams_created: list[str] = field(default_factory=list)
     without_zone: int = 0  # people still on UTC because no directory has told us their zone yet
+    person_ids: list[int] = field(default_factory=list)  # everyone in the file (to count again after a sync)
 
     def summary(self) -> str:
         teams = f", {len(self.teams_created)} new team(s): {', '.join(self.teams_created)}" if self.teams_created else ""
@@ -275,8 +276,24 @@ def import_org(session: Session, rows: list[OrgRow]) -> ImportReport:
         else:
             report.unchanged += 1
     session.flush()
-    report.without_zone = sum(1 for person in people.values() if person.tz == "UTC")
+    report.without_zone = sum(1 for person in people.values() if zone_unknown(person))
+    report.person_ids = [person.id for person in people.values() if person.id is not None]
     return report
+
+
+def zone_unknown(person: Person) -> bool:
+    """Whether no directory has told us this person's time zone yet (they are reckoned in UTC meanwhile)."""
+    return person.tz == NO_KNOWN_ZONE
+
+
+def count_without_zone(session: Session, person_ids: list[int]) -> int:
+    """How many of these people (active ones) still have no known time zone, e.g. after a directory sync."""
+    total = 0
+    for start in range(0, len(person_ids), 500):  # well under every database's limit on bound parameters
+        total += session.execute(select(func.count()).select_from(Person).where(
+            Person.id.in_(person_ids[start:start + 500]), Person.active.is_(True), Person.tz == NO_KNOWN_ZONE,
+        )).scalar_one()
+    return total
 
 
 def _teams_for(session: Session, rows: list[OrgRow], report: ImportReport) -> dict[str, Team]:

@@ -17,7 +17,7 @@ from bot.core.errors import BadInput, NotFound
 from bot.core.roles import find_team, require_role
 from messages.rich import Code, Rich
 from storage.address import Address
-from storage.models import AuditEvent, Person, Role, Team, utcnow
+from storage.models import NO_KNOWN_ZONE, AuditEvent, Person, Role, Team, utcnow
 from storage.queries.accounts import link_account, people_at
 
 TEAM_LINKERS = (Role.LEADER, Role.ADMIN)
@@ -122,8 +122,8 @@ def sync_members(session: Session, *, team: Team, members: list[Member]) -> Sync
     for member in members:
         person = known.get(member.address)
         if person is None:
-            person = Person(name=member.name or member.address.user_id, tz=member.tz or "UTC", email=member.email,
-                            role=Role.REP, team_id=team.id, manager_id=team_manager)
+            person = Person(name=member.name or member.address.user_id, tz=member.tz or NO_KNOWN_ZONE,
+                            email=member.email, role=Role.REP, team_id=team.id, manager_id=team_manager)
             session.add(person)
             session.flush()
             link_account(session, person, member.address)

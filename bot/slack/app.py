@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot.core.commands import Command, Help
 from bot.services import Services
+from bot.slack.retries import forget_failed_event, skip_retried_events
 from bot.slack.listeners import (
     actions,
     broadcast_modal,
@@ -59,6 +60,8 @@ def build_app(services: Services, *, client: WebClient | None = None,
         listener_executor=listener_executor,
     )
 
+    app.middleware(skip_retried_events(services))  # first: a retried event costs one INSERT and nothing else
+
     @app.middleware
     def provide_services(context: dict[str, Any], next: Any) -> None:  # noqa: A002 - Bolt's name
         context["services"] = services
@@ -67,6 +70,7 @@ def build_app(services: Services, *, client: WebClient | None = None,
     @app.error
     def log_unexpected(error: Exception, body: dict[str, Any]) -> BoltResponse:
         log.error("unhandled error for %s: %s", body.get("type") or body.get("command"), error, exc_info=error)
+        forget_failed_event(services, body)
         return BoltResponse(status=500, body="")
 
     for listeners in LISTENERS:

@@ -44,6 +44,8 @@ class ActorResponse:
     #: For actions that create one: the trigger_id / response_url sent to the bot.
     trigger_id: str | None = field(default=None, repr=False)
     response_url: str | None = field(default=None, repr=False)
+    #: For events: the envelope's event_id (what a retry of it carries again).
+    event_id: str | None = field(default=None, repr=False)
 
     @property
     def acked_in_time(self) -> bool:
@@ -90,6 +92,7 @@ class Actor:
         self._event_serial = 0
         # Called after each answer from the bot, e.g. to wait for its work after the acknowledgement.
         self.after_answer: Callable[[], object] | None = None
+        self._event_bodies: dict[str, bytes] = {}
 
     # -- transport -----------------------------------------------------------
     def send_signed(
@@ -99,17 +102,19 @@ class Actor:
         *,
         timestamp: int | None = None,
         signature: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> ActorResponse:
         if self.bot_url is None:
             raise EmulatorError("no bot connected: call emu.connect_bot(url) first")
         ts = int(self.ws.clock()) if timestamp is None else int(timestamp)
-        headers = {
+        sent_headers = {
             "Content-Type": content_type,
             "X-Slack-Request-Timestamp": str(ts),
             "X-Slack-Signature": signature if signature is not None else sign(self.signing_secret, ts, body),
             "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+            **(headers or {}),
         }
-        request = urllib.request.Request(self.bot_url, data=body, method="POST", headers=headers)
+        request = urllib.request.Request(self.bot_url, data=body, method="POST", headers=sent_headers)
         started = time.monotonic()
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
@@ -397,6 +402,7 @@ class Actor:
             now = self.ws.clock()
             event = copy.deepcopy(event)
             event.setdefault("event_ts", f"{now:.6f}")
+            event_id = f"Ev{self._event_serial:010d}"
             envelope = {
                 "token": self.verification_token,
                 "team_id": self.ws.team_id,
@@ -404,7 +410,7 @@ class Actor:
                 "api_app_id": self.ws.app_id,
                 "event": event,
                 "type": "event_callback",
-                "event_id": f"Ev{self._event_serial:010d}",
+                "event_id": event_id,
                 "event_time": int(now),
                 "authorizations": [
                     {
@@ -417,7 +423,25 @@ class Actor:
                 ],
                 "is_ext_shared_channel": False,
             }
-        return self.send_signed(json.dumps(envelope).encode(), "application/json")
+            body = json.dumps(envelope).encode()
+            self._event_bodies[event_id] = body
+        response = self.send_signed(body, "application/json")
+        response.event_id = event_id
+        return response
+
+    def retry_event(self, event_id: str, *, retry_num: int, reason: str = "http_timeout") -> ActorResponse:
+        """Deliver an event again as Slack retries one it thinks was missed: the same envelope (same event_id),
+        freshly signed, with ``X-Slack-Retry-Num`` (1-3) and ``X-Slack-Retry-Reason`` (``http_timeout``,
+        ``http_error``, ...)."""
+        body = self._event_bodies.get(event_id)
+        if body is None:
+            raise EmulatorError(f"no event {event_id!r} was sent, so there is nothing to retry")
+        if not 1 <= retry_num <= 3:
+            raise EmulatorError(f"Slack retries an event at most 3 times, not {retry_num}")
+        retry = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": reason}
+        response = self.send_signed(body, "application/json", headers=retry)
+        response.event_id = event_id
+        return response
 
     def open_home(self, user_id: str) -> ActorResponse:
         with self.ws.lock:

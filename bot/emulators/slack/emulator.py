@@ -327,6 +327,10 @@ class SlackEmulator:
     def send_event(self, event: dict[str, Any]) -> ActorResponse:
         return self._actor.send_event(event)
 
+    def retry_event(self, event_id: str, *, retry_num: int, reason: str = "http_timeout") -> ActorResponse:
+        """The same event again, as Slack retries it (same event_id, X-Slack-Retry-Num / -Reason headers)."""
+        return self._actor.retry_event(event_id, retry_num=retry_num, reason=reason)
+
     def send_signed(
         self, body: bytes, content_type: str, *, timestamp: int | None = None, signature: str | None = None
     ) -> ActorResponse:

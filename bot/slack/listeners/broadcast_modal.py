@@ -16,6 +16,7 @@ from bot.core.library import broadcast_form
 from bot.core.errors import DrumbeatError
 from bot.core.once import RequestKey
 from bot.core.roles import identify, require_role
+from bot.core.words.zones import broadcast_zones_note
 from bot.services import Services
 from bot.slack.identity import PLATFORM
 from bot.slack.people import acting_user
@@ -85,6 +86,8 @@ def describe_queued(queued: broadcasts.BroadcastQueued, tz: str) -> Rich:
         lines.append(Rich(f"{queued.now_count} now, {queued.later_count} after their quiet hours, daily cap or time "
                           "away."))
     lines.extend(Rich(Icon("warning"), f" {warning}") for warning in queued.warnings)
+    if zones := broadcast_zones_note(queued.without_zone):
+        lines.append(Rich(zones))
     if queued.repeated:
         lines.append(Rich("This form was submitted before: it was scheduled once, and this is that broadcast."))
     return Rich.join("\n", lines)

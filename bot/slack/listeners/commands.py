@@ -16,6 +16,7 @@ from bot.core.away import set_away
 from bot.core.errors import DrumbeatError
 from bot.core.once import RequestKey
 from bot.core.roles import identify
+from bot.core.words.zones import broadcast_zones_note
 from bot.services import Services
 from bot.slack import replies
 from bot.slack.identity import PLATFORM
@@ -53,6 +54,8 @@ def queued_reply(queued: broadcasts.BroadcastQueued, command: str) -> Reply:
     timing = (f" {queued.now_count} now, {queued.later_count} at their next working hours (quiet hours, daily cap"
               " or time away)." if queued.later_count else "")
     again = " (You sent this request before: it was queued once, and this is that broadcast.)" if queued.repeated else ""
+    zones = broadcast_zones_note(queued.without_zone)
+    timing += f" {zones}" if zones else ""
     return replies.notice(Rich(
         "On its way: ", Strong(queued.message_title), f" (v{queued.message_version}) to {queued.recipients} {people}"
         f" in {queued.audience_label}{skipped}.{timing}{again} I'll show reach and acknowledgements in ",

@@ -248,6 +248,21 @@ def test_open_home_and_send_event_are_event_callbacks(emu: SlackEmulator, receiv
     assert change_event["event"]["user"]["id"] == "U002"
 
 
+def test_a_retried_event_is_the_same_envelope_with_slacks_retry_headers(emu: SlackEmulator, receiver: Receiver) -> None:
+    first = emu.send_event({"type": "user_change", "user": emu.user_object("U002")})
+    assert first.event_id is not None
+    again = emu.retry_event(first.event_id, retry_num=1)
+    assert again.status == 200 and again.event_id == first.event_id
+    original, retried = receiver.requests
+    assert retried.body == original.body and retried.signature_valid
+    assert "x-slack-retry-num" not in original.headers
+    assert (retried.headers["x-slack-retry-num"], retried.headers["x-slack-retry-reason"]) == ("1", "http_timeout")
+    with pytest.raises(EmulatorError, match="at most 3 times"):
+        emu.retry_event(first.event_id, retry_num=4)
+    with pytest.raises(EmulatorError, match="nothing to retry"):
+        emu.retry_event("Ev404", retry_num=1)
+
+
 def test_actor_without_a_connected_bot_says_so(clock: SimulatedClock) -> None:
     with SlackEmulator("s", clock=clock) as emu:
         emu.add_user("U1", name="a")
