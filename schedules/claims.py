@@ -70,41 +70,51 @@ class Claims:
         self.clock = clock
         self.policy = policy
 
-    def _due(self, now: datetime) -> Any:
+    def _not_on_hold(self) -> Any:
+        # Coaching DMs and nudges have no broadcast: only a broadcast's pause or cancel holds its rows.
         on_hold = select(Broadcast.id).where(Broadcast.status.in_([BroadcastStatus.PAUSED, BroadcastStatus.CANCELLED]))
+        return or_(Delivery.broadcast_id.is_(None), Delivery.broadcast_id.not_in(on_hold))
+
+    def _due_pending(self, now: datetime) -> Any:
+        """Rows waiting for their time (an index range on ix_delivery_due: status, due_at)."""
+        return and_(
+            Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= now,
+            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now), self._not_on_hold(),
+        )
+
+    def _stale_sending(self, now: datetime) -> Any:
+        """Claimed rows whose claimer went quiet: never begun after `lease`, begun after `max(lease, settle)`.
+        Few rows are ever `sending` (a batch per instance), so this range is short."""
         never_begun = and_(Delivery.uncertain_since.is_(None), Delivery.attempts == 0)
         return and_(
-            or_(
-                and_(
-                    Delivery.status == DeliveryStatus.PENDING,
-                    Delivery.due_at <= now,
-                    or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
-                ),
-                and_(Delivery.status == DeliveryStatus.SENDING, never_begun,
-                     Delivery.claimed_at <= now - self.policy.lease),
-                and_(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at <= now - self.policy.begun_lease),
-            ),
-            # Coaching DMs and nudges have no broadcast: only a broadcast's pause or cancel holds its rows.
-            or_(Delivery.broadcast_id.is_(None), Delivery.broadcast_id.not_in(on_hold)),
+            Delivery.status == DeliveryStatus.SENDING,
+            or_(and_(never_begun, Delivery.claimed_at <= now - self.policy.lease),
+                Delivery.claimed_at <= now - self.policy.begun_lease),
+            self._not_on_hold(),
         )
 
     def claim(self, token: str, limit: int) -> list[int]:
-        """Claim up to `limit` due rows for `token` (PostgreSQL: rows another claimer is locking are skipped)."""
+        """Claim up to `limit` due rows for `token`: due pending rows first, then stale claims (two queries, so
+        each can use the (status, ...) index instead of scanning for an OR of both; PostgreSQL skips rows
+        another claimer is locking)."""
         now = self.clock()
-        due = self._due(now)
+        claimed: list[int] = []
         with session_scope(self.engine) as session:
-            candidates = select(Delivery.id).where(due).order_by(Delivery.due_at, Delivery.id).limit(limit)
-            if is_postgresql(self.engine):
-                candidates = candidates.with_for_update(skip_locked=True)
-            ids = list(session.execute(candidates).scalars())
-            if not ids:
-                return []
-            claimed = session.execute(
-                update(Delivery).where(Delivery.id.in_(ids), due)
-                .values(status=DeliveryStatus.SENDING, claimed_at=now, claimed_by=token)
-                .returning(Delivery.id)
-            ).scalars()
-            return sorted(claimed)
+            for due in (self._due_pending(now), self._stale_sending(now)):
+                if len(claimed) >= limit:
+                    break
+                candidates = (select(Delivery.id).where(due).order_by(Delivery.due_at, Delivery.id)
+                              .limit(limit - len(claimed)))
+                if is_postgresql(self.engine):
+                    candidates = candidates.with_for_update(skip_locked=True)
+                ids = list(session.execute(candidates).scalars())
+                if ids:
+                    claimed += session.execute(
+                        update(Delivery).where(Delivery.id.in_(ids), due)
+                        .values(status=DeliveryStatus.SENDING, claimed_at=now, claimed_by=token)
+                        .returning(Delivery.id)
+                    ).scalars()
+        return sorted(claimed)
 
     @staticmethod
     def _ours(delivery_id: int, token: str) -> Any:
