@@ -13,9 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
-
 MAX_ALT_TEXT = 1000  # Slack's limit for a file's alt text
 
 
@@ -76,6 +73,10 @@ def trend_png(title: str, points: Sequence[TrendPoint]) -> bytes:
     labels = [week_label(point.starts) for point in points]
     understanding = [float("nan") if p.understanding is None else p.understanding for p in points]
     acknowledgement = [float("nan") if p.acknowledgement is None else p.acknowledgement for p in points]
+    # matplotlib is imported here, on the first chart, not at start: it is half a second of every start-up.
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import PercentFormatter
+
     figure = Figure(figsize=(8, 4), dpi=100)
     axes = figure.subplots()
     axes.plot(labels, understanding, marker="o", linewidth=2, label="Understanding (right answers)")
