@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -16,16 +17,20 @@ from schedules.outbox import DispatchReport
 OUTAGE = OperationalError("SELECT 1", {}, Exception("connection refused"))
 
 
-def test_dispatch_loop_waits_out_a_database_outage_and_says_so_twice(caplog: pytest.LogCaptureFixture) -> None:
-    outcomes: list[object] = [OUTAGE, OUTAGE, OUTAGE, DispatchReport(sent=2), DispatchReport()]
-    stop = threading.Event()
-
+def scripted_tick(outcomes: list[object]) -> Callable[[], DispatchReport]:
+    """A tick that raises or returns each outcome in turn."""
     def tick() -> DispatchReport:
         outcome = outcomes.pop(0)
         if isinstance(outcome, Exception):
             raise outcome
         return outcome  # type: ignore[return-value]
 
+    return tick
+
+
+def test_dispatch_loop_waits_out_a_database_outage_and_says_so_twice(caplog: pytest.LogCaptureFixture) -> None:
+    outcomes: list[object] = [OUTAGE, OUTAGE, OUTAGE, DispatchReport(sent=2), DispatchReport()]
+    stop, tick = threading.Event(), scripted_tick(outcomes)
     database = OutageLog("the database", logging.getLogger("test.outage"), first_wait=0.001, longest_wait=0.002)
     with caplog.at_level(logging.WARNING):
         dispatch_until_stopped(tick, lambda: bool(outcomes), stop, interval=0.001, until_idle=True, database=database)
@@ -38,14 +43,7 @@ def test_dispatch_loop_waits_out_a_database_outage_and_says_so_twice(caplog: pyt
 
 def test_a_bug_in_a_tick_is_logged_and_the_loop_goes_on(caplog: pytest.LogCaptureFixture) -> None:
     outcomes: list[object] = [ValueError("bug"), DispatchReport()]
-    stop = threading.Event()
-
-    def tick() -> DispatchReport:
-        outcome = outcomes.pop(0)
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome  # type: ignore[return-value]
-
+    stop, tick = threading.Event(), scripted_tick(outcomes)
     dispatch_until_stopped(tick, lambda: False, stop, interval=0.001, until_idle=True)
     assert outcomes == []
     assert any("dispatch tick failed" in record.getMessage() for record in caplog.records)

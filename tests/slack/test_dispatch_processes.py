@@ -8,6 +8,8 @@ import signal
 import subprocess
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -30,6 +32,17 @@ def delivery_statuses(engine: Engine) -> dict[str, int]:
         return dict(session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
 
 
+@contextmanager
+def seeded_slack(engine: Engine, *, post_delay: float, delayed_posts: int) -> Iterator[SlackEmulator]:
+    """The crash test's organisation in the database and in an emulator whose next posts answer slowly."""
+    seed(engine)
+    with SlackEmulator("crash-secret", post_message_per_minute=100_000) as slack:
+        for n in range(RECIPIENTS):
+            slack.add_user(f"U1{n:06d}", name=f"rep{n}", tz="Europe/Berlin")
+        slack.inject_fault("chat.postMessage", delay=post_delay, times=delayed_posts)
+        yield slack
+
+
 def dispatcher(slack: SlackEmulator, engine: Engine, workdir: Path, **env: str) -> subprocess.Popen[bytes]:
     return start_dispatcher(slack, engine.url_for_processes, workdir, **env)  # type: ignore[attr-defined]
 
@@ -37,11 +50,7 @@ def dispatcher(slack: SlackEmulator, engine: Engine, workdir: Path, **env: str) 
 def test_two_dispatchers_with_leases_expiring_mid_batch_send_each_dm_once(engine: Engine, tmp_path: Path) -> None:
     """Each claims 200 rows and Slack answers every post in 10 ms while the lease is 1 s: rows change hands
     while a batch is being sent, and the fenced begin keeps every rep to one DM."""
-    seed(engine)
-    with SlackEmulator("crash-secret", post_message_per_minute=100_000) as slack:
-        for n in range(RECIPIENTS):
-            slack.add_user(f"U1{n:06d}", name=f"rep{n}", tz="Europe/Berlin")
-        slack.inject_fault("chat.postMessage", delay=0.01, times=RECIPIENTS * 2)
+    with seeded_slack(engine, post_delay=0.01, delayed_posts=RECIPIENTS * 2) as slack:
         workers = [dispatcher(slack, engine, tmp_path) for _ in range(2)]
         outputs = [worker.communicate(timeout=120)[0].decode() for worker in workers]
         assert [worker.returncode for worker in workers] == [0, 0], outputs
@@ -50,12 +59,8 @@ def test_two_dispatchers_with_leases_expiring_mid_batch_send_each_dm_once(engine
 
 
 def test_a_post_answered_after_the_client_timeout_is_not_sent_again(engine: Engine, tmp_path: Path) -> None:
-    seed(engine)
-    with SlackEmulator("crash-secret", post_message_per_minute=100_000) as slack:
-        for n in range(RECIPIENTS):
-            slack.add_user(f"U1{n:06d}", name=f"rep{n}", tz="Europe/Berlin")
-        # Three posts take 1.5 s to be answered, beyond the 1 s timeout: each lands, its sender does not know.
-        slack.inject_fault("chat.postMessage", delay=1.5, times=3)
+    # Three posts take 1.5 s to be answered, beyond the 1 s timeout: each lands, its sender does not know.
+    with seeded_slack(engine, post_delay=1.5, delayed_posts=3) as slack:
         worker = dispatcher(slack, engine, tmp_path)
         output, _ = worker.communicate(timeout=120)
         assert worker.returncode == 0, output.decode()
@@ -65,11 +70,7 @@ def test_a_post_answered_after_the_client_timeout_is_not_sent_again(engine: Engi
 
 
 def test_sigterm_stops_the_dispatcher_cleanly_and_leaves_no_row_claimed(engine: Engine, tmp_path: Path) -> None:
-    seed(engine)
-    with SlackEmulator("crash-secret", post_message_per_minute=100_000) as slack:
-        for n in range(RECIPIENTS):
-            slack.add_user(f"U1{n:06d}", name=f"rep{n}", tz="Europe/Berlin")
-        slack.inject_fault("chat.postMessage", delay=0.02, times=RECIPIENTS)
+    with seeded_slack(engine, post_delay=0.02, delayed_posts=RECIPIENTS) as slack:
         worker = dispatcher(slack, engine, tmp_path, LOG_LEVEL="INFO")
         wait_until(lambda: len(slack.calls_named("chat.postMessage")) >= 50, timeout=60)
         stopped_at = time.monotonic()
