@@ -271,12 +271,15 @@ class SlackEmulator:
         reset: bool = False,
         delay: float = 0.0,
         times: int = 1,
+        delay_max: float | None = None,
     ) -> None:
         """Make the next ``times`` calls to ``method`` fail (or only be slow, when
-        just ``delay`` is given: those calls then take effect normally)."""
+        just ``delay`` is given: those calls then take effect normally). With
+        ``delay_max``, each call waits a random time between ``delay`` and it."""
         if method not in CONTRACTS:
             raise EmulatorError(f"the emulator does not implement {method!r}")
-        self._faults.add(method, Fault(status=status, error=error, reset=reset, delay=delay, times=times))
+        fault = Fault(status=status, error=error, reset=reset, delay=delay, times=times, delay_max=delay_max)
+        self._faults.add(method, fault)
 
     def clear_faults(self) -> None:
         self._faults.clear()
@@ -361,8 +364,10 @@ class SlackEmulator:
         args = _recorded_args(decoded.args)
 
         fault = self._faults.take(method)
-        if fault is not None and fault.delay > 0:
-            time.sleep(fault.delay)
+        if fault is not None:
+            wait = fault.wait_seconds()
+            if wait > 0:
+                time.sleep(wait)
         if fault is not None and not fault.only_delays:
             if fault.reset:
                 self._record(method, args, 0, {}, at)
