@@ -44,6 +44,9 @@ class ActorResponse:
     #: For actions that create one: the trigger_id / response_url sent to the bot.
     trigger_id: str | None = field(default=None, repr=False)
     response_url: str | None = field(default=None, repr=False)
+    #: The body delivered and its content type, so the same request can be delivered again.
+    request_body: bytes = field(default=b"", repr=False)
+    request_content_type: str = field(default="", repr=False)
 
     @property
     def acked_in_time(self) -> bool:
@@ -97,6 +100,7 @@ class Actor:
         *,
         timestamp: int | None = None,
         signature: str | None = None,
+        extra_headers: dict[str, str] | None = None,
     ) -> ActorResponse:
         if self.bot_url is None:
             raise EmulatorError("no bot connected: call emu.connect_bot(url) first")
@@ -106,6 +110,7 @@ class Actor:
             "X-Slack-Request-Timestamp": str(ts),
             "X-Slack-Signature": signature if signature is not None else sign(self.signing_secret, ts, body),
             "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+            **(extra_headers or {}),
         }
         request = urllib.request.Request(self.bot_url, data=body, method="POST", headers=headers)
         started = time.monotonic()
@@ -118,7 +123,20 @@ class Actor:
             raise EmulatorError(f"could not deliver to the bot at {self.bot_url}: {exc}") from exc
         elapsed = time.monotonic() - started
         content = answer_headers.get("Content-Type") or answer_headers.get("content-type") or ""
-        return ActorResponse(status=status, body=_parse_body(raw, content), headers=answer_headers, elapsed=elapsed)
+        return ActorResponse(status=status, body=_parse_body(raw, content), headers=answer_headers, elapsed=elapsed,
+                             request_body=body, request_content_type=content_type)
+
+    def redeliver(self, response: ActorResponse, *, retry_num: int | None, retry_reason: str) -> ActorResponse:
+        """Deliver the request behind ``response`` again, byte for byte (signed afresh).
+
+        With ``retry_num`` it carries Slack's retry headers, as Slack's own retry of an event does (same
+        event_id); without, it is the same request arriving twice (a proxy or a client that resends)."""
+        if not response.request_body:
+            raise EmulatorError("that response has no request to deliver again")
+        extra = {} if retry_num is None else {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
+        again = self.send_signed(response.request_body, response.request_content_type, extra_headers=extra)
+        again.trigger_id, again.response_url = response.trigger_id, response.response_url
+        return again
 
     def _send_form(self, fields: dict[str, str]) -> ActorResponse:
         return self.send_signed(urlencode(fields).encode(), "application/x-www-form-urlencoded")

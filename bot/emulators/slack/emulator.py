@@ -330,6 +330,15 @@ class SlackEmulator:
     ) -> ActorResponse:
         return self._actor.send_signed(body, content_type, timestamp=timestamp, signature=signature)
 
+    def redeliver(
+        self, response: ActorResponse, *, retry_num: int | None = None, retry_reason: str = "http_timeout"
+    ) -> ActorResponse:
+        """Deliver the request that produced ``response`` (an event, a command, a submission) again,
+        unchanged: same event_id, view id, trigger_id. ``retry_num`` adds ``X-Slack-Retry-Num`` and
+        ``X-Slack-Retry-Reason``, as Slack does when it retries an event the app did not ack in 3 s.
+        Only the transport is repeated: the emulator's own state (open modals) is left as it is."""
+        return self._actor.redeliver(response, retry_num=retry_num, retry_reason=retry_reason)
+
     # -- HTTP routing (called by the server's threads) -----------------------------------
     def route(self, request: Incoming) -> Answer:
         match = _API_PATH.match(request.path)
