@@ -94,6 +94,18 @@ def test_injected_delay_answers_late_but_still_takes_effect(emu: SlackEmulator) 
     assert [m["text"] for m in emu.inbox("U001")] == ["slow"]  # the client gave up, Slack did not
 
 
+def test_a_client_that_gave_up_before_the_late_answer_is_not_a_server_error(
+    emu: SlackEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emu.inject_fault("chat.postMessage", delay=0.3)
+    impatient = WebClient(base_url=emu.api_url, token=emu.bot_token, timeout=0.05, retry_handlers=[])
+    with pytest.raises((TimeoutError, urllib.error.URLError)):
+        impatient.chat_postMessage(channel="U001", text="slow")
+    time.sleep(0.5)  # the emulator answers a socket nobody reads any more
+    assert [m["text"] for m in emu.inbox("U001")] == ["slow"]
+    assert "Traceback" not in capsys.readouterr().err
+
+
 def test_injected_random_delay_holds_each_call_for_a_different_time_within_the_range(
     client: WebClient, emu: SlackEmulator
 ) -> None:
