@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -296,7 +297,8 @@ class DispatcherProcess:
         """The last exception line of its output (what an operator would see in the journal)."""
         lines = self.log_path.read_text(errors="replace").splitlines()
         errors = [line for line in lines if "Error" in line or "Exception" in line]
-        return (errors[-1] if errors else (lines[-1] if lines else "no output")).strip()[:110]
+        line = (errors[-1] if errors else (lines[-1] if lines else "no output")).strip()
+        return re.sub(r"^[a-z_.]+\.(?=[A-Z])", "", line)[:120]  # sqlalchemy.exc.OperationalError -> OperationalError
 
 
 def stop_all(processes: Iterable[DispatcherProcess]) -> None:
