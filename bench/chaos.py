@@ -9,8 +9,8 @@ instances share one PostgreSQL with a slow Slack and short leases, the database 
     lost        recipients with no DM carrying the broadcast (for events: no effect at all)
     duplicated  recipients with more than one
 
-    .venv/bin/python bench/chaos.py                     # everything (about 15 minutes on 2 cores)
-    .venv/bin/python bench/chaos.py --quick             # smaller sizes, fewer kills (a few minutes)
+    .venv/bin/python bench/chaos.py                     # everything (about 8 minutes on 2 cores)
+    .venv/bin/python bench/chaos.py --quick             # smaller sizes, fewer kills (about 4 minutes)
     .venv/bin/python bench/chaos.py --only sigkill --only 5
     .venv/bin/python bench/chaos.py --database sqlite   # scenarios 5 and 6 still need PostgreSQL
 
