@@ -46,6 +46,9 @@ class ActorResponse:
     response_url: str | None = field(default=None, repr=False)
     #: For events: the envelope's event_id (what a retry of it carries again).
     event_id: str | None = field(default=None, repr=False)
+    #: The body delivered and its content type, so the same request can be delivered again.
+    request_body: bytes = field(default=b"", repr=False)
+    request_content_type: str = field(default="", repr=False)
 
     @property
     def acked_in_time(self) -> bool:
@@ -127,7 +130,20 @@ class Actor:
         if self.after_answer is not None:
             self.after_answer()
         content = answer_headers.get("Content-Type") or answer_headers.get("content-type") or ""
-        return ActorResponse(status=status, body=_parse_body(raw, content), headers=answer_headers, elapsed=elapsed)
+        return ActorResponse(status=status, body=_parse_body(raw, content), headers=answer_headers, elapsed=elapsed,
+                             request_body=body, request_content_type=content_type)
+
+    def redeliver(self, response: ActorResponse, *, retry_num: int | None, retry_reason: str) -> ActorResponse:
+        """Deliver the request behind ``response`` again, byte for byte (signed afresh).
+
+        With ``retry_num`` it carries Slack's retry headers, as Slack's own retry of an event does (same
+        event_id); without, it is the same request arriving twice (a proxy or a client that resends)."""
+        if not response.request_body:
+            raise EmulatorError("that response has no request to deliver again")
+        extra = {} if retry_num is None else {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
+        again = self.send_signed(response.request_body, response.request_content_type, headers=extra)
+        again.trigger_id, again.response_url = response.trigger_id, response.response_url
+        return again
 
     def _send_form(self, fields: dict[str, str]) -> ActorResponse:
         return self.send_signed(urlencode(fields).encode(), "application/x-www-form-urlencoded")

@@ -271,12 +271,15 @@ class SlackEmulator:
         reset: bool = False,
         delay: float = 0.0,
         times: int = 1,
+        delay_max: float | None = None,
     ) -> None:
         """Make the next ``times`` calls to ``method`` fail (or only be slow, when
-        just ``delay`` is given: those calls then take effect normally)."""
+        just ``delay`` is given: those calls then take effect normally). With
+        ``delay_max``, each call waits a random time between ``delay`` and it."""
         if method not in CONTRACTS:
             raise EmulatorError(f"the emulator does not implement {method!r}")
-        self._faults.add(method, Fault(status=status, error=error, reset=reset, delay=delay, times=times))
+        fault = Fault(status=status, error=error, reset=reset, delay=delay, times=times, delay_max=delay_max)
+        self._faults.add(method, fault)
 
     def clear_faults(self) -> None:
         self._faults.clear()
@@ -336,6 +339,15 @@ class SlackEmulator:
     ) -> ActorResponse:
         return self._actor.send_signed(body, content_type, timestamp=timestamp, signature=signature)
 
+    def redeliver(
+        self, response: ActorResponse, *, retry_num: int | None = None, retry_reason: str = "http_timeout"
+    ) -> ActorResponse:
+        """Deliver the request that produced ``response`` (an event, a command, a submission) again,
+        unchanged: same event_id, view id, trigger_id. ``retry_num`` adds ``X-Slack-Retry-Num`` and
+        ``X-Slack-Retry-Reason``, as Slack does when it retries an event the app did not ack in 3 s.
+        Only the transport is repeated: the emulator's own state (open modals) is left as it is."""
+        return self._actor.redeliver(response, retry_num=retry_num, retry_reason=retry_reason)
+
     # -- HTTP routing (called by the server's threads) -----------------------------------
     def route(self, request: Incoming) -> Answer:
         match = _API_PATH.match(request.path)
@@ -370,8 +382,10 @@ class SlackEmulator:
         args = _recorded_args(decoded.args)
 
         fault = self._faults.take(method)
-        if fault is not None and fault.delay > 0:
-            time.sleep(fault.delay)
+        if fault is not None:
+            wait = fault.wait_seconds()
+            if wait > 0:
+                time.sleep(wait)
         if fault is not None and not fault.only_delays:
             if fault.reset:
                 self._record(method, args, 0, {}, at)

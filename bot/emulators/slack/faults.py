@@ -4,11 +4,14 @@ A fault is queued per method and consumed by the next calls to that method. Kind
 an HTTP error status with a Slack-like body, an ``ok: false`` answer with a chosen
 error code, a connection dropped without an answer, or an answer delayed by real
 seconds (the delayed call then runs normally, which is what makes a client-side
-timeout dangerous: Slack may have done the work although the client gave up).
+timeout dangerous: Slack may have done the work although the client gave up). A
+delay can be a random range (``delay`` to ``delay_max``), for a Slack that is slow
+by varying amounts, as it is under load.
 """
 
 from __future__ import annotations
 
+import random
 import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass
@@ -34,6 +37,14 @@ class Fault:
     reset: bool = False
     delay: float = 0.0
     times: int = 1
+    #: When set, each call waits a uniformly random time between ``delay`` and this.
+    delay_max: float | None = None
+
+    def wait_seconds(self) -> float:
+        """How long this call is held before it is answered (or takes effect)."""
+        if self.delay_max is None:
+            return self.delay
+        return random.uniform(self.delay, self.delay_max)
 
     @property
     def only_delays(self) -> bool:
@@ -60,6 +71,8 @@ class FaultBook:
             raise ValueError("times must be at least 1")
         if fault.delay < 0:
             raise ValueError("delay must not be negative")
+        if fault.delay_max is not None and fault.delay_max < fault.delay:
+            raise ValueError("delay_max must not be less than delay")
         with self._lock:
             self._queues[method].append(fault)
 

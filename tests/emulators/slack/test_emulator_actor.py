@@ -263,6 +263,30 @@ def test_a_retried_event_is_the_same_envelope_with_slacks_retry_headers(emu: Sla
         emu.retry_event("Ev404", retry_num=1)
 
 
+def test_an_event_redelivered_as_slack_retries_it_keeps_its_event_id_and_says_which_retry(
+    emu: SlackEmulator, receiver: Receiver
+) -> None:
+    first = emu.open_home("U001")
+    emu.redeliver(first, retry_num=1)
+    emu.redeliver(first, retry_num=2, retry_reason="http_error")
+    original, retry_one, retry_two = receiver.requests
+    assert all(r.signature_valid for r in receiver.requests)
+    assert original.payload["event_id"] == retry_one.payload["event_id"] == retry_two.payload["event_id"]
+    assert original.body == retry_one.body == retry_two.body
+    assert "x-slack-retry-num" not in original.headers
+    assert (retry_one.headers["x-slack-retry-num"], retry_one.headers["x-slack-retry-reason"]) == ("1", "http_timeout")
+    assert (retry_two.headers["x-slack-retry-num"], retry_two.headers["x-slack-retry-reason"]) == ("2", "http_error")
+
+
+def test_a_command_delivered_again_is_the_same_request_with_the_same_trigger(emu: SlackEmulator, receiver: Receiver) -> None:
+    command = emu.slash_command("U001", text="send now")
+    again = emu.redeliver(command)
+    assert again.status == 200 and again.trigger_id == command.trigger_id
+    first, second = receiver.requests
+    assert first.form == second.form and "x-slack-retry-num" not in second.headers
+    assert second.signature_valid
+
+
 def test_actor_without_a_connected_bot_says_so(clock: SimulatedClock) -> None:
     with SlackEmulator("s", clock=clock) as emu:
         emu.add_user("U1", name="a")

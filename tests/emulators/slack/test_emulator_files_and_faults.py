@@ -94,6 +94,40 @@ def test_injected_delay_answers_late_but_still_takes_effect(emu: SlackEmulator) 
     assert [m["text"] for m in emu.inbox("U001")] == ["slow"]  # the client gave up, Slack did not
 
 
+def test_a_client_that_gave_up_before_the_late_answer_is_not_a_server_error(
+    emu: SlackEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emu.inject_fault("chat.postMessage", delay=0.3)
+    impatient = WebClient(base_url=emu.api_url, token=emu.bot_token, timeout=0.05, retry_handlers=[])
+    with pytest.raises((TimeoutError, urllib.error.URLError)):
+        impatient.chat_postMessage(channel="U001", text="slow")
+    time.sleep(0.5)  # the emulator answers a socket nobody reads any more
+    assert [m["text"] for m in emu.inbox("U001")] == ["slow"]
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_injected_random_delay_holds_each_call_for_a_different_time_within_the_range(
+    client: WebClient, emu: SlackEmulator
+) -> None:
+    emu.inject_fault("chat.postMessage", delay=0.1, delay_max=0.3, times=4)
+    waits = []
+    for n in range(4):  # two users: each DM allows a burst of 3 posts on the emulator's (frozen) clock
+        started = time.monotonic()
+        client.chat_postMessage(channel=("U001", "U002")[n % 2], text=f"slow {n}")
+        waits.append(time.monotonic() - started)
+    assert all(0.1 <= wait < 0.3 + 0.2 for wait in waits), waits
+    assert max(waits) - min(waits) > 0.005, waits  # random, not one fixed delay
+    assert len(emu.inbox("U001")) == len(emu.inbox("U002")) == 2  # slow, but every call took effect
+    started = time.monotonic()
+    client.chat_postMessage(channel="U001", text="fast again")
+    assert time.monotonic() - started < 0.1
+
+
+def test_a_random_delay_range_must_not_be_upside_down(emu: SlackEmulator) -> None:
+    with pytest.raises(ValueError, match="delay_max"):
+        emu.inject_fault("chat.postMessage", delay=1.0, delay_max=0.5)
+
+
 def test_unknown_paths_are_404(emu: SlackEmulator) -> None:
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(emu.base_url + "/nothing", timeout=2)
