@@ -12,14 +12,15 @@ isolated even when the code under test commits from several threads, as the bot 
   freshly migrated schema. Measured on the 2-core development machine (PostgreSQL 15, 16 tables):
   migrating a new schema 240 ms; `CREATE DATABASE ... TEMPLATE` 330 ms (WAL_LOG) or 85 ms (FILE_COPY,
   with a checkpoint each time); one `TRUNCATE ... RESTART IDENTITY CASCADE` 40 ms; a DELETE per table
-  (children first) with the sequences reset, sent as one batch, about 3 ms. So: DELETE. Cloning a
+  (children first) with the sequences reset, sent as one batch, 3 to 6 ms. So: DELETE. Cloning a
   schema (CREATE TABLE ... LIKE) was not an option: it loses foreign keys and shares sequences.
-  The migrations seed no rows (the session checks that the migrated tables are empty and stops if
-  that ever changes: the reset would then have to restore those rows).
+  The migrations seed no rows (the session checks that the migrated tables are empty, and every test
+  that needs a migrated database fails if that ever changes: the reset would then have to restore them).
   Connections of a test are tagged with an application_name; any that outlive their test (a leaked
-  thread or dispatcher process) are terminated before the next test is given the schema, so nothing
-  written late can reach another test. The cleaning runs with a lock timeout: a lock left behind is
-  an error, never a hang.
+  thread's or a dispatcher process's) are terminated before the next test is given the schema, which
+  also frees the locks they hold. (A process left running could reconnect: tests that start one must
+  wait for it or kill it, as test_crash_safety does.) The cleaning runs with a lock timeout: a lock
+  left behind is an error, never a hang.
 - `empty_engine` (no tables, for the migration tests) is still a fresh file or schema per test.
 
 `engine.url_for_processes` is a URL another process (a dispatcher under test) uses to reach the same
@@ -95,7 +96,7 @@ def _tables_with_rows(engine: Engine) -> list[str]:
 def _check_nothing_seeded(engine: Engine) -> None:
     seeded = _tables_with_rows(engine)
     if seeded:
-        pytest.exit(f"the migrations now seed rows in {seeded}: tests/conftest.py must restore them per test", 3)
+        pytest.fail(f"the migrations now seed rows in {seeded}: tests/conftest.py must restore them for each test")
 
 
 @pytest.fixture(scope="session")
