@@ -1,4 +1,6 @@
-"""The *Got it* button: the DM a rep clicked in is updated in place; problems answer privately."""
+"""The *Got it* button: acknowledged at once; then the click is recorded, the DM the rep clicked in is updated in
+place and their Home refreshed (problems answer privately). Fifty reps clicking at the same moment must each
+see Slack's spinner stop at once, not wait for one another's database writes and Home renders."""
 
 from __future__ import annotations
 
@@ -16,9 +18,13 @@ from bot.slack.people import acting_user
 from bot.slack.respond import refresh_home, tell_problem, update_clicked
 
 
-def acknowledge_delivery(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
-                         respond: Respond, services: Services) -> None:
+def ack_click(ack: Ack) -> None:
     ack()
+
+
+def acknowledge_delivery(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond,
+                         services: Services) -> None:
+    """After the acknowledgement (idempotent: a second click records nothing new)."""
     try:
         value = str(action.get("value", ""))
         if not value.isdigit():
@@ -35,4 +41,4 @@ def acknowledge_delivery(ack: Ack, body: dict[str, Any], action: dict[str, Any],
 
 
 def register(app: App, services: Services) -> None:
-    app.action(ActionId.ACKNOWLEDGE.value)(acknowledge_delivery)
+    app.action(ActionId.ACKNOWLEDGE.value)(ack=ack_click, lazy=[acknowledge_delivery])
