@@ -328,9 +328,7 @@ def send_now(
     The message and audience are checked first, so a slash command gets the one specific problem
     (as NotFound or BadInput) rather than a modal's field-by-field list.
     """
-    require_role(sender, BROADCASTERS, "send broadcasts")
-    latest_message(session, message_key)
-    resolve_audience(session, audience, load=False)
+    check_send(session, sender=sender, message_key=message_key, audience=audience)
     return schedule(session, sender=sender, draft=BroadcastDraft(audience=audience, message_key=message_key),
                     now=now, rules=rules or DeliveryRules(), request=request)
 
