@@ -2,12 +2,14 @@
 
 The app runs with `process_before_response=True`, so whatever the ack function does is what Slack waits for
 (on HTTP and in Socket Mode alike). Every listener therefore acknowledges with nothing but what the answer
-itself needs (a slash command's usage text, a modal's field errors from cheap reads) and does its unit of work
-as a Bolt lazy listener on the runtime's background pool; its answers then reach the person through
-`response_url`, `chat.update`, `views.open`/`views.update` or the outbox.
+itself needs (a slash command's usage text, a modal's field errors from cheap reads) and hands its unit of
+work to the runtime's background pool; its answers then reach the person through `response_url`,
+`chat.update`, `views.open`/`views.update` or the outbox.
 
-Fifty people clicking at the same moment each get their acknowledgement in the time it takes to verify the
-signature and route the request, not after one another's database writes.
+The work is handed over directly rather than as a Bolt lazy listener: Bolt deep-copies the whole request for
+each lazy listener and starts one even when there is nothing to do (a `help`), which under 50 concurrent
+requests cost more than the acknowledgement itself. The request is not touched again once answered, so the
+work reads it as it is, with Bolt's own argument injection.
 
 Events are the exception, on purpose: Slack retries an event whose acknowledgement failed, and Drumbeat relies
 on that (bot.slack.retries) so a directory change or a Home render that failed runs again. Their handlers are
@@ -16,33 +18,43 @@ short (one directory write, one Home render), well inside Slack's 3 seconds.
 
 from __future__ import annotations
 
-import functools
+import inspect
 import logging
 from collections.abc import Callable
-from typing import Any
+from concurrent.futures import Executor
 
-from slack_bolt import Ack
+from slack_bolt import Ack, BoltContext, BoltRequest
+from slack_bolt.kwargs_injection import build_required_kwargs
 
 log = logging.getLogger(__name__)
 
-
-def acknowledge(ack: Ack) -> None:
-    """The whole acknowledgement of a click or an event: nothing to say yet, the work follows."""
-    ack()
+#: Where the middleware puts the runtime's pool in each request's context.
+BACKGROUND = "drumbeat_background"
 
 
-def logged(work: Callable[..., None]) -> Callable[..., None]:
-    """Bolt logs a lazy listener's failure as one line without its traceback; keep the traceback (once)."""
-    @functools.wraps(work)
-    def run(**kwargs: Any) -> None:
+def hand_over(context: BoltContext, request: BoltRequest, work: Callable[..., None]) -> None:
+    """Run `work` after the answer, with the arguments Bolt would give a listener of that signature."""
+    names = inspect.getfullargspec(work).args
+
+    def run() -> None:
         try:
-            work(**kwargs)
+            work(**build_required_kwargs(logger=log, required_arg_names=names, request=request, response=None,
+                                         this_func=work, next_keys_required=False))
         except Exception:
             log.exception("work after the acknowledgement failed in %s", work.__name__)
 
-    return run
+    executor: Executor | None = context.get(BACKGROUND)
+    if executor is None:
+        run()  # no pool (a bare app in a script): the work still happens, before the answer
+    else:
+        executor.submit(run)
 
 
-def after_ack(work: Callable[..., None]) -> dict[str, Any]:
-    """Keyword arguments for a Bolt listener decorator: acknowledge at once, then run `work`."""
-    return {"ack": acknowledge, "lazy": [logged(work)]}
+def after_ack(work: Callable[..., None]) -> Callable[..., None]:
+    """The listener to register: it acknowledges at once, then hands `work` over."""
+    def acknowledge(ack: Ack, context: BoltContext, request: BoltRequest) -> None:
+        ack()
+        hand_over(context, request, work)
+
+    acknowledge.__name__ = f"acknowledge_{work.__name__}"
+    return acknowledge

@@ -38,4 +38,4 @@ def acknowledge_delivery(body: dict[str, Any], action: dict[str, Any], client: W
 
 
 def register(app: App, services: Services) -> None:
-    app.action(ActionId.ACKNOWLEDGE.value)(**after_ack(acknowledge_delivery))
+    app.action(ActionId.ACKNOWLEDGE.value)(after_ack(acknowledge_delivery))

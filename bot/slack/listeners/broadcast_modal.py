@@ -113,7 +113,7 @@ def submit_broadcast(ack: Ack, body: dict[str, Any], view: dict[str, Any], clien
                     {"when": " ".join(errors.values())})
                 return
             require_role(caller, broadcasts.BROADCASTERS, "send broadcasts")
-            broadcasts.check_draft(session, sender=caller, draft=draft, now=services.clock())
+            broadcasts.check_draft(session, sender=caller, draft=draft, now=services.clock(), load=False)
     except DrumbeatError as problem:
         ack(response_action="errors", errors=field_errors(problem, FIELD_BLOCKS, ModalBlock.WHEN.value, present))
         return
@@ -146,5 +146,5 @@ COMMANDS = {commands.OpenBroadcast: open_broadcast_modal}
 
 
 def register(app: App, services: Services) -> None:
-    app.action(ActionId.MESSAGE_PICK.value)(**after_ack(show_preview))
+    app.action(ActionId.MESSAGE_PICK.value)(after_ack(show_preview))
     app.view(CallbackId.BROADCAST_MODAL.value)(ack=submit_broadcast, lazy=[queue_broadcast])

@@ -130,8 +130,8 @@ def save_coached(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: W
 
 
 def register(app: App, services: Services) -> None:
-    app.action(CAUSE)(**after_ack(choose_cause))
-    app.action(COACHED)(**after_ack(open_coached))
-    app.action(SNOOZE)(**after_ack(snooze))
-    app.action(REFRESHER)(**after_ack(refresher))
+    app.action(CAUSE)(after_ack(choose_cause))
+    app.action(COACHED)(after_ack(open_coached))
+    app.action(SNOOZE)(after_ack(snooze))
+    app.action(REFRESHER)(after_ack(refresher))
     app.view(MODAL)(save_coached)

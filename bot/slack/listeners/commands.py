@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext, BoltRequest
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
@@ -19,7 +19,7 @@ from bot.core.roles import identify
 from bot.core.words.zones import broadcast_zones_note
 from bot.services import Services
 from bot.slack import replies
-from bot.slack.after_ack import logged
+from bot.slack.after_ack import hand_over
 from bot.slack.identity import PLATFORM
 from bot.slack.people import acting_user
 from bot.slack.respond import CommandCall, Reply
@@ -71,29 +71,32 @@ def away(call: CommandCall, command: commands.SetAway) -> Reply:
 COMMANDS: dict[type, Handler] = {commands.Send: send, commands.SetAway: away}
 
 
-def acknowledge_command(ack: Ack, command: dict[str, Any], services: Services) -> None:
-    """The acknowledgement: usage and grammar problems at once (no database); anything else follows it."""
-    try:
-        parsed = parse(command.get("text", ""))
-    except DrumbeatError as problem:
-        ack(response_type="ephemeral", **replies.problem(problem, services.settings.command))
-        return
-    if isinstance(parsed, commands.Help):
-        ack(response_type="ephemeral", **replies.usage(services.settings.command, parsed.problem))
-        return
-    ack()
+def make_acknowledgement(table: CommandTable, follow_ups: list[FollowUp]) -> Callable[..., None]:
+    """The acknowledgement: usage and grammar problems at once (no database); anything else is handed to the
+    background pool and answered through response_url."""
+    answer_command = make_answer(table, follow_ups)
+
+    def acknowledge_command(ack: Ack, command: dict[str, Any], context: BoltContext, request: BoltRequest,
+                            services: Services) -> None:
+        try:
+            parsed = parse(command.get("text", ""))
+        except DrumbeatError as problem:
+            ack(response_type="ephemeral", **replies.problem(problem, services.settings.command))
+            return
+        if isinstance(parsed, commands.Help):
+            ack(response_type="ephemeral", **replies.usage(services.settings.command, parsed.problem))
+            return
+        ack()
+        hand_over(context, request, answer_command)
+
+    return acknowledge_command
 
 
 def make_answer(table: CommandTable, follow_ups: list[FollowUp]) -> Callable[..., None]:
     """After the acknowledgement: the command's unit of work, its answer through response_url, then any
     follow-up (a chart, a CSV file) in that order."""
     def answer_command(command: dict[str, Any], client: WebClient, respond: Respond, services: Services) -> None:
-        try:
-            parsed = parse(command.get("text", ""))
-        except DrumbeatError:
-            return  # the acknowledgement said what was wrong
-        if isinstance(parsed, commands.Help):
-            return
+        parsed = parse(command.get("text", ""))  # parsed once already: it cannot fail now
         reply: Reply | None
         steps = follow_ups
         try:
@@ -112,5 +115,4 @@ def make_answer(table: CommandTable, follow_ups: list[FollowUp]) -> Callable[...
 
 
 def register(app: App, services: Services, table: CommandTable, follow_ups: list[FollowUp]) -> None:
-    app.command(services.settings.command)(ack=acknowledge_command,
-                                          lazy=[logged(make_answer({**COMMANDS, **table}, follow_ups))])
+    app.command(services.settings.command)(make_acknowledgement({**COMMANDS, **table}, follow_ups))

@@ -172,8 +172,8 @@ COMMANDS = {commands.OpenFeedback: open_form, commands.ListFeedback: list_team, 
 
 
 def register(app: App, services: Services) -> None:
-    app.action("feedback_open")(**after_ack(open_modal))
+    app.action("feedback_open")(after_ack(open_modal))
     app.view("feedback_modal")(submit)
-    app.action("feedback_reply")(**after_ack(open_reply))
+    app.action("feedback_reply")(after_ack(open_reply))
     app.view("feedback_reply_modal")(send_reply)
-    app.action("feedback_withdraw")(**after_ack(withdraw))
+    app.action("feedback_withdraw")(after_ack(withdraw))

@@ -118,6 +118,6 @@ COMMANDS = {commands.QuizMe: quiz_me, commands.NewQuestion: open_editor}
 
 
 def register(app: App, services: Services) -> None:
-    app.action(ANSWER)(**after_ack(answer))
-    app.action(SURE)(**after_ack(sure))
+    app.action(ANSWER)(after_ack(answer))
+    app.action(SURE)(after_ack(sure))
     app.view(MODAL)(save_question)

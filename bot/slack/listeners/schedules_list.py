@@ -116,6 +116,6 @@ COMMANDS = {commands.ListSchedules: post_schedules}
 
 def register(app: App, services: Services) -> None:
     for action_id in ROW_ACTIONS:
-        app.action(action_id.value)(**after_ack(steer))
-    app.action(ActionId.SCHEDULE_EDIT.value)(**after_ack(open_editor))
+        app.action(action_id.value)(after_ack(steer))
+    app.action(ActionId.SCHEDULE_EDIT.value)(after_ack(open_editor))
     app.view(CallbackId.EDIT_MESSAGE_MODAL.value)(save_edit)
