@@ -24,7 +24,6 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,15 +31,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.ack_org import LEADER, Org, PlainBolt, build_org, seed  # noqa: E402
+from bench.ack_org import LEADER, Org, build_org, seed  # noqa: E402
+from bench.ack_servers import Child, drumbeat_server, peer_server  # noqa: E402
 from bench.fanout import throwaway_database  # noqa: E402
-from slack_sdk import WebClient  # noqa: E402
 from bot.app import Drumbeat  # noqa: E402
 from bot.emulators.slack import SlackEmulator  # noqa: E402
 from bot.emulators.slack.actor import ActorResponse  # noqa: E402
 from bot.settings import settings_from_mapping  # noqa: E402
 from bot.slack.ids import ActionId  # noqa: E402
-from bot.slack.platform import SLACK_EVENTS_PATH  # noqa: E402
 
 SECRET = "ack-secret"
 GOALS_MS = {"help": 20.0, "Got it": 50.0, "quiz answer": 50.0, "summary": 100.0, "broadcast modal": 50.0,
@@ -62,10 +60,14 @@ def percentile(samples: Sequence[float], share: float) -> float:
 
 
 class Bench:
-    def __init__(self, drumbeat: Drumbeat, emulator: SlackEmulator, org: Org, peer: PlainBolt, bot_url: str,
+    """`drumbeat` (in this process) seeds and dispatches; `server` is the Drumbeat that answers, `peer` the
+    plain Bolt app, each in its own process (bench.ack_servers)."""
+
+    def __init__(self, drumbeat: Drumbeat, emulator: SlackEmulator, org: Org, server: Child, peer: Child,
                  concurrency: int) -> None:
-        self.drumbeat, self.emulator, self.org, self.peer = drumbeat, emulator, org, peer
-        self.bot_url, self.concurrency = bot_url, concurrency
+        self.drumbeat, self.emulator, self.org = drumbeat, emulator, org
+        self.server, self.peer, self.concurrency = server, peer, concurrency
+        self.bot_url = server.url
 
     def _fire(self, requests: Sequence[Callable[[], ActorResponse]]) -> tuple[list[float], int]:
         def one(request: Callable[[], ActorResponse]) -> tuple[float, bool]:
@@ -77,10 +79,7 @@ class Bench:
         return [ms for ms, _ in results], sum(1 for _, ok in results if not ok)
 
     def drain(self) -> float:
-        started = time.perf_counter()
-        if not self.drumbeat.wait_for_background(timeout=1800):
-            print("  (work after the answers still running after 30 min)", file=sys.stderr)
-        return time.perf_counter() - started
+        return self.server.drain()
 
     def time_kind(self, requests: Sequence[Callable[[], ActorResponse]],
                   peer_requests: Sequence[Callable[[], ActorResponse]] | None = None) -> Timed:
@@ -185,23 +184,25 @@ def measure(database_url: str | None, args: argparse.Namespace) -> dict[str, Tim
     url, drop = throwaway_database(database_url)
     workdir = Path(tempfile.mkdtemp(prefix="drumbeat-ack-"))
     emulator = SlackEmulator(SECRET, rate_limits=False).start()
-    settings = settings_from_mapping({
+    mapping = {
         "SLACK_BOT_TOKEN": emulator.bot_token, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": emulator.api_url,
         "DATABASE_URL": url or f"sqlite:///{workdir / 'ack.db'}", "DRUMBEAT_QUIET_HOURS": "off",
         "LOG_LEVEL": "WARNING", "DRUMBEAT_SLACK_POSTS_PER_MINUTE": "0", "DRUMBEAT_DAILY_CAP": "0",
-    })
+    }
+    settings = settings_from_mapping(mapping)
     drumbeat = Drumbeat(settings)
     org = build_org(field_size=args.field)
+    servers: list[Child] = []
     try:
         seed(drumbeat, emulator, org)
-        port = drumbeat.serve_http(host="127.0.0.1", port=0, background=True)
-        bot_url = f"http://127.0.0.1:{port}{SLACK_EVENTS_PATH}"
-        emulator.connect_bot(bot_url)
-        peer_client = WebClient(token=emulator.bot_token, base_url=emulator.api_url)
-        with PlainBolt(SECRET, settings.command, peer_client) as peer:
-            bench = Bench(drumbeat, emulator, org, peer, bot_url, args.concurrency)
-            return run_all(bench, args.per_kind, args.big_sends)
+        servers.append(drumbeat_server(mapping))
+        servers.append(peer_server(SECRET, settings.command, emulator.bot_token, emulator.api_url))
+        emulator.connect_bot(servers[0].url)
+        bench = Bench(drumbeat, emulator, org, servers[0], servers[1], args.concurrency)
+        return run_all(bench, args.per_kind, args.big_sends)
     finally:
+        for server in servers:
+            server.stop()
         drumbeat.close()
         emulator.stop()
         drop()

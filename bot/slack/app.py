@@ -46,8 +46,8 @@ log = logging.getLogger(__name__)
 
 def build_app(services: Services, *, client: WebClient | None = None,
               listener_executor: Executor | None = None) -> App:
-    """`listener_executor` runs lazy listeners (charts, CSV files); the runtime owns it so that closing waits
-    for work already started instead of cutting it off mid-upload."""
+    """`listener_executor` runs the work after acknowledgements (bot.slack.after_ack); the runtime owns it so
+    that closing waits for work already started instead of cutting it off mid-upload."""
     settings = services.settings.slack
     client = client or WebClient(token=settings.bot_token, base_url=settings.api_url)
     app = App(

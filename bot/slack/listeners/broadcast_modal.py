@@ -6,7 +6,7 @@ import logging
 from functools import partial
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext, BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
@@ -21,7 +21,7 @@ from bot.services import Services
 from bot.slack.identity import PLATFORM
 from bot.slack.people import acting_user
 from bot.slack import replies
-from bot.slack.after_ack import after_ack
+from bot.slack.after_ack import after_ack, hand_over
 from bot.slack.ids import ActionId, CallbackId, ModalBlock
 from bot.slack.modal_state import FIELD_BLOCKS, draft_from_state
 from bot.slack.render import render_blocks
@@ -102,7 +102,7 @@ def _draft(session: Session, body: dict[str, Any], view: dict[str, Any], client:
 
 
 def submit_broadcast(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
-                     services: Services) -> None:
+                     services: Services, context: BoltContext, request: BoltRequest) -> None:
     """Check the draft and close the modal at once; the broadcast is written after the acknowledgement."""
     present = {block.get("block_id") for block in view.get("blocks", []) if block.get("type") == "input"}
     try:
@@ -118,6 +118,7 @@ def submit_broadcast(ack: Ack, body: dict[str, Any], view: dict[str, Any], clien
         ack(response_action="errors", errors=field_errors(problem, FIELD_BLOCKS, ModalBlock.WHEN.value, present))
         return
     ack()
+    hand_over(context, request, queue_broadcast)
 
 
 def queue_broadcast(body: dict[str, Any], view: dict[str, Any], client: WebClient, services: Services) -> None:
@@ -147,4 +148,4 @@ COMMANDS = {commands.OpenBroadcast: open_broadcast_modal}
 
 def register(app: App, services: Services) -> None:
     app.action(ActionId.MESSAGE_PICK.value)(after_ack(show_preview))
-    app.view(CallbackId.BROADCAST_MODAL.value)(ack=submit_broadcast, lazy=[queue_broadcast])
+    app.view(CallbackId.BROADCAST_MODAL.value)(submit_broadcast)

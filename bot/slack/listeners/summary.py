@@ -1,8 +1,8 @@
-"""`/drumbeat summary`: the figures answer at once (ephemeral); the chart and the CSV follow in the DM.
+"""`/drumbeat summary`: acknowledged at once; the figures follow (ephemeral), then the chart or CSV in the DM.
 
-Drawing a chart or writing a CSV is slower than Slack's 3-second acknowledgement allows for comfort, so they run
-as a Bolt lazy listener after the acknowledgement, in their own unit of work, and arrive as files uploaded
-with Slack's current upload flow. If that later step fails, it is logged; the figures were already answered.
+Like every command, the figures are computed after the acknowledgement (bot.slack.after_ack). Drawing a chart
+or writing a CSV comes after the figures, in its own unit of work, and arrives as files uploaded with Slack's
+current upload flow. If that later step fails, it is logged; the figures were already answered.
 """
 
 from __future__ import annotations

@@ -1,0 +1,79 @@
+"""The two HTTP servers bench/ack.py times, each in its own process, as in production.
+
+Slack is not in the bot's process. Were the emulator and its 50 client threads in the same interpreter as the
+bot, they would share one GIL with the bot's request threads and its work after the answers, and the figures
+would measure that contention rather than the bot. So Drumbeat and the plain Bolt peer each run in a child
+process (spawned: no engine or socket inherited), and the parent, with the emulator, only sends requests and
+asks the Drumbeat child to wait for its work after the answers ("drain").
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from multiprocessing.connection import Connection
+from typing import Any
+
+
+def _serve_drumbeat(settings: dict[str, str], conn: Connection) -> None:
+    from bot.app import Drumbeat
+    from bot.settings import settings_from_mapping
+    from bot.slack.platform import SLACK_EVENTS_PATH
+
+    drumbeat = Drumbeat(settings_from_mapping(settings))
+    port = drumbeat.serve_http(host="127.0.0.1", port=0, background=True)
+    conn.send(f"http://127.0.0.1:{port}{SLACK_EVENTS_PATH}")
+    try:
+        while (order := conn.recv()) != "stop":
+            if order == "drain":
+                started = time.perf_counter()
+                finished = drumbeat.wait_for_background(timeout=1800)
+                conn.send((finished, time.perf_counter() - started))
+    finally:
+        drumbeat.close()
+        conn.send("stopped")
+
+
+def _serve_peer(signing_secret: str, command: str, token: str, api_url: str, conn: Connection) -> None:
+    from slack_sdk import WebClient
+
+    from bench.ack_org import PlainBolt
+
+    with PlainBolt(signing_secret, command, WebClient(token=token, base_url=api_url)) as peer:
+        conn.send(peer.url)
+        conn.recv()
+    conn.send("stopped")
+
+
+class Child:
+    """One server process: its URL, and orders sent down a pipe."""
+
+    def __init__(self, target: Any, *args: Any) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child_end = context.Pipe()
+        self._process = context.Process(target=target, args=(*args, child_end), daemon=True)
+        self._process.start()
+        self.url: str = self._conn.recv()
+
+    def drain(self) -> float:
+        self._conn.send("drain")
+        finished, seconds = self._conn.recv()
+        if not finished:
+            print("  (work after the answers still running after 30 min)")
+        return float(seconds)
+
+    def stop(self) -> None:
+        try:
+            self._conn.send("stop")
+            self._conn.recv()
+        except (EOFError, OSError):
+            pass
+        self._process.join(timeout=30)
+
+
+def drumbeat_server(settings: dict[str, str]) -> Child:
+    return Child(_serve_drumbeat, settings)
+
+
+def peer_server(signing_secret: str, command: str, token: str, api_url: str) -> Child:
+    return Child(_serve_peer, signing_secret, command, token, api_url)
