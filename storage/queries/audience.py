@@ -52,6 +52,12 @@ def stored_audience_members(session: Session, audience: dict[str, Any]) -> list[
     )
 
 
+def stored_audience_condition(audience: dict[str, Any]) -> Any:
+    """The SQL condition on Person for an audience as stored on a Broadcast row, for set-based work (the
+    materialiser's INSERT ... SELECT expands an occurrence in the database, never loading members)."""
+    return _members_of(audience.get("person_ids", []), audience.get("team_ids", []), bool(audience.get("all_reps")))
+
+
 def stored_audience_count(session: Session, audience: dict[str, Any]) -> int:
     return count_audience_members(
         session,
