@@ -17,19 +17,20 @@ reminders are found through indexes on what is due (ix_delivery_due for held row
 from __future__ import annotations
 
 import logging
+import time as time_module
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, func, or_, select, true, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from schedules.expand import expand_occurrence, in_zone
+from schedules.expand import chunks, expand_occurrence, occurrence_parameters, zone_kind, zone_parameters
 from schedules.next_due import advance, due_ids, organisation_zones, people_zones, plan_new_zones, plan_unplanned
 from schedules.quiet_hours import QuietHours
 from storage.models import (
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 REMINDER_SUFFIX = ":reminder"
 COUNTED_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.SENT)
 REMINDER_CATCH_UP = timedelta(days=1)
+WRITE_GAP_SECONDS = 0.003
 
 
 @dataclass(frozen=True)
@@ -189,9 +191,10 @@ def recipient_zone(broadcast: Broadcast, person: Person) -> str:
 def materialise_due(session: Session, *, now: datetime, rules: DeliveryRules) -> MaterialiseReport:
     """One pass of the materialiser job: only the broadcasts due by `now` (schedules/next_due.py).
 
-    Each due broadcast is one short transaction: its occurrences' rows (one INSERT ... SELECT per zone due,
-    schedules/expand.py) and its advanced state, committed together, so a crash repeats a broadcast whole (and
-    its inserts add nothing the second time) and another connection's write waits for one broadcast at most."""
+    Every write is short: an occurrence is inserted by INSERT ... SELECT per zone and per CHUNK recipients
+    (schedules/expand.py), each committed alone, then the broadcast's advanced state. A crash before the state
+    is stored repeats the occurrence at the next tick, whose inserts add nothing for those already written
+    (ON CONFLICT DO NOTHING), so the rows are committed before the state that says they exist, never after."""
     report = MaterialiseReport()
     organisation = organisation_zones(people_zones(session))
     plan_new_zones(session, organisation, now=now)
@@ -206,13 +209,24 @@ def materialise_due(session: Session, *, now: datetime, rules: DeliveryRules) ->
             if not found:
                 continue
             report.coalesced += len(found) - 1
-            people = in_zone(tz, organisation) if broadcast.local_time else true()
-            created, held = expand_occurrence(session, broadcast, found[-1], tz=tz, people=people, rules=rules)
-            report.created += created
-            report.held += held
+            kind = zone_kind(tz, local_time=broadcast.local_time)
+            occurrence = occurrence_parameters(broadcast, found[-1], tz=tz, rules=rules)
+            for recipients in chunks(session, broadcast, kind, zone_parameters(tz, organisation)):
+                created, held = expand_occurrence(session, kind, {**occurrence, **recipients})
+                _commit_and_let_others_write(session)
+                report.created += created
+                report.held += held
         report.finished += broadcast.status == BroadcastStatus.DONE
         session.commit()
     return report
+
+
+def _commit_and_let_others_write(session: Session) -> None:
+    """Commit, then on SQLite leave the write lock free for a moment: its busy handler polls with back-off (up to
+    100 ms apart), so a writer waiting behind back-to-back transactions could miss every gap between them."""
+    session.commit()
+    if session.get_bind().dialect.name == "sqlite":
+        time_module.sleep(WRITE_GAP_SECONDS)
 
 
 def _locked(session: Session, broadcast_id: int) -> Broadcast | None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
+from schedules import expand
 from schedules.materialise import DeliveryRules, materialise_due
 from schedules.recurrence import Recurrence, next_occurrence
 from storage.db import session_scope
@@ -108,7 +110,8 @@ def test_members_added_before_an_occurrence_get_it_at_their_local_time_even_in_a
 
 def test_two_ticks_at_once_write_each_delivery_once_and_advance_once(org: Engine) -> None:
     broadcast_id = make(org, WEEKLY_MONDAY_9, now=FRIDAY)
-    tick(org, FRIDAY + timedelta(minutes=1))
+    planning = FRIDAY + timedelta(minutes=1)  # both plan it, and both record the zones, at once
+    at_once(lambda: tick(org, planning), lambda: tick(org, planning))
     monday = datetime(2026, 10, 19, 14, 0, tzinfo=UTC)  # every zone's Monday 09:00 has passed
     at_once(lambda: tick(org, monday), lambda: tick(org, monday))
     rows = deliveries_of(org, broadcast_id)
@@ -163,3 +166,16 @@ def test_a_recurring_occurrence_over_the_daily_cap_moves_to_the_next_morning_and
     assert rows["U0TOKYO"] == (wednesday_8_new_york, DeliveryStatus.PENDING)
     # New York's three are held (away today), which the cap does not count: due on time, and held.
     assert rows["U0NEWYORK"] == (datetime(2026, 11, 24, 16, 0, tzinfo=UTC), DeliveryStatus.HELD)
+
+
+def test_an_audience_bigger_than_one_insert_is_written_whole_in_several(org: Engine,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(expand, "CHUNK", 2)
+    with session_scope(org) as session:
+        team = session.execute(select(Team).where(Team.name == "Global")).scalar_one()
+        for n in range(5):
+            add_person(session, f"U0EXTRA{n}", name=f"Extra {n}", role="rep", tz="Europe/Berlin", team_id=team.id)
+    broadcast_id = make(org, WEEKLY_MONDAY_9, now=FRIDAY)
+    run_every(org, FRIDAY, datetime(2026, 10, 19, 14, 0, tzinfo=UTC), timedelta(hours=2))
+    users = [user for user, _, _ in deliveries_of(org, broadcast_id)]
+    assert sorted(users) == sorted([*REPS, *(f"U0EXTRA{n}" for n in range(5))])  # six in Berlin: three inserts
