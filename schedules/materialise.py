@@ -33,6 +33,7 @@ from sqlmodel import Session
 from schedules.expand import chunks, expand_occurrence, occurrence_parameters, zone_kind, zone_parameters
 from schedules.next_due import advance, due_ids, organisation_zones, people_zones, plan_new_zones, plan_unplanned
 from schedules.quiet_hours import QuietHours
+from schedules.recurrence import RecurrenceError
 from storage.models import (
     Broadcast,
     BroadcastStatus,
@@ -205,20 +206,30 @@ def materialise_due(session: Session, *, now: datetime, rules: DeliveryRules) ->
             session.commit()  # another instance got here first
             continue
         report.broadcasts += 1
-        for tz, found in advance(broadcast, now=now):
-            if not found:
-                continue
-            report.coalesced += len(found) - 1
-            kind = zone_kind(tz, local_time=broadcast.local_time)
-            occurrence = occurrence_parameters(broadcast, found[-1], tz=tz, rules=rules)
-            for recipients in chunks(session, broadcast, kind, zone_parameters(tz, organisation)):
-                created, held = expand_occurrence(session, kind, {**occurrence, **recipients})
-                _commit_and_let_others_write(session)
-                report.created += created
-                report.held += held
-        report.finished += broadcast.status == BroadcastStatus.DONE
-        session.commit()
+        try:
+            _materialise_one(session, broadcast, now=now, rules=rules, organisation=organisation, report=report)
+        except RecurrenceError:
+            session.rollback()
+            log.exception("broadcast %s: its schedule cannot be read; skipped", broadcast_id)
     return report
+
+
+def _materialise_one(session: Session, broadcast: Broadcast, *, now: datetime, rules: DeliveryRules,
+                     organisation: list[str], report: MaterialiseReport) -> None:
+    """The rows of every zone due, a chunk of recipients per transaction, then the advanced state."""
+    for tz, found in advance(broadcast, now=now):
+        if not found:
+            continue
+        report.coalesced += len(found) - 1
+        kind = zone_kind(tz, local_time=broadcast.local_time)
+        occurrence = occurrence_parameters(broadcast, found[-1], tz=tz, rules=rules)
+        for recipients in chunks(session, broadcast, kind, zone_parameters(tz, organisation)):
+            created, held = expand_occurrence(session, kind, {**occurrence, **recipients})
+            _commit_and_let_others_write(session)
+            report.created += created
+            report.held += held
+    report.finished += broadcast.status == BroadcastStatus.DONE
+    session.commit()
 
 
 def _commit_and_let_others_write(session: Session) -> None:

@@ -17,14 +17,17 @@ The design:
 - Planning. next_due_at NULL on an active recurring broadcast means "not planned yet": new, resumed, or from
   before migration 0010. Planning computes each zone's first occurrence after `materialised_until` (for a
   new broadcast, just before its creation instant, so an occurrence due right then counts).
-- New zones. Each tick lists the zones people are in (a loose index scan of ix_person_tz: one step a zone). A zone not yet in
-  ScheduleZone is planned, from now, into every planned local-time broadcast, lowering next_due_at where it
-  comes first; only then is it recorded, so an interrupted tick plans it again. That is the one step whose
-  cost is the number of broadcasts, and it runs only when a zone appears.
+- New zones. Each tick lists the zones people are in (a loose index scan of ix_person_tz: one step a zone).
+  A zone not yet in ScheduleZone is planned, from now, into every planned local-time broadcast, lowering
+  next_due_at where it comes first; only then is it recorded, so an interrupted tick plans it again. That is
+  the one step whose cost is the number of broadcasts, and it runs only when a zone appears.
+- Writes. Recipients' rows are committed (in chunks) before the state that says they exist; a crash between
+  repeats the occurrence, and ON CONFLICT DO NOTHING makes the repeat add only what was missing.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,9 +38,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from schedules.expand import FALLBACK_ZONE, planned_zone
-from schedules.recurrence import Occurrence, Recurrence, Walk, first_after, walk_from
-from storage.models import Broadcast, BroadcastStatus, Person, ScheduleZone
+from schedules.recurrence import Occurrence, Recurrence, RecurrenceError, Walk, first_after, walk_from
+from storage.models import Broadcast, BroadcastStatus, ScheduleZone
 
+log = logging.getLogger(__name__)
 _TICK = timedelta(microseconds=1)
 BATCH = 200  # broadcasts per transaction when planning: short writes, so other writers never wait long
 
@@ -133,23 +137,28 @@ def due_ids(session: Session, *, now: datetime) -> list[int]:
     ).scalars())
 
 
-def unplanned_ids(session: Session, *, limit: int) -> list[int]:
+def unplanned_ids(session: Session, *, limit: int, after_id: int = 0) -> list[int]:
     """Active recurring broadcasts not planned yet: the same index, at its NULL end."""
     return list(session.execute(
         select(Broadcast.id).where(Broadcast.status == BroadcastStatus.ACTIVE, Broadcast.next_due_at.is_(None),
-                                   Broadcast.recurrence.is_not(None))
+                                   Broadcast.recurrence.is_not(None), Broadcast.id > after_id)
         .order_by(Broadcast.id).limit(limit)
     ).scalars())
 
 
 def plan_unplanned(session: Session, organisation: list[str]) -> int:
-    """Plan every active recurring broadcast without a plan, a batch per transaction; how many."""
-    planned = 0
-    while ids := unplanned_ids(session, limit=BATCH):
+    """Plan every active recurring broadcast without a plan, a batch per transaction; how many. One whose stored
+    schedule cannot be read is logged and left for the next tick, never stopping the others."""
+    planned = after_id = 0
+    while ids := unplanned_ids(session, limit=BATCH, after_id=after_id):
         for broadcast in session.execute(select(Broadcast).where(Broadcast.id.in_(ids))).scalars():
-            plan(broadcast, organisation)
+            try:
+                plan(broadcast, organisation)
+                planned += 1
+            except RecurrenceError:
+                log.exception("broadcast %s: its schedule cannot be read; it is not planned", broadcast.id)
         session.commit()
-        planned += len(ids)
+        after_id = ids[-1]
     return planned
 
 

@@ -179,3 +179,17 @@ def test_an_audience_bigger_than_one_insert_is_written_whole_in_several(org: Eng
     run_every(org, FRIDAY, datetime(2026, 10, 19, 14, 0, tzinfo=UTC), timedelta(hours=2))
     users = [user for user, _, _ in deliveries_of(org, broadcast_id)]
     assert sorted(users) == sorted([*REPS, *(f"U0EXTRA{n}" for n in range(5))])  # six in Berlin: three inserts
+
+
+def test_a_broadcast_whose_schedule_cannot_be_read_does_not_stop_the_others(org: Engine) -> None:
+    start = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
+    daily = Recurrence(kind="cron", start=date(2026, 11, 23), cron="0 10 * * *")
+    broken_due, broken_new, fine = (make(org, daily, now=start, local_time=False) for _ in range(3))
+    tick(org, start + timedelta(minutes=1))  # plans all three
+    with session_scope(org) as session:
+        session.execute(update(Broadcast).where(Broadcast.id == broken_due).values(recurrence="not a schedule"))
+        session.execute(update(Broadcast).where(Broadcast.id == broken_new).values(
+            recurrence="not a schedule", next_due_at=None, schedule_state=None))
+    tick(org, datetime(2026, 11, 23, 15, 1, tzinfo=UTC))  # 10:00 in New York has passed
+    assert len(deliveries_of(org, fine)) == len(REPS)
+    assert deliveries_of(org, broken_due) == deliveries_of(org, broken_new) == []
