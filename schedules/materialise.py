@@ -7,25 +7,33 @@ Everything a delivery's timing depends on is decided here, once, when its row is
 - time away (the row is HELD, and only the newest held occurrence of a broadcast is released on return).
 Rows are inserted with ON CONFLICT DO NOTHING on (broadcast, occurrence, person), so running this twice,
 or on two instances, or on a DST night when a trigger fires twice for one local date, adds nothing.
+
+The tick costs what is due, not what exists: broadcasts store their next due instant per zone and only those
+due are read (schedules/next_due.py); an occurrence is expanded for its audience in SQL, one INSERT ... SELECT
+per zone (schedules/expand.py, the same rules as plan_for, which serves one-off sends); released rows and
+reminders are found through indexes on what is due (ix_delivery_due for held rows, ix_delivery_sent).
 """
 
 from __future__ import annotations
 
 import logging
+import time as time_module
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from schedules.expand import chunks, expand_occurrence, occurrence_parameters, zone_kind, zone_parameters
+from schedules.next_due import advance, due_ids, organisation_zones, people_zones, plan_new_zones, plan_unplanned
 from schedules.quiet_hours import QuietHours
-from schedules.recurrence import Recurrence, next_occurrence, occurrences_between
+from schedules.recurrence import RecurrenceError
 from storage.models import (
     Broadcast,
     BroadcastStatus,
@@ -35,12 +43,13 @@ from storage.models import (
     Message,
     Person,
 )
-from storage.queries.audience import stored_audience_members
 
 log = logging.getLogger(__name__)
 
 REMINDER_SUFFIX = ":reminder"
 COUNTED_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.SENT)
+REMINDER_CATCH_UP = timedelta(days=1)
+WRITE_GAP_SECONDS = 0.003
 
 
 @dataclass(frozen=True)
@@ -180,77 +189,121 @@ def recipient_zone(broadcast: Broadcast, person: Person) -> str:
     return name if zone(name).key == name else "UTC"
 
 
-def materialise_broadcast(session: Session, broadcast: Broadcast, *, now: datetime, rules: DeliveryRules,
-                          report: MaterialiseReport) -> None:
-    """Write the rows for occurrences of one recurring broadcast that fell due since its watermark."""
-    recurrence = Recurrence.from_json(broadcast.recurrence or "")
-    # A new broadcast's window includes its creation instant (an occurrence due right then counts).
-    since = broadcast.materialised_until or (broadcast.created_at - timedelta(microseconds=1))
-    members = stored_audience_members(session, broadcast.audience)
-    tz_of = {person.id: recipient_zone(broadcast, person) for person in members}
-    by_zone: dict[str, list[Person]] = defaultdict(list)
-    for person in members:
-        by_zone[tz_of[person.id]].append(person)
-    window_end = now + timedelta(microseconds=1)
-    still_running = False
-    for tz, people in by_zone.items():
-        due = occurrences_between(recurrence, tz, start=since + timedelta(microseconds=1), end=window_end)
-        if due:
-            latest = due[-1]
-            report.coalesced += len(due) - 1
-            plans = plan_for(session, people, scheduled_for=latest.due_at, rules=rules, tz_of=tz_of)
-            report.held += sum(plan.held for plan in plans)
-            report.created += insert_deliveries(session, broadcast, plans, occurrence=latest.key,
-                                                scheduled_for=latest.due_at, kind=delivery_kind(broadcast))
-        if next_occurrence(recurrence, tz, after=now) is not None:
-            still_running = True
-    broadcast.materialised_until = now
-    if members and not still_running:
-        broadcast.status = BroadcastStatus.DONE
-        report.finished += 1
-
-
 def materialise_due(session: Session, *, now: datetime, rules: DeliveryRules) -> MaterialiseReport:
-    """One pass of the materialiser job over every active recurring broadcast."""
+    """One pass of the materialiser job: only the broadcasts due by `now` (schedules/next_due.py).
+
+    Every write is short: an occurrence is inserted by INSERT ... SELECT per zone and per CHUNK recipients
+    (schedules/expand.py), each committed alone, then the broadcast's advanced state. A crash before the state
+    is stored repeats the occurrence at the next tick, whose inserts add nothing for those already written
+    (ON CONFLICT DO NOTHING), so the rows are committed before the state that says they exist, never after."""
     report = MaterialiseReport()
-    broadcasts = session.execute(
-        select(Broadcast).where(Broadcast.status == BroadcastStatus.ACTIVE, Broadcast.recurrence.is_not(None))
-    ).scalars()
-    for broadcast in broadcasts:
+    organisation = organisation_zones(people_zones(session))
+    plan_new_zones(session, organisation, now=now)
+    plan_unplanned(session, organisation)
+    for broadcast_id in due_ids(session, now=now):
+        broadcast = _locked(session, broadcast_id)
+        if broadcast is None or broadcast.status != BroadcastStatus.ACTIVE or not _due(broadcast, now):
+            session.commit()  # another instance got here first
+            continue
         report.broadcasts += 1
-        materialise_broadcast(session, broadcast, now=now, rules=rules, report=report)
-    session.flush()
+        try:
+            _materialise_one(session, broadcast, now=now, rules=rules, organisation=organisation, report=report)
+        except RecurrenceError:
+            session.rollback()
+            log.exception("broadcast %s: its schedule cannot be read; skipped", broadcast_id)
     return report
+
+
+def _materialise_one(session: Session, broadcast: Broadcast, *, now: datetime, rules: DeliveryRules,
+                     organisation: list[str], report: MaterialiseReport) -> None:
+    """The rows of every zone due, a chunk of recipients per transaction, then the advanced state."""
+    for tz, found in advance(broadcast, now=now):
+        if not found:
+            continue
+        report.coalesced += len(found) - 1
+        kind = zone_kind(tz, local_time=broadcast.local_time)
+        occurrence = occurrence_parameters(broadcast, found[-1], tz=tz, rules=rules)
+        for recipients in chunks(session, broadcast, kind, zone_parameters(tz, organisation)):
+            created, held = expand_occurrence(session, kind, {**occurrence, **recipients})
+            _commit_and_let_others_write(session)
+            report.created += created
+            report.held += held
+    report.finished += broadcast.status == BroadcastStatus.DONE
+    session.commit()
+
+
+def _commit_and_let_others_write(session: Session) -> None:
+    """Commit, then on SQLite leave the write lock free for a moment: its busy handler polls with back-off (up to
+    100 ms apart), so a writer waiting behind back-to-back transactions could miss every gap between them."""
+    session.commit()
+    if session.get_bind().dialect.name == "sqlite":
+        time_module.sleep(WRITE_GAP_SECONDS)
+
+
+def _locked(session: Session, broadcast_id: int) -> Broadcast | None:
+    """The broadcast as stored now (FOR UPDATE on PostgreSQL, so a second instance waits, then sees it advanced)."""
+    query = select(Broadcast).where(Broadcast.id == broadcast_id).execution_options(populate_existing=True)
+    return session.execute(query.with_for_update()).scalars().first()
+
+
+def _due(broadcast: Broadcast, now: datetime) -> bool:
+    return broadcast.next_due_at is not None and broadcast.next_due_at <= now
+
+
+def _returning(session: Session, *, now: datetime) -> list[tuple[int, str]]:
+    """(person, zone) of people with held rows who may be back today: a range on ix_delivery_due for the held
+    rows, filtered in SQL by a bound on every zone's local date, then exactly by their own."""
+    earliest, latest = (now - timedelta(hours=12)).date(), (now + timedelta(hours=14)).date()
+    maybe_back = or_(Person.away_until.is_(None), Person.away_until < latest,
+                     and_(Person.away_from.is_not(None), Person.away_from > earliest))
+    rows = session.execute(
+        select(Person.id, Person.tz, Person.away_from, Person.away_until).distinct()
+        .join(Delivery, Delivery.person_id == Person.id)
+        .where(Delivery.status == DeliveryStatus.HELD, maybe_back)
+    ).all()
+    back = []
+    for person_id, tz, away_from, away_until in rows:
+        today = now.astimezone(zone(tz)).date()
+        if away_until is None or not (away_from or date.min) <= today <= away_until:
+            back.append((person_id, tz))
+    return back
 
 
 def release_returning(session: Session, *, now: datetime, rules: DeliveryRules) -> int:
     """People back from time away get the newest held occurrence of each broadcast; older ones are dropped."""
+    back = dict(_returning(session, now=now))
+    if not back:
+        return 0
     held = session.execute(
-        select(Delivery, Person)
-        .join(Person, Person.id == Delivery.person_id)
-        .where(Delivery.status == DeliveryStatus.HELD)
+        select(Delivery.id, Delivery.person_id, Delivery.broadcast_id, Delivery.kind, Delivery.due_at)
+        .where(Delivery.status == DeliveryStatus.HELD, Delivery.person_id.in_(list(back)))
         .order_by(Delivery.person_id, Delivery.broadcast_id, Delivery.scheduled_for.desc(), Delivery.id.desc())
     ).all()
-    released = 0
-    newest_seen: set[tuple[int, int, str]] = set()
-    for delivery, person in held:
-        today = now.astimezone(zone(person.tz)).date()
-        if person.is_away_on(today):
-            continue
-        key = (delivery.person_id, delivery.broadcast_id, delivery.kind)
+    changes: list[dict[str, object]] = []
+    newest_seen: set[tuple[int, int | None, str]] = set()
+    for row_id, person_id, broadcast_id, kind, due_at in held:
+        key = (person_id, broadcast_id, kind)
         if key in newest_seen:
-            delivery.status = DeliveryStatus.SUPERSEDED
+            changes.append({"row": row_id, "new_status": DeliveryStatus.SUPERSEDED, "new_due": due_at})
             continue
         newest_seen.add(key)
-        delivery.status = DeliveryStatus.PENDING
-        delivery.due_at = rules.quiet.next_allowed(max(now, delivery.due_at), person.tz)
-        released += 1
+        released_due = rules.quiet.next_allowed(max(now, due_at), back[person_id])
+        changes.append({"row": row_id, "new_status": DeliveryStatus.PENDING, "new_due": released_due})
+    table = Delivery.__table__
+    session.execute(
+        update(table).where(table.c.id == bindparam("row"), table.c.status == DeliveryStatus.HELD)
+        .values(status=bindparam("new_status"), due_at=bindparam("new_due")),
+        changes,
+    )
     session.flush()
-    return released
+    return len(newest_seen)
 
 
 def schedule_reminders(session: Session, *, now: datetime, rules: DeliveryRules) -> int:
-    """At most one reminder per unacknowledged key message, only to those who have not acknowledged."""
+    """At most one reminder per unacknowledged key message, only to those who have not acknowledged.
+
+    Only messages sent in the day before the reminder became due are looked at (a range on ix_delivery_sent),
+    not all history: after an outage longer than REMINDER_CATCH_UP, a reminder that late is noise, not help."""
     reminder = aliased(Delivery)
     already_reminded = (
         select(reminder.id)
@@ -267,11 +320,12 @@ def schedule_reminders(session: Session, *, now: datetime, rules: DeliveryRules)
         .join(Broadcast, Broadcast.id == Delivery.broadcast_id)
         .join(Person, Person.id == Delivery.person_id)
         .where(
+            Delivery.status == DeliveryStatus.SENT,
+            Delivery.sent_at <= now - rules.reminder_after,
+            Delivery.sent_at > now - rules.reminder_after - REMINDER_CATCH_UP,
             Message.key_message.is_(True),
             Delivery.kind == DeliveryKind.BROADCAST,
-            Delivery.status == DeliveryStatus.SENT,
             Delivery.acknowledged_at.is_(None),
-            Delivery.sent_at <= now - rules.reminder_after,
             Broadcast.status.in_([BroadcastStatus.ACTIVE, BroadcastStatus.DONE]),
             Person.active.is_(True),
             ~already_reminded,

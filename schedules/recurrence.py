@@ -483,3 +483,59 @@ def latest_occurrence_at_or_before(rec: Recurrence, tz: str, *, moment: datetime
     """The newest occurrence due in [not_before, moment]: what survives of a stretch missed during downtime."""
     found = occurrences_between(rec, tz, start=not_before, end=_require_aware("moment", moment) + _ONE_TICK)
     return found[-1] if found else None
+
+
+
+@dataclass(frozen=True)
+class Walk:
+    """What a walk found, and the checkpoint to resume it from: `cursor` is where the trigger was asked from to
+    find `next_due` (an occurrence's own instant will not do: a spring-forward firing happens at an instant
+    whose wall time is not the one the trigger looks for, so asking from it again would skip it)."""
+
+    found: list[Occurrence]
+    next_due: datetime | None  # the next occurrence at or after `until`; None: the series is over
+    index: int  # its number in the series
+    cursor: datetime
+
+
+def walk_from(rec: Recurrence, tz_name: str, *, cursor: datetime, index: int, until: datetime) -> Walk:
+    """Occurrences due in [cursor, until), resuming a walk whose next occurrence is the first the trigger gives
+    from `cursor` and is number `index` of the series; and the checkpoint reached (see Walk).
+
+    This is what lets a stored "next due" instant advance by itself: (cursor, index) is a whole checkpoint, so
+    nothing is walked from the series' start.
+    """
+    tz = zone_of(tz_name)
+    trigger = rec._trigger(tz)
+    cursor, until = _require_aware("cursor", cursor), _require_aware("until", until)
+    found: list[Occurrence] = []
+    while rec.kind == "once" or rec.count is None or index < rec.count:
+        fire = trigger.get_next_fire_time(None, cursor)
+        due = fire.astimezone(UTC) if fire is not None else None
+        if due is None or due < cursor:  # over (a DateTrigger repeats its date: over too)
+            break
+        local = due.astimezone(tz)
+        if not rec._keeps(local):
+            cursor = rec._resume_after_dropped(local, tz)
+            continue
+        if due >= until:
+            return Walk(found, due, index, cursor)
+        found.append(Occurrence(index=index, local=local, due_at=due, key=rec._key(local)))
+        index += 1
+        cursor = due + _ONE_TICK
+    return Walk(found, None, index, cursor)
+
+
+def first_after(rec: Recurrence, tz_name: str, *, after: datetime) -> Walk:
+    """The checkpoint a walk starts from for occurrences strictly after `after` (what a newly scheduled or
+    resumed broadcast stores). Only a series with a `count` needs its index, so only that one is numbered from
+    its first occurrence; any other starts right at `after`."""
+    after_utc = _require_aware("after", after)
+    start = after_utc + _ONE_TICK
+    if rec.kind != "once" and rec.count is not None:
+        found = next_occurrence(rec, tz_name, after=after_utc)
+        if found is None:
+            return Walk([], None, rec.count, start)
+        # Ask again from just before it, numbered: the index is right, the cursor finds it again.
+        return walk_from(rec, tz_name, cursor=start, index=found.index, until=start)
+    return walk_from(rec, tz_name, cursor=start, index=0, until=start)

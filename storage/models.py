@@ -94,7 +94,7 @@ class Person(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str | None = Field(default=None, max_length=254)
     name: str = Field(max_length=200)
-    tz: str = Field(default=NO_KNOWN_ZONE, max_length=64)
+    tz: str = Field(default=NO_KNOWN_ZONE, max_length=64, index=True)  # the zones a schedule must wake for
     role: str = Field(default=Role.REP, max_length=16)
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     manager_id: int | None = Field(default=None, foreign_key="person.id", index=True)
@@ -170,6 +170,9 @@ class Question(SQLModel, table=True):
 class Broadcast(SQLModel, table=True):
     """A leader's decision to put a message on the drumbeat for an audience."""
 
+    # The materialiser's only read of broadcasts: the active ones due before its horizon (or not yet planned).
+    __table_args__ = (Index("ix_broadcast_due", "status", "next_due_at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     message_id: int = Field(foreign_key="message.id", index=True)
     created_by_id: int = Field(foreign_key="person.id", index=True)
@@ -184,8 +187,21 @@ class Broadcast(SQLModel, table=True):
     quiz_only: bool = Field(default=False)  # deliveries are the question alone (the message is its context)
     status: str = Field(default=BroadcastStatus.ACTIVE, max_length=16)
     materialised_until: datetime | None = Field(default=None)  # occurrences due up to here have rows
+    # The earliest instant, over every zone it is computed in, at which an occurrence falls due; None: not planned
+    # yet (new, resumed, or from before 0010). See schedules/next_due.py.
+    next_due_at: datetime | None = Field(default=None)
+    # Per zone: [the next occurrence's instant (ISO, UTC) or None when over there, its index in the series].
+    schedule_state: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ScheduleZone(SQLModel, table=True):
+    """A time zone the materialiser has planned every local-time broadcast in. A person in a zone not listed here
+    (new in the directory, or moved) makes the materialiser plan that zone for every broadcast, then list it."""
+
+    tz: str = Field(primary_key=True, max_length=64)
+    added_at: datetime = Field(default_factory=utcnow)
 
 
 class Delivery(SQLModel, table=True):
@@ -195,6 +211,7 @@ class Delivery(SQLModel, table=True):
         UniqueConstraint("broadcast_id", "occurrence", "person_id"),
         Index("ix_delivery_due", "status", "due_at"),
         Index("ix_delivery_person_due", "person_id", "due_at"),  # one team's history, by period (summaries)
+        Index("ix_delivery_sent", "status", "sent_at"),  # reminders: what was sent a day ago, not all history
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -129,6 +129,7 @@ def resume(session: Session, *, caller: Person, broadcast_id: int, now: datetime
         raise BadInput(f"That broadcast is {broadcast.status}, not paused.")
     # Occurrences that fell in the pause are skipped, not sent in a burst.
     broadcast.status, broadcast.updated_at, broadcast.materialised_until = BroadcastStatus.ACTIVE, now, now
+    broadcast.next_due_at = broadcast.schedule_state = None  # planned again from now (schedules/next_due.py)
     _audit(session, caller, "broadcast.resume", broadcast, now)
     return f"Resumed the broadcast to {broadcast.audience_label}; occurrences during the pause are skipped."
 

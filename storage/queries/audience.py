@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import Boolean, and_, bindparam, false, func, or_, select
 from sqlmodel import Session
 
 from storage.models import Person, Role
@@ -50,6 +50,24 @@ def stored_audience_members(session: Session, audience: dict[str, Any]) -> list[
         team_ids=audience.get("team_ids", []),
         all_reps=bool(audience.get("all_reps")),
     )
+
+
+def audience_by_parameters() -> Any:
+    """The condition of `_members_of` with the audience's values as bind parameters (`audience_parameters`), so a
+    statement using it is built and compiled once, whatever the audience (the materialiser's INSERT ... SELECT
+    expands every occurrence in the database, never loading members)."""
+    return and_(Person.active.is_(True), or_(
+        Person.id.in_(bindparam("audience_person_ids", expanding=True)),
+        and_(Person.team_id.in_(bindparam("audience_team_ids", expanding=True)), Person.role == Role.REP),
+        and_(bindparam("audience_all_reps", type_=Boolean), Person.role == Role.REP),
+    ))
+
+
+def audience_parameters(audience: dict[str, Any]) -> dict[str, Any]:
+    """The values `audience_by_parameters` takes, for an audience as stored on a Broadcast row."""
+    return {"audience_person_ids": list(audience.get("person_ids", [])),
+            "audience_team_ids": list(audience.get("team_ids", [])),
+            "audience_all_reps": bool(audience.get("all_reps"))}
 
 
 def stored_audience_count(session: Session, audience: dict[str, Any]) -> int:

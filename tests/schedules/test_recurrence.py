@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from schedules.recurrence import (
+    first_after,
+    walk_from,
     Occurrence,
     Recurrence,
     RecurrenceError,
@@ -346,3 +348,24 @@ def test_stored_json_keeps_its_hh_mm_form() -> None:
 def test_unreadable_json_is_a_recurrence_error() -> None:
     with pytest.raises(RecurrenceError, match="cannot be read"):
         Recurrence.from_json('{"kind": "weekly"}')
+
+
+@pytest.mark.parametrize("rec", [
+    Recurrence(kind="every_n_weeks", start=date(2026, 3, 2), at=time(2, 30), weekdays=(0, 6), interval_weeks=2,
+               count=9),
+    Recurrence(kind="cron", start=date(2026, 10, 30), cron="30 1 * * *"),  # the fall-back 01:30 happens twice
+    Recurrence(kind="monthly", start=date(2026, 1, 1), at=time(9, 0), day_of_month=31, count=7),
+])
+def test_a_walk_resumed_from_each_stored_checkpoint_equals_one_from_the_start(rec: Recurrence) -> None:
+    tz = "America/New_York"
+    begin, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 12, 31, tzinfo=UTC)
+    expected = occurrences_between(rec, tz, start=begin, end=end)
+    walk = first_after(rec, tz, after=begin - timedelta(microseconds=1))
+    walked: list[str] = []
+    moment = begin
+    while walk.next_due is not None and moment < end:  # a step a week, each from the checkpoint the last left
+        moment += timedelta(days=7)
+        walk = walk_from(rec, tz, cursor=walk.cursor, index=walk.index, until=min(moment, end))
+        walked += [occurrence.key for occurrence in walk.found]
+    assert walked == [occurrence.key for occurrence in expected]
+    assert len(walked) == (rec.count or len(expected))
