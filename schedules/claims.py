@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Boolean, DateTime, String, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import Boolean, DateTime, String, and_, bindparam, case, func, or_, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.dml import Update
@@ -125,6 +125,10 @@ class Claims:
         now = self.clock()
         claimed: list[int] = []
         with session_scope(self.engine) as session:
+            if is_postgresql(self.engine):
+                # A claim lost in a server crash only puts its rows back to pending, never begun: nothing was sent
+                # (every begin is fenced on the claim, and commits durably, flushing this commit with it).
+                session.execute(text("SET LOCAL synchronous_commit = off"))
             for due in (self._due_pending(now), self._stale_sending(now)):
                 if len(claimed) >= limit:
                     break

@@ -128,6 +128,11 @@ class SlackEmulator:
             self._connections_before += self._server.connections_accepted
             self._server = None
 
+    def close_idle_connections(self) -> None:
+        """Close the kept-alive connections, as Slack's servers do with idle ones; the next call must reconnect."""
+        if self._server is not None:
+            self._server.close_connections()
+
     @property
     def connections_accepted(self) -> int:
         """TCP connections accepted so far: N calls over few connections means the client keeps them alive."""

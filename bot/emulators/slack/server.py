@@ -236,6 +236,10 @@ class LoopbackServer(ThreadingHTTPServer):
         """Stop accepting, and end the kept-alive connections too: a stopped Slack answers no one."""
         self.shutdown()
         self.server_close()
+        self.close_connections()
+
+    def close_connections(self) -> None:
+        """End every kept-alive connection (as a server closes idle ones); new connections are still accepted."""
         with self._live_lock:
             live, self._live = list(self._live), set()
         for connection in live:
