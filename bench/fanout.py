@@ -4,10 +4,12 @@ Time is simulated (the emulator's SimulatedClock; the dispatcher's sleeps advanc
 takes Slack ~17 minutes at 300 posts a minute runs in well under a minute here, and the figure that
 matters is how close the dispatcher gets to the lower bound the limits allow.
 
-    .venv/bin/python bench/fanout.py [--recipients 5000] [--posts-per-minute 300]
+    .venv/bin/python bench/fanout.py [--recipients 5000] [--posts-per-minute 300] [--cpu-recipients 1000]
 
 Prints: simulated time, the lower bound, their ratio, 429s received, duplicates, misses, real time,
-and the process's peak RSS (emulator included, so an upper bound on the dispatcher's own).
+and the process's peak RSS (emulator included, so an upper bound on the dispatcher's own). Then the CPU per
+delivery of Drumbeat's dispatcher and of a plain slack_sdk loop posting the same DMs, in the same run, with the
+emulator's limits off and the emulator in a child process (bench/fanout_cpu.py), and their ratio.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.fanout_cpu import measure as measure_cpu  # noqa: E402
 from bot.app import Drumbeat  # noqa: E402
 from bot.slack.people import slack_address as slack
 from bot.core.broadcasts import AudienceSpec, send_now  # noqa: E402
@@ -50,12 +53,28 @@ def main() -> int:
     parser.add_argument("--database-url", default=None,
                         help="default: a temporary SQLite file; a PostgreSQL URL gets a throw-away schema")
     parser.add_argument("--no-pacing", action="store_true", help="rely on 429 + Retry-After alone")
+    parser.add_argument("--cpu-recipients", type=int, default=1000, help="DMs for the CPU comparison (0: skip it)")
+    parser.add_argument("--only-cpu", action="store_true", help="skip the paced fan-out")
     args = parser.parse_args()
-    database_url, drop_schema = throwaway_database(args.database_url)
-    try:
-        return run(args, database_url)
-    finally:
-        drop_schema()
+    code, met, goals = 0, 0, 0
+    if not args.only_cpu:
+        database_url, drop_schema = throwaway_database(args.database_url)
+        try:
+            code, paced = run(args, database_url)
+        finally:
+            drop_schema()
+        met, goals = met + paced, goals + 1
+    if args.cpu_recipients:
+        database_url, drop_schema = throwaway_database(args.database_url)
+        try:
+            lines, lean = measure_cpu(database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'cpu.db'}",
+                                      args.cpu_recipients)
+        finally:
+            drop_schema()
+        print("\n".join(lines))
+        met, goals = met + lean, goals + 1
+    print(f"fanout: {met}/{goals} goals met")
+    return code
 
 
 def throwaway_database(url: str | None) -> tuple[str | None, Callable[[], None]]:
@@ -78,7 +97,8 @@ def throwaway_database(url: str | None) -> tuple[str | None, Callable[[], None]]
     return f"{url}?options=-csearch_path%3D{schema}", drop
 
 
-def run(args: argparse.Namespace, database_url: str | None) -> int:
+def run(args: argparse.Namespace, database_url: str | None) -> tuple[int, bool]:
+    """The paced fan-out; its exit code (1 on a duplicate or a miss) and whether the pacing goal was met."""
 
     workdir = Path(tempfile.mkdtemp(prefix="drumbeat-bench-"))
     clock = SimulatedClock()
@@ -133,7 +153,8 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
     print(f"workspace budget    {args.posts_per_minute} chat.postMessage per minute")
     print(f"simulated time      {simulated:,.1f} s")
     print(f"lower bound         {lower_bound:,.1f} s")
-    print(f"ratio               {simulated / lower_bound if lower_bound else float('nan'):.3f}  (goal <= 1.2)")
+    ratio = simulated / lower_bound if lower_bound else float("nan")
+    print(f"ratio               {ratio:.3f}  (goal <= 1.2)")
     print(f"sent / failed       {totals['sent']} / {totals['failed']}")
     print(f"429 answers         {posts_429}")
     print(f"duplicates          {duplicates}")
@@ -142,7 +163,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
     print(f"peak RSS            {peak_rss_mb():,.0f} MB (before dispatch {rss_before:,.0f} MB; emulator included)")
     drumbeat.close()
     emulator.stop()
-    return 0 if duplicates == 0 and missed == 0 else 1
+    return (0 if duplicates == 0 and missed == 0 else 1), ratio <= 1.2
 
 
 if __name__ == "__main__":

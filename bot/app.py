@@ -25,7 +25,7 @@ from bot.platforms import Platform, PlatformContext, PlatformFactory, WsgiApp, c
 from bot.services import Services, utc_now
 from bot.settings import Settings
 from messages.library import default_pack_path, load_packs
-from schedules.compose import compose_delivery
+from schedules.compose_batch import BATCH_COMPOSER
 from schedules.leadership import run_alone
 from schedules.materialise import (
     DeliveryRules,
@@ -85,7 +85,7 @@ class Drumbeat:
         self.dispatcher = Dispatcher(
             self.engine,
             self.sender,
-            compose_delivery,
+            BATCH_COMPOSER,
             clock=clock,
             batch_size=settings.dispatch_batch_size,
             max_attempts=settings.max_send_attempts,

@@ -17,6 +17,7 @@ from messages.render import render_text
 from schedules.compose_coaching import compose_coaching, refresher_sender
 from schedules.sending import Outgoing
 from schedules.reader import local_time_label, recipient_of
+from storage.address import Address
 from storage.models import (
     Broadcast,
     Delivery,
@@ -29,6 +30,7 @@ from storage.models import (
     QuizAsk,
     QuizMode,
     Team,
+    first_name_of,
 )
 
 BROADCAST_KIND = "broadcast"
@@ -84,12 +86,12 @@ def person_context(session: Session, person: Person) -> dict[str, str]:
     """The variables a leader's template may use about its reader."""
     team = session.get(Team, person.team_id) if person.team_id else None
     manager = session.get(Person, person.manager_id) if person.manager_id else None
-    return {
-        "name": person.name,
-        "first_name": person.first_name,
-        "team": team.name if team else "",
-        "manager": manager.name if manager else "",
-    }
+    return reader_context(person.name, team.name if team else None, manager.name if manager else None)
+
+
+def reader_context(name: str, team: str | None, manager: str | None) -> dict[str, str]:
+    """`person_context` from plain values (a batch reads them as columns of one query)."""
+    return {"name": name, "first_name": first_name_of(name), "team": team or "", "manager": manager or ""}
 
 
 LATE_AFTER = timedelta(minutes=30)
@@ -129,32 +131,41 @@ def compose_message(session: Session, delivery: Delivery, now: datetime | None =
             recipient=recipient_of(session, person), kind=QUIZ_KIND, context={"quiz": quiz, "delivery_id": delivery.id},
             fallback_text=f"Pulse check: {quiz['prompt']}", idempotency_key=delivery.idempotency_key,
         )
-    body = render_text(message.body, {"person": person_context(session, person)})
-    acknowledged = (
-        local_time_label(delivery.acknowledged_at, person.tz) if delivery.acknowledged_at is not None else None
-    )
+    return message_outgoing(delivery, recipient_of(session, person), person_context(session, person), person.tz,
+                            message, author.name if author else None,
+                            refresher_from.name if refresher_from else None, quiz, now)
+
+
+def message_outgoing(delivery: Delivery, recipient: Address, reader: dict[str, str], tz: str, message: Message,
+                     author_name: str | None, refresher_from: str | None, quiz: dict[str, object] | None,
+                     now: datetime | None) -> Outgoing:
+    """A message delivery's Outgoing from what was read for it: one definition whether the row is composed alone
+    (compose_message) or in a dispatcher's batch (schedules.compose_batch), so both say exactly the same."""
+    body = render_text(message.body, {"person": reader})
+    acknowledged = local_time_label(delivery.acknowledged_at, tz) if delivery.acknowledged_at is not None else None
     # Late is judged at the send: a message shown again later (after a click) keeps what it said when it went out.
     sent = delivery.sent_at or now
     late_since = None
     if sent is not None and delivery.scheduled_for is not None and sent - delivery.due_at > LATE_AFTER:
-        late_since = local_time_label(delivery.scheduled_for, person.tz)
+        late_since = local_time_label(delivery.scheduled_for, tz)
+    from_name = author_name if author_name is not None else "Drumbeat"
     return Outgoing(
-        recipient=recipient_of(session, person),
+        recipient=recipient,
         kind=BROADCAST_KIND,
         context={
             "delivery_id": delivery.id,
             "title": message.title,
             "body": body,
-            "from_name": author.name if author else "Drumbeat",
+            "from_name": from_name,
             "message_key": message.key,
             "message_version": message.version,
             "key_message": message.key_message,
             "acknowledged": acknowledged,
             "reminder": delivery.kind == DeliveryKind.REMINDER,
-            "refresher_from": refresher_from.name if refresher_from else None,
+            "refresher_from": refresher_from,
             "late_since": late_since,
             "quiz": quiz,
         },
-        fallback_text=f"{message.title} (from {author.name if author else 'Drumbeat'})",
+        fallback_text=f"{message.title} (from {from_name})",
         idempotency_key=delivery.idempotency_key,
     )

@@ -19,11 +19,21 @@ processes, may run on one database:
    retry. Before a row that may have landed is sent again, the Sender looks for it on the platform by its
    idempotency key (`find_sent`); while that look fails, nothing is resent.
 
-Why a row cannot be sent twice: a send happens only after a successful begin, by the one token that owned
-the row at that instant; another token can own the row afterwards only once `settle` has passed since the
-begin. `settle` is longer than any begun send can take to land (the client times out at 15 s; the default
-settle is 60 s), so by then the first send has landed or never will, and the new owner's history check sees
-it. Why none is lost: every begun or claimed row is reclaimable after a bounded time, whatever happened to
+Batches: a claimed batch is begun a window at a time (one statement for up to `window` rows, composed with a
+few set-based reads), and outcomes are recorded together (one fenced statement per flush, by count or age and
+before any pause or return). A window's rows are sent one by one; before each send, if the window's begin (or
+its last renewal) is older than `renew_after`, the rows not yet sent are renewed by one fenced statement, and a
+row it does not renew is not sent. So every send still starts within `renew_after` of a successful fenced
+begin or renewal by its token. Rows begun but given back unsent (a long pause, a stop) return as they were
+(attempt taken back, uncertainty as before).
+
+Why a row cannot be sent twice: a send happens only within `renew_after` of a successful begin or renewal, by
+the one token that owned the row at that instant; another token can own the row afterwards only once `settle`
+has passed since then. `settle` is longer than `renew_after` plus any begun send's time to land (the client
+times out at 15 s; renew_after is at most 5 s; the default settle is 60 s), so by then the first send has
+landed or never will, and the new owner's history check sees it. An outcome not yet recorded when its worker
+dies leaves the row begun and uncertain: it is reclaimed after `settle` and looked for before any resend.
+Why none is lost: every begun or claimed row is reclaimable after a bounded time, whatever happened to
 its claimer, and database errors never fail a row (the process backs off and resumes).
 
 Why not a job library (procrastinate, pgqueuer): both are PostgreSQL-only, while SQLite is our zero-set-up
@@ -46,7 +56,16 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from schedules.claims import Begun, ClaimPolicy, Claims, Composer, Unsendable
+from schedules.claims import (
+    BatchComposer,
+    Begun,
+    ClaimPolicy,
+    Claims,
+    Composer,
+    OneAtATime,
+    Outcome,
+    Unsendable,
+)
 from schedules.outages import OutageLog
 from schedules.sending import (  # noqa: F401  (re-exported: the outbox's vocabulary)
     DeliveryFailure,
@@ -87,18 +106,45 @@ class DispatchReport:
         return self.sent + self.recovered + self.retried + self.failed
 
 
+class _Outcomes:
+    """Outcomes waiting to be recorded together: flushed every `every` rows, when the oldest is `within` old, and
+    before any pause, renewal or return, so the table lags the sends by a moment at most."""
+
+    def __init__(self, claims: Claims, token: str, clock: Clock, *, every: int, within: timedelta) -> None:
+        self.claims, self.token, self.clock = claims, token, clock
+        self.every, self.within = every, within
+        self._waiting: list[Outcome] = []
+        self._oldest: datetime | None = None
+
+    def add(self, outcome: Outcome) -> None:
+        if not self._waiting:
+            self._oldest = self.clock()
+        self._waiting.append(outcome)
+        if len(self._waiting) >= self.every or self.clock() - (self._oldest or self.clock()) >= self.within:
+            self.flush()
+
+    def flush(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        recorded = self.claims.record(waiting, self.token)
+        if recorded < len(waiting):
+            log.info("%s outcomes were not recorded: their claim had passed on (the new owner looks before sending)",
+                     len(waiting) - recorded)
+
+
 class Dispatcher:
-    """Claims due deliveries and sends them through a Sender, one at a time, pacing on Retry-After."""
+    """Claims due deliveries and sends them through a Sender, one at a time, pacing on Retry-After; begins and
+    records them in batches (see the module docstring)."""
 
     def __init__(
         self,
         engine: Engine,
         sender: Sender,
-        compose: Composer,
+        compose: Composer | BatchComposer,
         *,
         worker_id: str | None = None,
         clock: Clock = utc_clock,
         batch_size: int = 200,
+        window: int = 50,
         max_attempts: int = 8,
         lease: timedelta = timedelta(minutes=2),
         settle: timedelta = timedelta(seconds=60),
@@ -107,12 +153,15 @@ class Dispatcher:
         outage_after: int = 3,
     ) -> None:
         self.sender = sender
-        self.compose = compose
+        self.composer: BatchComposer = compose if hasattr(compose, "compose_many") else OneAtATime(compose)  # type: ignore[arg-type, assignment]
         self.worker_id = worker_id or unique_worker_id()
         self.clock = clock
         self.batch_size = batch_size
+        self.window = max(1, window)
         self.max_attempts = max_attempts
-        self.claims = Claims(engine, clock, ClaimPolicy(lease=lease, settle=settle))
+        policy = ClaimPolicy(lease=lease, settle=settle)
+        self.claims = Claims(engine, clock, policy)
+        self.renew_after = min(timedelta(seconds=5), policy.begun_lease / 4)
         self.sleep = sleep
         self.max_wait_seconds = max_wait_seconds
         self.outage_after = outage_after
@@ -131,25 +180,66 @@ class Dispatcher:
         while not self._stopping.is_set():
             token = f"{self.worker_id}#{next(self._runs)}"
             claimed = self.claims.claim(token, self.batch_size)
-            if not claimed:
+            if not claimed or self._deliver_batch(claimed, token, report):
                 return report
-            for index, delivery_id in enumerate(claimed):
-                if self._stopping.is_set() or self._deliver_one(delivery_id, token, report):
-                    rest = claimed[index:] if self._stopping.is_set() else claimed[index + 1 :]
-                    self.claims.release(rest, token)
-                    return report
         return report
 
-    def _deliver_one(self, delivery_id: int, token: str, report: DispatchReport) -> bool:
-        """Send one claimed row. Returns True when the run should stop (a long rate-limit pause, an outage)."""
-        begun = self.claims.begin(delivery_id, token, self.compose)
-        if begun is None:
-            report.taken_over += 1
+    def _deliver_batch(self, claimed: list[int], token: str, report: DispatchReport) -> bool:
+        """Begin, send and record one claimed batch, a window at a time. True when the run should stop."""
+        outcomes = _Outcomes(self.claims, token, self.clock, every=self.window, within=timedelta(seconds=1))
+        try:
+            for start in range(0, len(claimed), self.window):
+                if self._stopping.is_set():
+                    self.claims.release(claimed[start:], token)
+                    return True
+                ids = claimed[start:start + self.window]
+                window = self.claims.begin_many(ids, token, self.composer)
+                report.taken_over += len(ids) - len(window)
+                if self._deliver_window(window, token, report, outcomes):
+                    self.claims.release(claimed[start + self.window:], token)
+                    return True
             return False
-        if isinstance(begun, Unsendable):
-            log.error("delivery %s cannot be composed: %s", delivery_id, begun.error)
-            self._fail(delivery_id, token, begun.error, report)
-            return False
+        finally:
+            outcomes.flush()
+
+    def _deliver_window(self, window: dict[int, Begun | Unsendable], token: str, report: DispatchReport,
+                        outcomes: _Outcomes) -> bool:
+        """Send a begun window's rows in order, renewing the unsent ones when the window takes a while."""
+        rows = list(window.items())
+        renewed_at, lost = self.clock(), set[int]()
+        for index, (delivery_id, begun) in enumerate(rows):
+            if isinstance(begun, Unsendable):
+                log.error("delivery %s cannot be composed: %s", delivery_id, begun.error)
+                self._fail(delivery_id, begun.error, report, outcomes)
+                continue
+            if self._stopping.is_set():
+                self._give_back(rows[index:], lost, token, outcomes)
+                return True
+            if self.clock() - renewed_at >= self.renew_after:
+                outcomes.flush()
+                unsent = [row_id for row_id, row in rows[index:] if isinstance(row, Begun) and row_id not in lost]
+                kept = self.claims.renew(unsent, token)
+                lost.update(set(unsent) - kept)
+                report.taken_over += len(set(unsent) - kept)
+                renewed_at = self.clock()
+            if delivery_id in lost:
+                continue
+            if self._deliver_one(delivery_id, begun, report, outcomes):
+                self._give_back(rows[index + 1:], lost, token, outcomes)
+                return True
+        return False
+
+    def _give_back(self, rows: list[tuple[int, Begun | Unsendable]], lost: set[int], token: str,
+                   outcomes: _Outcomes) -> None:
+        """Rows of a window not sent when the run stops: begun ones as they were before, the rest released."""
+        for delivery_id, begun in rows:
+            if isinstance(begun, Begun) and delivery_id not in lost:
+                outcomes.add(Claims.unbegun_outcome(delivery_id, begun))
+        outcomes.flush()
+        self.claims.release([delivery_id for delivery_id, begun in rows if isinstance(begun, Unsendable)], token)
+
+    def _deliver_one(self, delivery_id: int, begun: Begun, report: DispatchReport, outcomes: _Outcomes) -> bool:
+        """Send one begun row. Returns True when the run should stop (a long rate-limit pause, an outage)."""
         # The network calls happen outside any transaction: a slow platform never holds a database lock.
         looked = False
         try:
@@ -163,42 +253,42 @@ class Dispatcher:
                 ref = self.sender.send(begun.outgoing)
                 report.sent += 1
         except RateLimited as limited:
-            return self._rate_limited(delivery_id, token, limited, report, uncertain=begun.possibly_sent and not looked)
+            return self._rate_limited(delivery_id, limited, report, outcomes,
+                                      uncertain=begun.possibly_sent and not looked)
         except TemporaryFailure as failure:
             uncertain = failure.ambiguous or (begun.possibly_sent and not looked)
-            return self._temporary(delivery_id, token, begun, failure, report, uncertain=uncertain)
+            return self._temporary(delivery_id, begun, failure, report, outcomes, uncertain=uncertain)
         except PermanentFailure as failure:
-            self._fail(delivery_id, token, str(failure), report, uncertain=begun.possibly_sent and not looked)
+            self._fail(delivery_id, str(failure), report, outcomes, uncertain=begun.possibly_sent and not looked)
             return False
         self._failing_in_a_row = 0
         self.platform_outage.succeeded()
-        if not self.claims.sent(delivery_id, token, platform=ref.platform, conversation_id=ref.conversation_id,
-                                message_id=ref.message_id):
-            log.info("delivery %s was sent, but its claim had passed on; the new owner will find it by its key",
-                     delivery_id)
+        outcomes.add(self.claims.sent_outcome(delivery_id, ref.platform, ref.conversation_id, ref.message_id))
         return False
 
-    def _rate_limited(self, delivery_id: int, token: str, limited: RateLimited, report: DispatchReport,
+    def _rate_limited(self, delivery_id: int, limited: RateLimited, report: DispatchReport, outcomes: _Outcomes,
                       *, uncertain: bool) -> bool:
         report.rate_limited += 1
         report.retried += 1
         wait = max(limited.retry_after, 0.0)
         # A 429 is a definite "not sent": the attempt does not count toward giving up.
-        self.claims.retry(delivery_id, token, error=str(limited), wait=wait, uncertain=uncertain, count_attempt=False)
+        outcomes.add(self.claims.retry_outcome(delivery_id, error=str(limited), wait=wait, uncertain=uncertain,
+                                               count_attempt=False))
         if wait <= self.max_wait_seconds:
+            outcomes.flush()  # what is known is recorded before the pause
             self.sleep(wait)
             return False
         return True
 
-    def _temporary(self, delivery_id: int, token: str, begun: Begun, failure: TemporaryFailure,
-                   report: DispatchReport, *, uncertain: bool) -> bool:
+    def _temporary(self, delivery_id: int, begun: Begun, failure: TemporaryFailure, report: DispatchReport,
+                   outcomes: _Outcomes, *, uncertain: bool) -> bool:
         if begun.attempts >= self.max_attempts:
-            self._fail(delivery_id, token, f"gave up after {begun.attempts} attempts: {failure}", report,
+            self._fail(delivery_id, f"gave up after {begun.attempts} attempts: {failure}", report, outcomes,
                        uncertain=uncertain)
         else:
             report.retried += 1
-            self.claims.retry(delivery_id, token, error=str(failure), wait=self._backoff(begun.attempts),
-                              uncertain=uncertain)
+            outcomes.add(self.claims.retry_outcome(delivery_id, error=str(failure), wait=self._backoff(begun.attempts),
+                                                   uncertain=uncertain))
         self._failing_in_a_row += 1
         if self._failing_in_a_row >= self.outage_after:
             self.platform_outage.failed(failure)
@@ -209,10 +299,9 @@ class Dispatcher:
         """Exponential backoff with jitter: 2, 4, 8 ... seconds, capped at 10 minutes."""
         return min(600.0, 2.0**attempts) * random.uniform(0.8, 1.2)
 
-    def _fail(self, delivery_id: int, token: str, error: str, report: DispatchReport, *,
+    def _fail(self, delivery_id: int, error: str, report: DispatchReport, outcomes: _Outcomes, *,
               uncertain: bool = False) -> None:
         report.failed += 1
         report.errors.append(f"delivery {delivery_id}: {error}")
         log.warning("delivery %s failed: %s", delivery_id, error)
-        self.claims.fail(delivery_id, token, error=error, uncertain=uncertain)
-
+        outcomes.add(self.claims.fail_outcome(delivery_id, error=error, uncertain=uncertain))

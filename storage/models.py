@@ -109,7 +109,12 @@ class Person(SQLModel, table=True):
 
     @property
     def first_name(self) -> str:
-        return self.name.split()[0] if self.name.strip() else self.name
+        return first_name_of(self.name)
+
+
+def first_name_of(name: str) -> str:
+    """A person's first name as templates greet them (also for names read as plain columns)."""
+    return name.split()[0] if name.strip() else name
 
 
 class Account(SQLModel, table=True):

@@ -81,7 +81,9 @@ class SlackPlatform:
         return build_manifest(command=self.services.settings.command, **options)
 
     def close(self) -> None:
-        """Close the Socket Mode connection, if any; the runtime owns the pool work after acknowledgements runs on."""
+        """Close the Socket Mode connection, if any, and the outbox's pooled connections; the runtime owns the
+        pool the work after acknowledgements runs on."""
         if self._socket is not None:
             self._socket.close()
             self._socket = None
+        self.sender.client.close()  # the outbox's pooled connections

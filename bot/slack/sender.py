@@ -20,6 +20,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.identity import PLATFORM
+from bot.slack.pooled import KeepAliveWebClient
 from bot.slack.ids import DELIVERY_METADATA_EVENT
 from bot.slack.render import render_blocks
 from schedules.sending import Outgoing, PermanentFailure, RateLimited, SentRef, TemporaryFailure
@@ -39,7 +40,8 @@ CONNECTION_ERRORS = (urllib.error.URLError, ConnectionError, TimeoutError, socke
 
 
 def no_retry_client(token: str | None, base_url: str, timeout: float = 15.0) -> WebClient:
-    client = WebClient(token=token, base_url=base_url, timeout=timeout)  # type: ignore[arg-type]
+    """The outbox's client: no automatic retries, and its connection kept alive (one per thread)."""
+    client = KeepAliveWebClient(token=token, base_url=base_url, timeout=timeout)  # type: ignore[arg-type]
     client.retry_handlers = []
     return client
 

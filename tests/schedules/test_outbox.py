@@ -18,6 +18,7 @@ from schedules.outbox import (
     TemporaryFailure,
 )
 from schedules.compose import recipient_of
+from schedules.compose_batch import BATCH_COMPOSER
 from tests.people import add_person
 from storage.db import session_scope
 from storage.models import Broadcast, Delivery, DeliveryStatus, Message, Person
@@ -103,7 +104,9 @@ def statuses(engine: Engine) -> dict[str, int]:
 
 
 def make_dispatcher(engine: Engine, sender: ScriptedSender, clock: Clock, **options: object) -> Dispatcher:
-    return Dispatcher(engine, sender, compose, clock=clock, sleep=clock.sleep, **options)  # type: ignore[arg-type]
+    """The dispatcher as it runs: windows composed by the batch composer (a test may pass its own `compose`)."""
+    composer = options.pop("compose", BATCH_COMPOSER)
+    return Dispatcher(engine, sender, composer, clock=clock, sleep=clock.sleep, **options)  # type: ignore[arg-type]
 
 
 def test_every_due_delivery_is_sent_exactly_once(engine: Engine) -> None:

@@ -85,8 +85,8 @@ def test_when_the_history_cannot_be_read_nothing_is_resent(engine: Engine) -> No
 
 
 def test_rows_whose_claim_passed_to_another_worker_are_not_sent_by_the_first(engine: Engine) -> None:
-    """Worker A claims 12 rows and sends slowly; its lease runs out mid-batch and B takes the rows A has not
-    begun. A must skip those: each rep gets one post."""
+    """Worker A claims 12 rows and sends slowly, beginning two at a time; its lease runs out mid-batch and B takes
+    the rows A has not begun. A must skip those: each rep gets one post."""
     seed(engine, 12)
     clock = Clock()
     sender = ScriptedSender()
@@ -103,7 +103,7 @@ def test_rows_whose_claim_passed_to_another_worker_are_not_sent_by_the_first(eng
         return ref
 
     sender.send = slow_send  # type: ignore[method-assign]
-    first = make_dispatcher(engine, sender, clock, worker_id="A", lease=timedelta(seconds=10))
+    first = make_dispatcher(engine, sender, clock, worker_id="A", lease=timedelta(seconds=10), window=2)
     report = first.dispatch_due()
     assert report.taken_over > 0
     assert sorted(sender.delivered) == sorted(set(sender.delivered))

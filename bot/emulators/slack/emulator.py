@@ -112,6 +112,7 @@ class SlackEmulator:
             announce=self._announce,
         )
         self._server: LoopbackServer | None = None
+        self._connections_before = 0  # accepted by servers this emulator ran before a restart
 
     # -- lifecycle ---------------------------------------------------------------
     def start(self) -> "SlackEmulator":
@@ -124,7 +125,18 @@ class SlackEmulator:
     def stop(self) -> None:
         if self._server is not None:
             self._server.stop()
+            self._connections_before += self._server.connections_accepted
             self._server = None
+
+    def close_idle_connections(self) -> None:
+        """Close the kept-alive connections, as Slack's servers do with idle ones; the next call must reconnect."""
+        if self._server is not None:
+            self._server.close_connections()
+
+    @property
+    def connections_accepted(self) -> int:
+        """TCP connections accepted so far: N calls over few connections means the client keeps them alive."""
+        return self._connections_before + (self._server.connections_accepted if self._server is not None else 0)
 
     def __enter__(self) -> "SlackEmulator":
         return self.start()

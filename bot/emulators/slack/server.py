@@ -129,8 +129,24 @@ def decode_api_call(request: Incoming, *, json_body_supported: bool) -> DecodedC
 
 
 class _Handler(BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive, as Slack's API serves: a client that pools connections sends many calls over one
+    (urllib's one-shot requests say `Connection: close` and get it)."""
+
     server: "LoopbackServer"
-    protocol_version = "HTTP/1.0"
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes; without TCP_NODELAY the body waits for the client's delayed ACK
+    # (~40 ms per answer on a kept-alive connection).
+    disable_nagle_algorithm = True
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.opened(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.closed(self.connection)
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -184,6 +200,18 @@ class LoopbackServer(ThreadingHTTPServer):
         self.router = router
         super().__init__(("127.0.0.1", 0), _Handler)
         self._thread: threading.Thread | None = None
+        self._live: set[socket.socket] = set()
+        self._live_lock = threading.Lock()
+        self.connections_accepted = 0  # TCP connections ever accepted: tells whether a client reuses them
+
+    def opened(self, connection: socket.socket) -> None:
+        with self._live_lock:
+            self._live.add(connection)
+            self.connections_accepted += 1
+
+    def closed(self, connection: socket.socket) -> None:
+        with self._live_lock:
+            self._live.discard(connection)
 
     @property
     def port(self) -> int:
@@ -205,7 +233,19 @@ class LoopbackServer(ThreadingHTTPServer):
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop accepting, and end the kept-alive connections too: a stopped Slack answers no one."""
         self.shutdown()
         self.server_close()
+        self.close_connections()
+
+    def close_connections(self) -> None:
+        """End every kept-alive connection (as a server closes idle ones); new connections are still accepted."""
+        with self._live_lock:
+            live, self._live = list(self._live), set()
+        for connection in live:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
         if self._thread is not None:
             self._thread.join(timeout=5)
