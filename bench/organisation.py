@@ -17,8 +17,9 @@ job. Timed, each call in a fresh session, median and p90 of `--runs` after one w
 - leader Home: bot.core.home.home_for for a leader (every team's line, plus the leader's own figures);
 - coaching selection: storage.queries.coaching.nudge_candidates for every manager at once;
 - coaching job, one morning: bot.core.coaching.run_daily at 09:30 local time in each of the five zones the
-  managers live in (so every manager's morning is run once), summed; each run is rolled back so every
-  timed run decides the same day afresh (digests, nudges, outbox rows written and then discarded).
+  managers live in, one after the other in one transaction (a run whose window also covers a zone decided
+  earlier skips its people, as the real job does), then rolled back, so every timed run decides the same
+  day afresh (digests, nudges, outbox rows written and then discarded).
 Last line: `organisation: N/M goals met`. Exit 0 even when goals are missed.
 """
 
@@ -100,11 +101,9 @@ def coaching_morning(engine: Engine, moments: list[datetime]) -> Callable[[], ob
     policy, rules = coaching.CoachingPolicy(), DeliveryRules()
 
     def call() -> object:
-        reports = []
-        for moment in moments:
-            with Session(engine) as session:
-                reports.append(coaching.run_daily(session, now=moment, policy=policy, rules=rules))
-                session.rollback()
+        with Session(engine) as session:
+            reports = [coaching.run_daily(session, now=moment, policy=policy, rules=rules) for moment in moments]
+            session.rollback()
         return [(r.managers, r.nudges, r.reps) for r in reports]
     return call
 

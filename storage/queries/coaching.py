@@ -107,25 +107,31 @@ def _missed_twice(reps=None):  # noqa: ANN001, ANN202
     )
 
 
-def _latest_before(start: datetime, reps=None):  # noqa: ANN001, ANN202 - a subquery
-    """Each pair's latest answer before `start`: the pair's latest when it is older than `start`, else the
-    newest earlier answer, found by one seek per pair on ix_quizask_person_expectation (pairs answered since)."""
+def _latest_before(start: datetime, reps=None):  # noqa: ANN001, ANN202 - a CTE
+    """Each pair's latest answer before `start` (correct or not): the pair's latest when older than `start`,
+    else its previous one when that is; only pairs answered twice since `start` look further back, by one
+    seek each. A CTE, as it is read twice (rates and the outer join)."""
     state = _states(reps)
+    flag = case((QuizAsk.correct.is_(True), 1), (QuizAsk.correct.is_(False), 0), else_=-1)
     earlier = (
-        select(QuizAsk.id)
+        select(flag)
         .where(QuizAsk.person_id == state.c.person_id, QuizAsk.expectation_id == state.c.expectation_id,
                QuizAsk.answered_at.is_not(None), QuizAsk.answered_at < start)
         .order_by(QuizAsk.answered_at.desc(), QuizAsk.id.desc()).limit(1)
         .correlate(state).scalar_subquery()
     )
-    recent = select(state.c.person_id, state.c.expectation_id, earlier.label("ask_id")).where(
-        state.c.latest_at >= start).subquery()
+    # MATERIALIZED: the seek runs once per pair, though `flag` is read three times below.
+    deep = select(state.c.person_id, state.c.expectation_id, earlier.label("flag")).where(
+        state.c.previous_at >= start).cte("answered_twice_since").prefix_with("MATERIALIZED")
     return union_all(
         select(state.c.person_id, state.c.expectation_id, state.c.latest_correct.label("correct"))
         .where(state.c.latest_at < start),
-        select(recent.c.person_id, recent.c.expectation_id, QuizAsk.correct)
-        .join(QuizAsk, QuizAsk.id == recent.c.ask_id),
-    ).subquery()
+        select(state.c.person_id, state.c.expectation_id, state.c.previous_correct)
+        .where(state.c.latest_at >= start, state.c.previous_at < start),
+        select(deep.c.person_id, deep.c.expectation_id,
+               case((deep.c.flag == 1, literal(True)), (deep.c.flag == 0, literal(False)), else_=null()))
+        .where(deep.c.flag.is_not(None)),
+    ).cte("latest_then")
 
 
 def _dropped(now: datetime, rules: SelectionRules, reps=None):  # noqa: ANN001, ANN202
