@@ -385,7 +385,7 @@ def seed_coaching(loader: Loader, org: Org, first_delivery_id: int) -> None:
         for d in range(DIGESTS_PER_TEAM):
             at = NOW - HISTORY + timedelta(days=14 * d, hours=8)
             deliveries.append((delivery_id, None, f"coaching-{at:%Y-%m-%d}", manager, None, "coaching", at, at,
-                               "sent", 1, f"D{manager}", f"{at.timestamp():.6f}", at, None))
+                               "sent", 1, "slack", f"D{manager}", f"{at.timestamp():.6f}", at, None))
             digests.append((digest_id, manager, "manager", at.date(), at, delivery_id, NUDGES_PER_DIGEST))
             for _ in range(NUDGES_PER_DIGEST):
                 status = rng.choice(("open", "coached", "coached", "snoozed"))

@@ -275,6 +275,26 @@ class QuizAsk(SQLModel, table=True):
     confidence: int | None = Field(default=None)  # 1 (guessing) .. 5 (sure)
 
 
+class AnswerState(SQLModel, table=True):
+    """Where a rep stands on one expectation by their answers: the latest two (newest answered_at, then id).
+
+    Why: organisation-wide figures (the leader's Home, the coaching selection) need each rep's latest answer
+    per expectation; ranking every answer ever given for that (1,000,000 at 5,000 reps) took seconds. This
+    table holds one row per rep and expectation (35,000), kept exact by database triggers on quizask
+    (migration 0014) in the same transaction as the answer, whoever writes it. The latest answer in a period
+    that is open at its end is the latest answer overall, when that one falls in the period.
+    """
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    expectation_id: int = Field(foreign_key="expectation.id", primary_key=True)
+    latest_ask_id: int
+    latest_at: datetime
+    latest_correct: bool | None = Field(default=None)
+    previous_ask_id: int | None = Field(default=None)
+    previous_at: datetime | None = Field(default=None)
+    previous_correct: bool | None = Field(default=None)
+
+
 class ExpectationProgress(SQLModel, table=True):
     """Where a rep stands on one expectation: the spaced-repetition box and when to ask again."""
 

@@ -17,7 +17,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy import insert as sql_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -30,6 +31,7 @@ from schedules.materialise import DeliveryRules, plan_for, zone
 from schedules.compose_coaching import CAUSES
 from schedules.repetition import pick_question
 from storage.models import (
+    AnswerState,
     AuditEvent,
     CoachingCause,
     CoachingDigest,
@@ -92,6 +94,19 @@ def _morning_of(person: Person, now: datetime, policy: CoachingPolicy, rules: De
     return local.date()
 
 
+def _morning_zones(session: Session, now: datetime, policy: CoachingPolicy, rules: DeliveryRules) -> list[str]:
+    """The zones (of active people) whose coaching window is open now: only their people are loaded, so a
+    run costs the people whose morning it is, not everyone."""
+    zones = session.execute(select(Person.tz).where(Person.active.is_(True)).distinct()).scalars()
+    return sorted(tz for tz in zones if _window_open(tz, now, policy, rules))
+
+
+def _window_open(tz: str, now: datetime, policy: CoachingPolicy, rules: DeliveryRules) -> bool:
+    local = now.astimezone(zone(tz))
+    opens = datetime.combine(local.date(), time(policy.hour), zone(tz))
+    return opens <= local < opens + policy.window and rules.quiet.allowed(now, tz)
+
+
 def _decided(session: Session, kind: str, person_ids: list[int], days: dict[int, date]) -> set[int]:
     if not person_ids:
         return set()
@@ -101,113 +116,141 @@ def _decided(session: Session, kind: str, person_ids: list[int], days: dict[int,
     return {person_id for person_id, day in rows if days.get(person_id) == day}
 
 
-def _claim_day(session: Session, person: Person, kind: str, day: date, now: datetime) -> CoachingDigest | None:
-    """Insert today's digest row unless another run (or instance) already did: the unique key decides."""
+def _claim_days(session: Session, kind: str, days: dict[int, date], now: datetime) -> dict[int, int]:
+    """Insert today's digest rows unless another run (or instance) already did: the unique key decides.
+    Returns person id -> digest id for the days this run claimed. One executemany for everyone, in person id
+    order (two runs at once claim in one order, so neither waits on the other in a cycle)."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    digest_id = session.execute(
-        insert(CoachingDigest)
-        .values(person_id=person.id, kind=kind, local_date=day, decided_at=now, nudges=0, waiting_questions=0,
-                waiting_messages=0)
-        .on_conflict_do_nothing(index_elements=["person_id", "kind", "local_date"])
-        .returning(CoachingDigest.id)
-    ).scalar_one_or_none()
-    return session.get(CoachingDigest, digest_id) if digest_id is not None else None
+    rows = [{"person_id": person_id, "kind": kind, "local_date": day, "decided_at": now, "nudges": 0,
+             "waiting_questions": 0, "waiting_messages": 0} for person_id, day in sorted(days.items())]
+    statement = (insert(CoachingDigest.__table__).on_conflict_do_nothing(
+        index_elements=["person_id", "kind", "local_date"]).returning(CoachingDigest.person_id, CoachingDigest.id))
+    claimed: dict[int, int] = dict(session.execute(statement, rows).all()) if rows else {}
+    return claimed
 
 
-def _outbox_row(session: Session, person: Person, *, kind: str, occurrence: str, now: datetime,
-                rules: DeliveryRules, day: date) -> Delivery | None:
-    """A Delivery due now by the rules (quiet hours, daily cap), or None when the cap pushes it off today."""
-    (plan,) = plan_for(session, [person], scheduled_for=now, rules=rules, tz_of={person.id: person.tz})
-    if plan.held or plan.due_at.astimezone(zone(person.tz)).date() != day:
-        return None
-    delivery = Delivery(occurrence=occurrence, person_id=person.id, kind=kind, scheduled_for=now,
-                        due_at=plan.due_at, status=DeliveryStatus.PENDING)
-    session.add(delivery)
-    session.flush()
-    return delivery
+def _outbox_rows(session: Session, people: list[Person], *, kind: str, occurrence: str, now: datetime,
+                 rules: DeliveryRules, days: dict[int, date]) -> dict[int, int]:
+    """Deliveries due now by the rules (quiet hours, daily cap), one per person whose plan lands on their day;
+    returns person id -> delivery id. Those the cap pushes off today get none (tomorrow decides afresh)."""
+    plans = plan_for(session, people, scheduled_for=now, rules=rules, tz_of={p.id: p.tz for p in people})
+    tz = {p.id: p.tz for p in people}
+    rows = [{"occurrence": f"{occurrence}-{days[plan.person_id]}", "person_id": plan.person_id, "kind": kind,
+             "scheduled_for": now, "due_at": plan.due_at, "status": DeliveryStatus.PENDING, "attempts": 0}
+            for plan in plans
+            if not plan.held and plan.due_at.astimezone(zone(tz[plan.person_id])).date() == days[plan.person_id]]
+    if not rows:
+        return {}
+    return {person_id: delivery_id for delivery_id, person_id in session.execute(
+        sql_insert(Delivery.__table__).returning(Delivery.id, Delivery.person_id), rows)}
 
 
-def _answers(session: Session, rep_id: int, expectation_id: int, limit: int = 2) -> list[dict[str, object]]:
-    """What the rep answered last on an expectation (shown to the manager as it stood at nudge time)."""
+def _write_digests(session: Session, people: list[Person], *, kind: str, delivery_kind: str, occurrence: str,
+                   now: datetime, rules: DeliveryRules, days: dict[int, date]) -> dict[int, tuple[int, int]]:
+    """Claim each person's day and write their outbox row, in the same transaction: person id ->
+    (digest id, delivery id). A day claimed but over the daily cap is given back (its digest deleted)."""
+    claimed = _claim_days(session, kind, {p.id: days[p.id] for p in people}, now)
+    if not claimed:
+        return {}
+    deliveries = _outbox_rows(session, [p for p in people if p.id in claimed], kind=delivery_kind,
+                              occurrence=occurrence, now=now, rules=rules, days=days)
+    capped = [digest_id for person_id, digest_id in claimed.items() if person_id not in deliveries]
+    if capped:
+        session.execute(delete(CoachingDigest).where(CoachingDigest.id.in_(capped)))
+    return {person_id: (claimed[person_id], delivery_id) for person_id, delivery_id in deliveries.items()}
+
+
+def _answers(session: Session, candidates: list[Candidate]) -> dict[tuple[int, int], list[dict[str, object]]]:
+    """What each rep answered last (the latest two) on each expectation named, as shown to the manager at
+    nudge time: one query for every candidate, through the answer state's two latest ask ids."""
+    pairs = {(c.rep_id, c.expectation_id) for c in candidates if c.expectation_id is not None}
+    if not pairs:
+        return {}
     rows = session.execute(
-        select(QuizAsk, Question).join(Question, Question.id == QuizAsk.question_id)
-        .where(QuizAsk.person_id == rep_id, QuizAsk.expectation_id == expectation_id,
-               QuizAsk.answered_at.is_not(None))
-        .order_by(QuizAsk.answered_at.desc(), QuizAsk.id.desc()).limit(limit)
+        select(AnswerState.person_id, AnswerState.expectation_id, QuizAsk.choice, QuizAsk.correct,
+               QuizAsk.answered_at, Question.prompt, Question.options)
+        .join(QuizAsk, or_(QuizAsk.id == AnswerState.latest_ask_id, QuizAsk.id == AnswerState.previous_ask_id))
+        .join(Question, Question.id == QuizAsk.question_id)
+        .where(AnswerState.person_id.in_(sorted({rep for rep, _ in pairs})))
+        .order_by(QuizAsk.answered_at.desc(), QuizAsk.id.desc())
     ).all()
-    return [{"prompt": question.prompt, "right": bool(ask.correct),
-             "chosen": question.options[ask.choice] if ask.choice is not None and ask.choice < len(question.options)
-             else "", "on": ask.answered_at.date().isoformat()} for ask, question in rows]
+    found: dict[tuple[int, int], list[dict[str, object]]] = defaultdict(list)
+    for rep_id, expectation_id, choice, correct, answered_at, prompt, options in rows:
+        if (rep_id, expectation_id) in pairs:
+            found[rep_id, expectation_id].append({
+                "prompt": prompt, "right": bool(correct),
+                "chosen": options[choice] if choice is not None and choice < len(options) else "",
+                "on": answered_at.date().isoformat()})
+    return found
 
 
-def _detail(session: Session, candidate: Candidate) -> dict[str, object]:
-    if candidate.expectation_id is not None:
-        return {"answers": _answers(session, candidate.rep_id, candidate.expectation_id)}
-    message = latest_message(session, candidate.message_key or "")
-    return {"title": message.title, "sent_on": candidate.evidence_at.date().isoformat()}
+def _details(session: Session, candidates: list[Candidate]) -> list[dict[str, object]]:
+    answers, titles = _answers(session, candidates), {}
+    details: list[dict[str, object]] = []
+    for candidate in candidates:
+        if candidate.expectation_id is not None:
+            details.append({"answers": answers.get((candidate.rep_id, candidate.expectation_id), [])})
+            continue
+        key = candidate.message_key or ""
+        if key not in titles:
+            titles[key] = latest_message(session, key).title
+        details.append({"title": titles[key], "sent_on": candidate.evidence_at.date().isoformat()})
+    return details
 
 
 def _tell_managers(session: Session, *, now: datetime, policy: CoachingPolicy, rules: DeliveryRules,
                    report: CoachingReport) -> None:
-    # In id order, as reps are (waiting_for_reps): two runs at once claim days in one order, so neither waits
-    # on the other in a cycle (on PostgreSQL a second claim of the same day waits for the first to commit).
     managers = list(session.execute(select(Person).where(
-        Person.active.is_(True), Person.id.in_(select(Person.manager_id).where(Person.manager_id.is_not(None)))
+        Person.active.is_(True), Person.tz.in_(_morning_zones(session, now, policy, rules)),
+        Person.id.in_(select(Person.manager_id).where(Person.manager_id.is_not(None)))
     ).order_by(Person.id)).scalars())
     days = {m.id: day for m in managers if (day := _morning_of(m, now, policy, rules)) is not None}
-    due = [m for m in managers if m.id in days and m.id not in _decided(session, DigestKind.MANAGER, list(days), days)]
+    decided = _decided(session, DigestKind.MANAGER, list(days), days)
+    due = [m for m in managers if m.id in days and m.id not in decided]
     if not due:
         return
     by_manager: dict[int, list[Candidate]] = defaultdict(list)
     for candidate in nudge_candidates(session, now=now, rules=policy.selection, manager_ids=[m.id for m in due]):
         by_manager[candidate.manager_id].append(candidate)
-    for manager in due:
-        found = by_manager.get(manager.id)
-        if not found:
-            continue  # nothing today; the window stays open for evidence that arrives this morning
-        day = days[manager.id]
-        digest = _claim_day(session, manager, DigestKind.MANAGER, day, now)
-        if digest is None:
-            continue
-        delivery = _outbox_row(session, manager, kind=DeliveryKind.COACHING, occurrence=f"coaching-{day}", now=now,
-                               rules=rules, day=day)
-        if delivery is None:
-            session.delete(digest)  # over the daily cap: tomorrow decides afresh
-            continue
-        digest.delivery_id, digest.nudges = delivery.id, len(found)
-        for candidate in found:
-            session.add(CoachingNudge(
-                digest_id=digest.id, manager_id=manager.id, rep_id=candidate.rep_id,
-                expectation_id=candidate.expectation_id, message_key=candidate.message_key, reason=candidate.reason,
-                evidence_at=candidate.evidence_at, created_at=now, understanding_at_nudge=candidate.understanding,
-                detail=_detail(session, candidate)))
-        report.managers += 1
-        report.nudges += len(found)
-    session.flush()
+    # Only managers with something to say today; the others' window stays open for this morning's evidence.
+    written = _write_digests(session, [m for m in due if m.id in by_manager], kind=DigestKind.MANAGER,
+                             delivery_kind=DeliveryKind.COACHING, occurrence="coaching", now=now, rules=rules,
+                             days=days)
+    if not written:
+        return
+    session.execute(update(CoachingDigest), [
+        {"id": digest_id, "delivery_id": delivery_id, "nudges": len(by_manager[manager_id])}
+        for manager_id, (digest_id, delivery_id) in written.items()])
+    told = [c for manager_id in sorted(written) for c in by_manager[manager_id]]
+    session.execute(sql_insert(CoachingNudge.__table__), [
+        {"digest_id": written[c.manager_id][0], "manager_id": c.manager_id, "rep_id": c.rep_id,
+         "expectation_id": c.expectation_id, "message_key": c.message_key, "reason": c.reason,
+         "evidence_at": c.evidence_at, "created_at": now, "understanding_at_nudge": c.understanding,
+         "detail": detail, "status": NudgeStatus.OPEN}
+        for c, detail in zip(told, _details(session, told), strict=True)])
+    report.managers += len(written)
+    report.nudges += len(told)
 
 
 def _tell_reps(session: Session, *, now: datetime, policy: CoachingPolicy, rules: DeliveryRules,
                report: CoachingReport) -> None:
-    reps = list(session.execute(select(Person).where(Person.active.is_(True), Person.role == Role.REP)).scalars())
+    reps = list(session.execute(select(Person).where(
+        Person.active.is_(True), Person.role == Role.REP,
+        Person.tz.in_(_morning_zones(session, now, policy, rules)))).scalars())
     days = {rep.id: day for rep in reps if (day := _morning_of(rep, now, policy, rules)) is not None}
     if not days:
         return
     people = {rep.id: rep for rep in reps}
-    for waiting in waiting_for_reps(session, now=now, older_than=policy.rep_waiting, every=policy.rep_every,
-                                    rep_ids=list(days)):
-        rep, day = people[waiting.rep_id], days[waiting.rep_id]
-        digest = _claim_day(session, rep, DigestKind.REP, day, now)
-        if digest is None:
-            continue
-        delivery = _outbox_row(session, rep, kind=DeliveryKind.NUDGE, occurrence=f"nudge-{day}", now=now,
-                               rules=rules, day=day)
-        if delivery is None:
-            session.delete(digest)
-            continue
-        digest.delivery_id = delivery.id
-        digest.waiting_questions, digest.waiting_messages = waiting.questions, waiting.messages
-        report.reps += 1
-    session.flush()
+    waiting = {w.rep_id: w for w in waiting_for_reps(session, now=now, older_than=policy.rep_waiting,
+                                                      every=policy.rep_every, rep_ids=list(days))}
+    written = _write_digests(session, [people[rep_id] for rep_id in sorted(waiting)], kind=DigestKind.REP,
+                             delivery_kind=DeliveryKind.NUDGE, occurrence="nudge", now=now, rules=rules, days=days)
+    if written:
+        session.execute(update(CoachingDigest), [
+            {"id": digest_id, "delivery_id": delivery_id, "waiting_questions": waiting[rep_id].questions,
+             "waiting_messages": waiting[rep_id].messages}
+            for rep_id, (digest_id, delivery_id) in written.items()])
+    report.reps += len(written)
 
 
 def run_daily(session: Session, *, now: datetime, policy: CoachingPolicy, rules: DeliveryRules) -> CoachingReport:

@@ -9,6 +9,10 @@ A manager hears about a rep and an expectation when, on the rep's answers:
   the message, not an expectation).
 One (rep, topic) gets one reason, the first of those three. It is not raised again while a nudge about it
 is open, snoozed (until the snooze ends), or coached after the evidence (newer evidence raises it again).
+
+Every manager is selected at once, in one statement. Answers are read from `answerstate` (each rep's latest
+two answers per expectation, kept by triggers) rather than by ranking every answer ever given: at 5,000
+reps and 1,000,000 answers that ranking took 97 s on SQLite and 19 s on PostgreSQL for one morning.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from storage.models import (
+    AnswerState,
     CoachingDigest,
     CoachingNudge,
     Delivery,
@@ -78,48 +83,66 @@ class CoachingActivity:
     measured: int  # coached nudges with an answer after the coaching
 
 
-def _ranked_answers(until: datetime | None = None, reps=None):  # noqa: ANN001, ANN202 - a subquery
-    """Answers (of `reps`, a subquery of person ids, when given), numbered from the newest per rep and
-    expectation (1 = latest before `until`). Filtering by rep first keeps the window to the managers asked about."""
-    query = select(
-        QuizAsk.person_id, QuizAsk.expectation_id, QuizAsk.correct, QuizAsk.answered_at,
-        func.row_number().over(partition_by=(QuizAsk.person_id, QuizAsk.expectation_id),
-                               order_by=(QuizAsk.answered_at.desc(), QuizAsk.id.desc())).label("recency"),
-    ).where(QuizAsk.answered_at.is_not(None))
-    if until is not None:
-        query = query.where(QuizAsk.answered_at < until)
-    if reps is not None:
-        query = query.where(QuizAsk.person_id.in_(reps))
-    return query.subquery()
-
-
 def _as_int(flag) -> object:  # noqa: ANN001
     return cast(flag, Integer)
 
 
+def _states(reps=None):  # noqa: ANN001, ANN202 - a FROM clause
+    """Each (rep, expectation)'s latest two answers (storage.models.AnswerState), of `reps` when given."""
+    query = select(AnswerState)
+    return (query.where(AnswerState.person_id.in_(reps)) if reps is not None else query).subquery()
+
+
 def _missed_twice(reps=None):  # noqa: ANN001, ANN202
-    ranked = _ranked_answers(reps=reps)
+    """The latest two answers on the expectation were both wrong: read from the answer state, one row a pair."""
+    state = _states(reps)
+    right = func.coalesce(_as_int(state.c.latest_correct), 0) + func.coalesce(_as_int(state.c.previous_correct), 0)
     return (
-        select(ranked.c.person_id.label("rep_id"), ranked.c.expectation_id.label("expectation_id"),
+        select(state.c.person_id.label("rep_id"), state.c.expectation_id.label("expectation_id"),
                cast(null(), String).label("message_key"), literal(NudgeReason.MISSED_TWICE.value).label("reason"),
-               func.max(ranked.c.answered_at).label("evidence_at"), literal(1).label("priority"),
+               state.c.latest_at.label("evidence_at"), literal(1).label("priority"),
                literal(0).label("understanding"))
-        .where(ranked.c.recency <= 2)
-        .group_by(ranked.c.person_id, ranked.c.expectation_id)
-        .having(func.count() == 2, func.sum(_as_int(ranked.c.correct)) == 0)
+        .where(state.c.previous_ask_id.is_not(None), right == 0,
+               or_(state.c.latest_correct.is_not(None), state.c.previous_correct.is_not(None)))
     )
 
 
+def _latest_before(start: datetime, reps=None):  # noqa: ANN001, ANN202 - a CTE
+    """Each pair's latest answer before `start` (correct or not): the pair's latest when older than `start`,
+    else its previous one when that is; only pairs answered twice since `start` look further back, by one
+    seek each. A CTE, as it is read twice (rates and the outer join)."""
+    state = _states(reps)
+    flag = case((QuizAsk.correct.is_(True), 1), (QuizAsk.correct.is_(False), 0), else_=-1)
+    earlier = (
+        select(flag)
+        .where(QuizAsk.person_id == state.c.person_id, QuizAsk.expectation_id == state.c.expectation_id,
+               QuizAsk.answered_at.is_not(None), QuizAsk.answered_at < start)
+        .order_by(QuizAsk.answered_at.desc(), QuizAsk.id.desc()).limit(1)
+        .correlate(state).scalar_subquery()
+    )
+    # MATERIALIZED: the seek runs once per pair, though `flag` is read three times below.
+    deep = select(state.c.person_id, state.c.expectation_id, earlier.label("flag")).where(
+        state.c.previous_at >= start).cte("answered_twice_since").prefix_with("MATERIALIZED")
+    return union_all(
+        select(state.c.person_id, state.c.expectation_id, state.c.latest_correct.label("correct"))
+        .where(state.c.latest_at < start),
+        select(state.c.person_id, state.c.expectation_id, state.c.previous_correct)
+        .where(state.c.latest_at >= start, state.c.previous_at < start),
+        select(deep.c.person_id, deep.c.expectation_id,
+               case((deep.c.flag == 1, literal(True)), (deep.c.flag == 0, literal(False)), else_=null()))
+        .where(deep.c.flag.is_not(None)),
+    ).cte("latest_then")
+
+
 def _dropped(now: datetime, rules: SelectionRules, reps=None):  # noqa: ANN001, ANN202
-    start = now - rules.drop_window
-    latest_now, latest_then = _ranked_answers(reps=reps), _ranked_answers(until=start, reps=reps)
+    latest_now, latest_then = _states(reps), _latest_before(now - rules.drop_window, reps)
 
-    def rates(ranked):  # noqa: ANN001, ANN202
-        return (select(ranked.c.person_id, func.sum(_as_int(ranked.c.correct)).label("right"),
+    def rates(pairs, correct):  # noqa: ANN001, ANN202
+        return (select(pairs.c.person_id, func.sum(_as_int(correct)).label("right"),
                        func.count().label("answered"))
-                .where(ranked.c.recency == 1).group_by(ranked.c.person_id).subquery())
+                .group_by(pairs.c.person_id).subquery())
 
-    now_rate, then_rate = rates(latest_now), rates(latest_then)
+    now_rate, then_rate = rates(latest_now, latest_now.c.latest_correct), rates(latest_then, latest_then.c.correct)
     # then% - now% >= points, in whole numbers: right_then*n_now - right_now*n_then >= points*n_then*n_now/100
     falling = (
         select(now_rate.c.person_id)
@@ -130,12 +153,11 @@ def _dropped(now: datetime, rules: SelectionRules, reps=None):  # noqa: ANN001, 
     return (
         select(latest_now.c.person_id.label("rep_id"), latest_now.c.expectation_id.label("expectation_id"),
                cast(null(), String).label("message_key"), literal(NudgeReason.DROPPED.value).label("reason"),
-               latest_now.c.answered_at.label("evidence_at"), literal(2).label("priority"),
+               latest_now.c.latest_at.label("evidence_at"), literal(2).label("priority"),
                literal(0).label("understanding"))
         .outerjoin(latest_then, and_(latest_then.c.person_id == latest_now.c.person_id,
-                                     latest_then.c.expectation_id == latest_now.c.expectation_id,
-                                     latest_then.c.recency == 1))
-        .where(latest_now.c.recency == 1, latest_now.c.correct.is_(False),
+                                     latest_then.c.expectation_id == latest_now.c.expectation_id))
+        .where(latest_now.c.latest_correct.is_(False),
                or_(latest_then.c.correct.is_(None), latest_then.c.correct.is_(True)),
                latest_now.c.person_id.in_(falling))
     )

@@ -1,7 +1,9 @@
 """The whole organisation at a glance, one row per team, for leaders' Home tab.
 
-Three grouped queries (reps, deliveries, latest answers) each read the period's rows once, grouped by team in
-the database; nothing here loops over people.
+Three grouped queries (reps, deliveries, latest answers), grouped by team in the database; nothing here loops
+over people or teams. The latest answers come from `answerstate` (one row per rep and expectation, kept by
+triggers): the latest answer in a period open at its end is the latest answer overall when it falls in the
+period, so no answer history is ranked (ranking the period's answers took 3 s on SQLite at 5,000 reps).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Integer, case, cast, func, select
 from sqlmodel import Session
 
-from storage.models import Delivery, DeliveryKind, DeliveryStatus, Person, QuizAsk, Role, Team
+from storage.models import AnswerState, Delivery, DeliveryKind, DeliveryStatus, Person, Role, Team
 from storage.queries.momentum import share
 
 
@@ -48,15 +50,10 @@ def org_by_team(session: Session, *, since: datetime) -> list[TeamLine]:
         .where(Delivery.due_at >= since, Delivery.kind == DeliveryKind.BROADCAST, Person.team_id.is_not(None))
         .group_by(Person.team_id)
     )}
-    ranked = select(
-        QuizAsk.person_id, QuizAsk.correct,
-        func.row_number().over(partition_by=(QuizAsk.person_id, QuizAsk.expectation_id),
-                               order_by=(QuizAsk.answered_at.desc(), QuizAsk.id.desc())).label("recency"),
-    ).where(QuizAsk.answered_at >= since).subquery()
-    answers = {team_id: (answered, int(correct or 0)) for team_id, answered, correct in session.execute(
-        select(Person.team_id, func.count(), func.sum(cast(ranked.c.correct, Integer)))
-        .select_from(ranked).join(Person, Person.id == ranked.c.person_id)
-        .where(ranked.c.recency == 1, Person.team_id.is_not(None))
+    answers = {team_id: (int(answered), int(correct or 0)) for team_id, answered, correct in session.execute(
+        select(Person.team_id, func.count(), func.sum(cast(AnswerState.latest_correct, Integer)))
+        .select_from(AnswerState).join(Person, Person.id == AnswerState.person_id)
+        .where(AnswerState.latest_at >= since, Person.team_id.is_not(None))
         .group_by(Person.team_id)
     )}
     return [

@@ -119,3 +119,24 @@ def test_platform_accounts_keep_every_person_team_link_delivery_and_audience(emp
         audience = session.get(Broadcast, 4).audience
     assert audience == {"person_ids": [9], "team_ids": [3], "all_reps": False}
     assert current_revision(empty_engine) == head_revision()
+
+
+def test_the_head_read_from_the_migration_files_is_alembics() -> None:
+    from storage.migrate import script_head
+
+    assert script_head() == head_revision()
+
+
+def test_a_restart_at_head_does_not_load_alembic_and_a_new_database_is_migrated(tmp_path) -> None:  # noqa: ANN001
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    url = f"sqlite:///{tmp_path / 'restart.db'}"
+    probe = ("import sys; from storage.db import make_engine; from storage.migrate import upgrade, stored_revision; "
+             f"engine = make_engine({url!r}); upgrade(engine); print(stored_revision(engine), 'alembic' in sys.modules)")
+    root = Path(__file__).resolve().parents[2]
+    first, restart = (subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True,
+                                     timeout=120, check=True).stdout.split() for _ in range(2))
+    assert first == [head_revision(), "True"]
+    assert restart == [head_revision(), "False"]
