@@ -56,7 +56,7 @@ from storage.models import AnswerState, Person  # noqa: E402
 from storage.queries import coaching as selection  # noqa: E402
 from storage.queries import overview  # noqa: E402
 
-STATE_REVISION = "0014"
+STATE_REVISION = "0011"
 GOALS_MS = {"leader Home": 300.0, "coaching job, one morning": 5000.0}
 MORNING = (9, 30)  # local time of each zone's run (inside DRUMBEAT_COACHING_HOUR's default window)
 RUN_DAY = (org_data.NOW + timedelta(days=1)).date()  # the working day after the data's "now" (a Tuesday)
