@@ -1,7 +1,7 @@
 """answer state: each rep's latest two answers per expectation, kept by triggers on quizask
 
-Revision ID: 0014
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-02 18:10:00
 
 Why triggers: every writer of quizask (the quiz use case, imports, bulk loads, a hand-written UPDATE) keeps
