@@ -287,3 +287,6 @@ def configure_logging(settings: Settings) -> None:
     if settings.log_level != "DEBUG":
         # Alembic narrates every start at INFO; only its warnings matter in operation.
         logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Never SQL's result rows, whatever the level: at DEBUG they would put a person's row next to the feedback
+    # the same request reads (a reply to anonymous feedback), which no log line may do (issue 14, item 8).
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
