@@ -39,7 +39,7 @@ from schedules.outbox import DispatchReport, Dispatcher, PlatformSenders
 from schedules.quiet_hours import QuietHours
 from schedules.repetition import schedule_reasks
 from schedules.scheduler import FixedJob, build_scheduler
-from storage.db import make_engine
+from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 from storage.models import Delivery, DeliveryStatus
 from storage.queries.receipts import KEEP as RECEIPTS_KEPT, prune_receipts
@@ -124,6 +124,10 @@ class Drumbeat:
         log.info(key.describe())
         if not settings.feedback_key and feedback_key.readable_by_others(settings.feedback_key_file):
             log.warning("the feedback key file %s can be read by other users: chmod 600 it", settings.feedback_key_file)
+        with session_scope(self.engine) as session:
+            resealed = feedback_release.reseal_legacy_links(session, key=key, signing_secret=settings.slack.signing_secret)
+        if resealed:
+            log.info("re-sealed %s reply links made with the old key derived from the signing secret", resealed)
         return key
 
     def release_feedback_now(self) -> int:

@@ -15,14 +15,16 @@ What the key's holder can still learn is said in the README ("What each insider 
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 import random
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlmodel import Session
 
 from bot.core.feedback_key import FeedbackKey
-from bot.core.sealing import SealError, open_pending, respondent_tag, seal, seal_pending
+from bot.core.sealing import SealError, open_pending, open_seal, respondent_tag, seal, seal_pending
 from schedules.materialise import zone
 from storage.models import Feedback, FeedbackPending
 from storage.queries.feedback import add_respondents, stranded_pending, take_due_pending
@@ -80,3 +82,28 @@ def release_due(session: Session, *, key: FeedbackKey | None, now: datetime, tz:
 
 def waiting_for_another_key(session: Session, *, key: FeedbackKey) -> int:
     return stranded_pending(session, key_id=key.key_id)
+
+
+def reseal_legacy_links(session: Session, *, key: FeedbackKey, signing_secret: str | None) -> int:
+    """Reply links sealed before the key file existed used a key derived from the Slack signing secret, which
+    anyone with the app's Slack settings could derive: re-seal them with the key (how many), so that secret
+    opens nothing any more. Links the current key already opens are left alone; a link neither opens stays."""
+    if not signing_secret:
+        return 0
+    legacy = hashlib.sha256(b"drumbeat-feedback-v1:" + signing_secret.encode()).digest()
+    if legacy == key.secret:
+        return 0
+    resealed = 0
+    for item in session.execute(select(Feedback).where(Feedback.reply_link.is_not(None))).scalars():
+        link = item.reply_link or b""
+        try:
+            open_seal(key.secret, link)
+            continue
+        except SealError:
+            pass
+        try:
+            item.reply_link = seal(key.secret, open_seal(legacy, link))
+            resealed += 1
+        except SealError:
+            continue
+    return resealed

@@ -130,3 +130,31 @@ def test_log_level_debug_never_logs_sql_result_rows() -> None:
         logging.getLogger().setLevel(before[0])
         engine_logger.setLevel(before[1])
 
+
+
+def test_reply_links_sealed_with_the_old_signing_secret_key_are_resealed_at_start(east: Workspace) -> None:
+    """Links from before the key file opened with a key anyone with the signing secret could derive; after a
+    start, that key opens none of them, and the reply still reaches its author."""
+    from bot.core.sealing import seal
+
+    for slack_id in EAST_REPS[:5]:
+        open_and_submit(east, slack_id, anonymous(f"Reply to {slack_id}", replies_input=["yes"]))
+    next_day(east)
+    old_key = guesses_from_the_slack_secrets(east)[0]  # the old default: sha256("drumbeat-feedback-v1:" + secret)
+    with east.drumbeat.services.unit_of_work() as session:
+        items = list(session.execute(select(Feedback)).scalars())
+        people = {p.id: p for p in session.execute(select(Person)).scalars()}
+        for item in items:
+            person_id = int(open_seal(east.drumbeat.services.feedback_key.secret, item.reply_link).split(":")[1])
+            item.reply_link = seal(old_key, f"person:{person_id}")  # as the old version stored it
+        target = items[0]
+        author = people[int(open_seal(old_key, target.reply_link).split(":")[1])]
+    east.drumbeat.load_feedback_key()  # what every start does
+    with east.drumbeat.services.unit_of_work() as session:
+        for item in session.execute(select(Feedback)).scalars():
+            with pytest.raises(SealError):
+                open_seal(old_key, item.reply_link or b"")
+    reply_to(east, "marco", target.id or 0, "Resealed and delivered")
+    with east.drumbeat.services.unit_of_work() as session:
+        user_id = session.execute(select(Account.user_id).where(Account.person_id == author.id)).scalar_one()
+    assert "Resealed and delivered" in json.dumps(east.slack.inbox(user_id)[-1])
