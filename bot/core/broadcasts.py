@@ -208,14 +208,17 @@ def _check_message(session: Session, draft: BroadcastDraft, question: Question |
         return None
 
 
-def check_draft(session: Session, *, sender: Person, draft: BroadcastDraft, now: datetime) -> _Checked:
-    """Every problem with a draft at once, by field (DraftProblems), or what it resolves to."""
+def check_draft(session: Session, *, sender: Person, draft: BroadcastDraft, now: datetime,
+                load: bool = True) -> _Checked:
+    """Every problem with a draft at once, by field (DraftProblems), or what it resolves to.
+
+    `load=False` (a modal's acknowledgement) checks the audience by counting, without loading its people."""
     problems: dict[str, str | Rich] = {}
     members: list[Person] = []
     stored: dict[str, object] = {}
     label, notes = "", []
     try:
-        members, stored, label, notes = resolve_audience(session, draft.audience)
+        members, stored, label, notes = resolve_audience(session, draft.audience, load=load)
     except (BadInput, NotFound) as problem:
         problems["audience"] = problem.text
     _check_when(draft, sender, now, problems)

@@ -6,6 +6,8 @@ the template and the surface, and says which of our action ids a neutral button 
 
 from __future__ import annotations
 
+import functools
+import json
 from typing import Any, Final
 
 from bot.core.errors import BadInput, DrumbeatError, PermissionDenied
@@ -52,7 +54,15 @@ def problem(error: DrumbeatError, command: str) -> dict[str, Any]:
 
 
 def usage(command: str, problem: str | Rich | None = None) -> dict[str, Any]:
+    if problem is None:
+        return json.loads(_plain_usage(command))  # a fresh copy: callers may add to it
     return _message("screen", _screen(usage_screen(command, problem)))
+
+
+@functools.lru_cache(maxsize=4)
+def _plain_usage(command: str) -> str:
+    """`help` is the same screen for everyone: rendered (and its Block Kit checked) once per command name."""
+    return json.dumps(_message("screen", _screen(usage_screen(command, None))))
 
 
 def summary_reply(summary: Summary, *, command: str, chart_coming: bool = False) -> dict[str, Any]:

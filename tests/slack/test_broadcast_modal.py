@@ -113,7 +113,7 @@ def test_a_new_message_written_in_the_modal_becomes_a_library_version(workspace:
 
 def test_rep_cannot_open_the_broadcast_modal(workspace: Workspace) -> None:
     response = workspace.command("jonas", "broadcast")
-    assert "only leaders and admins" in json.dumps(response.body)
+    assert "only leaders and admins" in json.dumps(response.answer)
     assert not workspace.slack.calls_named("views.open")
 
 

@@ -205,7 +205,7 @@ def test_rep_sees_and_withdraws_named_feedback(east: Workspace) -> None:
 
 def test_feedback_request_reaches_the_team_and_its_button_opens_the_modal_with_the_question(east: Workspace) -> None:
     reply = east.command("marco", "feedback request East | What should I stop, start and continue to help you hit plan?")
-    assert "Sent *Your feedback, please* to 6 people" in json.dumps(reply.body)
+    assert "Sent *Your feedback, please* to 6 people" in json.dumps(reply.answer)
     east.drumbeat.tick()
     dm = east.inbox("aiko")[-1]
     assert "What should I stop, start and continue" in json.dumps(dm)
@@ -230,5 +230,5 @@ def test_you_said_we_did_note_is_delivered_like_a_broadcast(east: Workspace) -> 
 
 
 def test_rep_cannot_read_team_feedback_and_manager_not_another_team(east: Workspace) -> None:
-    assert "only managers, leaders and admins" in json.dumps(east.command("aiko", "feedback list").body)
-    assert "not one of your teams" in json.dumps(east.command("marco", "feedback list West").body)
+    assert "only managers, leaders and admins" in json.dumps(east.command("aiko", "feedback list").answer)
+    assert "not one of your teams" in json.dumps(east.command("marco", "feedback list West").answer)

@@ -156,7 +156,7 @@ def test_right_first_time_in_missed_only_mode_is_not_repeated(workspace: Workspa
 
 def test_quiz_me_sends_a_question_to_practise_now(workspace: Workspace) -> None:
     reply = workspace.command("jonas", "quiz me")
-    assert "waiting in our DM" in json.dumps(reply.body)
+    assert "waiting in our DM" in json.dumps(reply.answer)
     (dm,) = workspace.inbox("jonas")
     button = next(e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"])
     workspace.slack.click("U0REPEA02", channel=dm["channel"], ts=dm["ts"], action_id=button["action_id"])
@@ -168,7 +168,7 @@ def test_quiz_me_sends_a_question_to_practise_now(workspace: Workspace) -> None:
 
 
 def test_quiz_with_bad_words_gets_usage(workspace: Workspace) -> None:
-    assert "quiz me" in json.dumps(workspace.command("jonas", "quiz everyone").body)
+    assert "quiz me" in json.dumps(workspace.command("jonas", "quiz everyone").answer)
 
 
 def test_a_quiz_can_be_broadcast_on_its_own_and_repeat_all_asks_again(workspace: Workspace) -> None:
@@ -232,13 +232,13 @@ def test_bad_questions_are_refused_next_to_the_field(workspace: Workspace, chang
 
 
 def test_rep_cannot_add_questions(workspace: Workspace) -> None:
-    assert "only leaders and admins can add quiz questions" in json.dumps(workspace.command("jonas", "quiz new").body)
+    assert "only leaders and admins can add quiz questions" in json.dumps(workspace.command("jonas", "quiz new").answer)
 
 
 def test_manager_summary_shows_understanding_and_what_is_least_understood(workspace: Workspace) -> None:
     q = question(workspace, "q-on-strategy-share")
     broadcast_with_question(workspace, q.key)
     tap(workspace, f"quiz_answer_{(q.correct + 1) % len(q.options)}")
-    text = json.dumps(workspace.command("marco", "summary").body)
+    text = json.dumps(workspace.command("marco", "summary").answer)
     assert "0% of expectations answered right on each rep's latest pulse check (1 answers)" in text
     assert "least understood first*\\n\\u2022 `on-strategy-first`: 0% (0 of 1)" in text

@@ -65,7 +65,7 @@ def test_weekly_broadcast_hits_nine_local_every_monday_for_a_month(workspace: Wo
 
 def test_away_rep_gets_one_message_on_return_not_a_flood(workspace: Workspace) -> None:
     reply = workspace.command("jonas", "away 2026-10-16 to 2026-11-01")
-    assert "I'll hold your Drumbeat messages" in json.dumps(reply.body)
+    assert "I'll hold your Drumbeat messages" in json.dumps(reply.answer)
     workspace.command("lena", "broadcast")
     view = workspace.slack.open_views("U0LEADER1")[-1]
     workspace.slack.submit_view("U0LEADER1", view["id"], {
@@ -79,6 +79,6 @@ def test_away_rep_gets_one_message_on_return_not_a_flood(workspace: Workspace) -
 
 
 def test_bad_away_dates_are_explained(workspace: Workspace) -> None:
-    assert "is before the start" in json.dumps(workspace.command("jonas", "away 2026-12-10 to 2026-12-01").body)
-    assert "not a date" in json.dumps(workspace.command("jonas", "away until 2026-13-01").body)
-    assert "Say `away until" in json.dumps(workspace.command("jonas", "away tomorrow").body)
+    assert "is before the start" in json.dumps(workspace.command("jonas", "away 2026-12-10 to 2026-12-01").answer)
+    assert "not a date" in json.dumps(workspace.command("jonas", "away until 2026-13-01").answer)
+    assert "Say `away until" in json.dumps(workspace.command("jonas", "away tomorrow").answer)

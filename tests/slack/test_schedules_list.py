@@ -42,7 +42,7 @@ def status(workspace: Workspace, broadcast_id: int) -> str:
 def test_schedules_list_shows_next_run_and_buttons(workspace: Workspace) -> None:
     schedule_weekly(workspace)
     reply = workspace.command("lena", "schedules")
-    assert "in our DM" in json.dumps(reply.body)
+    assert "in our DM" in json.dumps(reply.answer)
     text = json.dumps(schedules_dm(workspace))
     assert "every weekday at 09:00" in text and "next: Tue 24 Nov, 09:00" in text
     assert "schedule_pause" in text and "schedule_cancel" in text

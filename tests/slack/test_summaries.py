@@ -72,7 +72,7 @@ def block_texts(blocks: list[dict]) -> str:
 def body_text(response) -> str:  # noqa: ANN001
     """The texts of a reply's blocks."""
     assert response.status == 200, response
-    return block_texts(response.body.get("blocks", []))
+    return block_texts(response.answer.get("blocks", []))
 
 
 def seed_month(workspace: Workspace) -> None:
@@ -270,8 +270,8 @@ def test_bad_summary_requests_get_specific_answers(seeded: Workspace, who: str, 
 
 def test_summary_reply_fits_block_kit_and_escapes_what_people_wrote(seeded: Workspace) -> None:
     response = seeded.command("lena", "summary East quarter")
-    assert len(response.body["blocks"]) <= 50
-    assert "<!channel>" not in json.dumps(response.body)
+    assert len(response.answer["blocks"]) <= 50
+    assert "<!channel>" not in json.dumps(response.answer)
 
 
 def test_anonymous_comments_show_once_five_people_answered_and_never_name_anyone(seeded: Workspace) -> None:

@@ -49,10 +49,21 @@ class ActorResponse:
     #: The body delivered and its content type, so the same request can be delivered again.
     request_body: bytes = field(default=b"", repr=False)
     request_content_type: str = field(default="", repr=False)
+    #: What the bot posted to this request's response_url by the time the answer was returned (after the
+    #: emulator's after-answer wait), oldest first.
+    followups: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     @property
     def acked_in_time(self) -> bool:
         return 200 <= self.status < 300 and self.elapsed <= ACK_DEADLINE_SECONDS
+
+    @property
+    def answer(self) -> dict[str, Any]:
+        """What the person sees as the answer: the acknowledgement's message if it carried one, else the last
+        message posted to the response_url (bots that acknowledge first answer there)."""
+        if isinstance(self.body, dict) and (self.body.get("text") or self.body.get("blocks")):
+            return self.body
+        return self.followups[-1] if self.followups else {}
 
 
 def sign(signing_secret: str, timestamp: int, body: bytes) -> str:
@@ -224,8 +235,15 @@ class Actor:
             }
         response = self._send_form(fields)
         response.trigger_id, response.response_url = trigger_id, response_url
+        response.followups = self._posts_to(response_url)
         self._show_command_ack(user_id, where, response)
         return response
+
+    def _posts_to(self, response_url: str) -> list[dict[str, Any]]:
+        rid = response_url.rstrip("/").rsplit("/", 1)[-1]
+        with self.ws.lock:
+            return [copy.deepcopy(post["body"]) for post in self.ws.response_url_posts
+                    if post.get("response_url_id") == rid and isinstance(post["body"], dict)]
 
     def _show_command_ack(self, user_id: str, where: Channel, response: ActorResponse) -> None:
         """A slash command's HTTP answer is shown to the user like a response_url post."""
@@ -313,6 +331,7 @@ class Actor:
                 payload["message"] = slack_message(message)
         response = self._send_interaction(payload)
         response.trigger_id, response.response_url = trigger_id, response_url
+        response.followups = self._posts_to(response_url)
         return response
 
     # -- views ------------------------------------------------------------------------

@@ -41,6 +41,7 @@ def post_to_response_url(ws: Workspace, rid: str, body: bytes, content_type: str
         return _plain(404, "no_service")
     payload = _parse_payload(body, content_type)
     record: dict[str, Any] = {
+        "response_url_id": rid,
         "user_id": entry.user_id,
         "channel": entry.channel_id,
         "body": payload if payload is not None else body.decode("utf-8", "replace"),

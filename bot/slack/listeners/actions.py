@@ -6,20 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
 from bot.core import broadcasts, showing
 from bot.core.errors import BadInput, DrumbeatError
 from bot.core.roles import identify
 from bot.services import Services
+from bot.slack.after_ack import after_ack
 from bot.slack.ids import ActionId
 from bot.slack.people import acting_user
 from bot.slack.respond import refresh_home, tell_problem, update_clicked
-
-
-def ack_click(ack: Ack) -> None:
-    ack()
 
 
 def acknowledge_delivery(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond,
@@ -41,4 +38,4 @@ def acknowledge_delivery(body: dict[str, Any], action: dict[str, Any], client: W
 
 
 def register(app: App, services: Services) -> None:
-    app.action(ActionId.ACKNOWLEDGE.value)(ack=ack_click, lazy=[acknowledge_delivery])
+    app.action(ActionId.ACKNOWLEDGE.value)(after_ack(acknowledge_delivery))

@@ -21,6 +21,7 @@ from bot.services import Services
 from bot.slack.identity import PLATFORM
 from bot.slack.people import acting_user
 from bot.slack import replies
+from bot.slack.after_ack import after_ack
 from bot.slack.ids import ActionId, CallbackId, ModalBlock
 from bot.slack.modal_state import FIELD_BLOCKS, draft_from_state
 from bot.slack.render import render_blocks
@@ -56,8 +57,7 @@ def open_broadcast_modal(call: CommandCall, command: commands.OpenBroadcast) -> 
     call.client.views_open(trigger_id=call.body["trigger_id"], view=modal_view(call.session, call.caller))
 
 
-def show_preview(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
-    ack()
+def show_preview(body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
     view = body.get("view") or {}
     key = (action.get("selected_option") or {}).get("value")
     with services.unit_of_work() as session:
@@ -113,7 +113,7 @@ def submit_broadcast(ack: Ack, body: dict[str, Any], view: dict[str, Any], clien
                     {"when": " ".join(errors.values())})
                 return
             require_role(caller, broadcasts.BROADCASTERS, "send broadcasts")
-            broadcasts.check_draft(session, sender=caller, draft=draft, now=services.clock())
+            broadcasts.check_draft(session, sender=caller, draft=draft, now=services.clock(), load=False)
     except DrumbeatError as problem:
         ack(response_action="errors", errors=field_errors(problem, FIELD_BLOCKS, ModalBlock.WHEN.value, present))
         return
@@ -146,5 +146,5 @@ COMMANDS = {commands.OpenBroadcast: open_broadcast_modal}
 
 
 def register(app: App, services: Services) -> None:
-    app.action(ActionId.MESSAGE_PICK.value)(show_preview)
+    app.action(ActionId.MESSAGE_PICK.value)(after_ack(show_preview))
     app.view(CallbackId.BROADCAST_MODAL.value)(ack=submit_broadcast, lazy=[queue_broadcast])

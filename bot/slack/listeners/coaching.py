@@ -18,6 +18,7 @@ from bot.core.roles import identify
 from bot.services import Services
 from bot.slack.people import acting_user
 from bot.slack import replies
+from bot.slack.after_ack import after_ack
 from bot.slack.render import render_blocks
 from bot.slack.respond import (
     choice_of,
@@ -72,28 +73,24 @@ def _act(body: dict[str, Any], action: dict[str, Any], client: WebClient, respon
             "repeat"))
 
 
-def choose_cause(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond,
+def choose_cause(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond,
                  services: Services) -> None:
-    ack()
     _act(body, action, client, respond, services, "cause")
 
 
-def snooze(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond,
+def snooze(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond,
            services: Services) -> None:
-    ack()
     _act(body, action, client, respond, services, "snooze")
 
 
-def refresher(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond,
+def refresher(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond,
               services: Services) -> None:
-    ack()
     _act(body, action, client, respond, services, "refresher")
 
 
-def open_coached(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond,
+def open_coached(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond,
                  services: Services) -> None:
     """Coached: a modal for the cause and an optional note. Refusals come before the modal opens."""
-    ack()
     try:
         with services.unit_of_work() as session:
             form = coaching.coached_form(session, nudge_id=_nudge_id(action), caller=identify(session, acting_user(body)))
@@ -133,8 +130,8 @@ def save_coached(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: W
 
 
 def register(app: App, services: Services) -> None:
-    app.action(CAUSE)(choose_cause)
-    app.action(COACHED)(open_coached)
-    app.action(SNOOZE)(snooze)
-    app.action(REFRESHER)(refresher)
+    app.action(CAUSE)(after_ack(choose_cause))
+    app.action(COACHED)(after_ack(open_coached))
+    app.action(SNOOZE)(after_ack(snooze))
+    app.action(REFRESHER)(after_ack(refresher))
     app.view(MODAL)(save_coached)

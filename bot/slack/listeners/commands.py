@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext, BoltRequest
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
@@ -19,6 +19,7 @@ from bot.core.roles import identify
 from bot.core.words.zones import broadcast_zones_note
 from bot.services import Services
 from bot.slack import replies
+from bot.slack.after_ack import hand_over
 from bot.slack.identity import PLATFORM
 from bot.slack.people import acting_user
 from bot.slack.respond import CommandCall, Reply
@@ -37,15 +38,14 @@ def parse(text: str) -> commands.Command:
 
 
 def send(call: CommandCall, command: commands.Send) -> Reply:
-    """Answered at once, for any audience size: the checks count people in the database; the broadcast is
-    written after the acknowledgement (`queue_send`), which then tells the leader who gets it now and later."""
-    check = broadcasts.check_send(call.session, sender=call.caller, message_key=command.message_key,
-                                  audience=command.audience)
-    people = "person" if check.recipients == 1 else "people"
-    return replies.notice(Rich(
-        "Queued: ", Strong(check.message_title), f" (v{check.message_version}) for {check.recipients} {people}"
-        f" in {check.audience_label}. Working out who gets it now and who after quiet hours; the counts follow.",
-    ), "message")
+    """Written once per slash command (its trigger id), however often it arrives; the answer says who gets
+    it now and who after quiet hours. Runs after the acknowledgement, like every command."""
+    body = call.body
+    request = RequestKey(PLATFORM, f"trigger:{body.get('trigger_id') or body.get('response_url')}")
+    queued = broadcasts.send_now(call.session, sender=call.caller, message_key=command.message_key,
+                                 audience=command.audience, now=call.services.clock(), rules=call.services.rules,
+                                 request=request)
+    return queued_reply(queued, call.services.settings.command)
 
 
 def queued_reply(queued: broadcasts.BroadcastQueued, command: str) -> Reply:
@@ -63,28 +63,6 @@ def queued_reply(queued: broadcasts.BroadcastQueued, command: str) -> Reply:
     ), "message")
 
 
-def queue_send(parsed: commands.Command, body: dict[str, Any], client: WebClient, services: Services) -> None:
-    """After the acknowledgement: write the broadcast, once per slash command (its trigger id), and say how
-    it went through the command's response_url."""
-    if not isinstance(parsed, commands.Send):
-        return
-    request = RequestKey(PLATFORM, f"trigger:{body.get('trigger_id') or body.get('response_url')}")
-    try:
-        with services.unit_of_work() as session:
-            caller = identify(session, acting_user(body))
-            try:
-                broadcasts.check_send(session, sender=caller, message_key=parsed.message_key, audience=parsed.audience)
-            except DrumbeatError:
-                return  # the acknowledgement already said what was wrong
-            queued = broadcasts.send_now(session, sender=caller, message_key=parsed.message_key,
-                                         audience=parsed.audience, now=services.clock(), rules=services.rules,
-                                         request=request)
-        reply = queued_reply(queued, services.settings.command)
-    except DrumbeatError as problem:
-        reply = replies.problem(problem, services.settings.command)
-    Respond(response_url=body.get("response_url"))(response_type="ephemeral", replace_original=False, **reply)
-
-
 def away(call: CommandCall, command: commands.SetAway) -> Reply:
     return replies.notice(set_away(call.session, person=call.caller, text=command.text, now=call.services.clock()),
                           "away")
@@ -93,40 +71,48 @@ def away(call: CommandCall, command: commands.SetAway) -> Reply:
 COMMANDS: dict[type, Handler] = {commands.Send: send, commands.SetAway: away}
 
 
-def make_handler(table: CommandTable) -> Callable[..., None]:
-    def handle_command(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
-        reply: Reply | None
+def make_acknowledgement(table: CommandTable, follow_ups: list[FollowUp]) -> Callable[..., None]:
+    """The acknowledgement: usage and grammar problems at once (no database); anything else is handed to the
+    background pool and answered through response_url."""
+    answer_command = make_answer(table, follow_ups)
+
+    def acknowledge_command(ack: Ack, command: dict[str, Any], context: BoltContext, request: BoltRequest,
+                            services: Services) -> None:
         try:
             parsed = parse(command.get("text", ""))
-            if isinstance(parsed, commands.Help):
-                ack(response_type="ephemeral", **replies.usage(services.settings.command, parsed.problem))
-                return
+        except DrumbeatError as problem:
+            ack(response_type="ephemeral", **replies.problem(problem, services.settings.command))
+            return
+        if isinstance(parsed, commands.Help):
+            ack(response_type="ephemeral", **replies.usage(services.settings.command, parsed.problem))
+            return
+        ack()
+        hand_over(context, request, answer_command)
+
+    return acknowledge_command
+
+
+def make_answer(table: CommandTable, follow_ups: list[FollowUp]) -> Callable[..., None]:
+    """After the acknowledgement: the command's unit of work, its answer through response_url, then any
+    follow-up (a chart, a CSV file) in that order."""
+    def answer_command(command: dict[str, Any], client: WebClient, respond: Respond, services: Services) -> None:
+        parsed = parse(command.get("text", ""))  # parsed once already: it cannot fail now
+        reply: Reply | None
+        steps = follow_ups
+        try:
             with services.unit_of_work() as session:
                 call = CommandCall(session, services, identify(session, acting_user(command)), command, client)
                 reply = table[type(parsed)](call, parsed)
         except DrumbeatError as problem:
             reply = replies.problem(problem, services.settings.command)
+            steps = []
         if reply:
-            ack(response_type="ephemeral", **reply)
-        else:
-            ack()
-
-    return handle_command
-
-
-def make_follow_up(follow_ups: list[FollowUp]) -> Callable[..., None]:
-    """Work that runs after the acknowledgement (a chart, a CSV file), for the commands that have any."""
-    def follow_up(command: dict[str, Any], client: WebClient, services: Services) -> None:
-        try:
-            parsed = parse(command.get("text", ""))
-        except DrumbeatError:
-            return  # the acknowledgement already said what was wrong
-        for step in follow_ups:
+            respond(response_type="ephemeral", replace_original=False, **reply)
+        for step in steps:
             step(parsed, command, client, services)
 
-    return follow_up
+    return answer_command
 
 
 def register(app: App, services: Services, table: CommandTable, follow_ups: list[FollowUp]) -> None:
-    app.command(services.settings.command)(ack=make_handler({**COMMANDS, **table}),
-                                          lazy=[make_follow_up([queue_send, *follow_ups])])
+    app.command(services.settings.command)(make_acknowledgement({**COMMANDS, **table}, follow_ups))

@@ -12,6 +12,7 @@ from bot.core.errors import DrumbeatError
 from bot.core.roles import identify
 from bot.services import Services
 from bot.slack import replies
+from bot.slack.after_ack import after_ack
 from bot.slack.people import acting_user
 from bot.slack.render import render_blocks
 from bot.slack.respond import CommandCall, Reply, choice_of, field_errors, input_of, modal_values, text_of
@@ -33,8 +34,7 @@ def _form(session: Any, services: Services, context: str) -> dict[str, Any]:
     return feedback_view(feedback.feedback_form(session, context=context, thresholds=services.feedback_thresholds))
 
 
-def open_modal(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
-    ack()
+def open_modal(body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
     with services.unit_of_work() as session:
         identify(session, acting_user(body))
         view = _form(session, services, str(action.get("value") or ""))
@@ -121,8 +121,7 @@ def post_to_team(call: CommandCall, command: commands.PostToTeam) -> Reply:
                           "message")
 
 
-def open_reply(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
-    ack()
+def open_reply(body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
     feedback_id = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
     try:
         with services.unit_of_work() as session:
@@ -155,8 +154,7 @@ def send_reply(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: Web
     client.chat_postMessage(channel=body["user"]["id"], **replies.notice("Your reply was delivered.", "sent"))
 
 
-def withdraw(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
-    ack()
+def withdraw(body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
     with services.unit_of_work() as session:
         person = identify(session, acting_user(body))
         notice: str | Rich
@@ -174,8 +172,8 @@ COMMANDS = {commands.OpenFeedback: open_form, commands.ListFeedback: list_team, 
 
 
 def register(app: App, services: Services) -> None:
-    app.action("feedback_open")(open_modal)
+    app.action("feedback_open")(after_ack(open_modal))
     app.view("feedback_modal")(submit)
-    app.action("feedback_reply")(open_reply)
+    app.action("feedback_reply")(after_ack(open_reply))
     app.view("feedback_reply_modal")(send_reply)
-    app.action("feedback_withdraw")(withdraw)
+    app.action("feedback_withdraw")(after_ack(withdraw))

@@ -14,6 +14,7 @@ from bot.core.errors import BadInput, DrumbeatError
 from bot.core.roles import identify
 from bot.services import Services
 from bot.slack import replies
+from bot.slack.after_ack import after_ack
 from bot.slack.people import acting_user
 from bot.slack.render import render_blocks
 from bot.slack.respond import (
@@ -68,15 +69,13 @@ def _handle(body: dict[str, Any], action: dict[str, Any], client: WebClient, res
         tell_privately(body, respond, client, replies.notice(note, "info"))
 
 
-def answer(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond,
+def answer(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond,
            services: Services) -> None:
-    ack()
     _handle(body, action, client, respond, services, confidence=False)
 
 
-def sure(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond,
+def sure(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond,
          services: Services) -> None:
-    ack()
     _handle(body, action, client, respond, services, confidence=True)
 
 
@@ -119,6 +118,6 @@ COMMANDS = {commands.QuizMe: quiz_me, commands.NewQuestion: open_editor}
 
 
 def register(app: App, services: Services) -> None:
-    app.action(ANSWER)(answer)
-    app.action(SURE)(sure)
+    app.action(ANSWER)(after_ack(answer))
+    app.action(SURE)(after_ack(sure))
     app.view(MODAL)(save_question)

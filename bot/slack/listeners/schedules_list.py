@@ -15,6 +15,7 @@ from bot.core.words.figures import percent
 from bot.services import Services
 from bot.slack.people import acting_user
 from bot.slack import replies
+from bot.slack.after_ack import after_ack
 from bot.slack.ids import ActionId, CallbackId
 from bot.slack.render import render_blocks
 from bot.slack.respond import CommandCall, Reply, field_errors, modal_values, tell_problem, text_of
@@ -50,8 +51,7 @@ def post_schedules(call: CommandCall, command: commands.ListSchedules) -> Reply:
     return replies.notice("Your broadcasts are in our DM, with buttons to pause, resume, edit, send now or cancel.")
 
 
-def steer(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
-    ack()
+def steer(body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
     action_id = action["action_id"]
     with services.unit_of_work() as session:
         caller = identify(session, acting_user(body))
@@ -77,8 +77,7 @@ def steer(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebCli
     client.chat_update(channel=body["channel"]["id"], ts=body["message"]["ts"], **updated)
 
 
-def open_editor(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
-    ack()
+def open_editor(body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
     value = str(action.get("value", ""))
     try:
         with services.unit_of_work() as session:
@@ -117,6 +116,6 @@ COMMANDS = {commands.ListSchedules: post_schedules}
 
 def register(app: App, services: Services) -> None:
     for action_id in ROW_ACTIONS:
-        app.action(action_id.value)(steer)
-    app.action(ActionId.SCHEDULE_EDIT.value)(open_editor)
+        app.action(action_id.value)(after_ack(steer))
+    app.action(ActionId.SCHEDULE_EDIT.value)(after_ack(open_editor))
     app.view(CallbackId.EDIT_MESSAGE_MODAL.value)(save_edit)

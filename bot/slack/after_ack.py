@@ -1,0 +1,60 @@
+"""Acknowledge first, work after: how a Slack listener is registered so Slack's spinner stops at once.
+
+The app runs with `process_before_response=True`, so whatever the ack function does is what Slack waits for
+(on HTTP and in Socket Mode alike). Every listener therefore acknowledges with nothing but what the answer
+itself needs (a slash command's usage text, a modal's field errors from cheap reads) and hands its unit of
+work to the runtime's background pool; its answers then reach the person through `response_url`,
+`chat.update`, `views.open`/`views.update` or the outbox.
+
+The work is handed over directly rather than as a Bolt lazy listener: Bolt deep-copies the whole request for
+each lazy listener and starts one even when there is nothing to do (a `help`), which under 50 concurrent
+requests cost more than the acknowledgement itself. The request is not touched again once answered, so the
+work reads it as it is, with Bolt's own argument injection.
+
+Events are the exception, on purpose: Slack retries an event whose acknowledgement failed, and Drumbeat relies
+on that (bot.slack.retries) so a directory change or a Home render that failed runs again. Their handlers are
+short (one directory write, one Home render), well inside Slack's 3 seconds.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
+
+from slack_bolt import Ack, BoltContext, BoltRequest
+from slack_bolt.kwargs_injection import build_required_kwargs
+
+log = logging.getLogger(__name__)
+
+#: Where the middleware puts the runtime's pool in each request's context.
+BACKGROUND = "drumbeat_background"
+
+
+def hand_over(context: BoltContext, request: BoltRequest, work: Callable[..., None]) -> None:
+    """Run `work` after the answer, with the arguments Bolt would give a listener of that signature."""
+    names = inspect.getfullargspec(work).args
+
+    def run() -> None:
+        try:
+            work(**build_required_kwargs(logger=log, required_arg_names=names, request=request, response=None,
+                                         this_func=work, next_keys_required=False))
+        except Exception:
+            log.exception("work after the acknowledgement failed in %s", work.__name__)
+
+    executor: Executor | None = context.get(BACKGROUND)
+    if executor is None:
+        run()  # no pool (a bare app in a script): the work still happens, before the answer
+    else:
+        executor.submit(run)
+
+
+def after_ack(work: Callable[..., None]) -> Callable[..., None]:
+    """The listener to register: it acknowledges at once, then hands `work` over."""
+    def acknowledge(ack: Ack, context: BoltContext, request: BoltRequest) -> None:
+        ack()
+        hand_over(context, request, work)
+
+    acknowledge.__name__ = f"acknowledge_{work.__name__}"
+    return acknowledge
