@@ -78,6 +78,7 @@ from storage.models import (  # noqa: E402
     CoachingNudge,
     Delivery,
     Feedback,
+    FeedbackRespondent,
     Message,
     Person,
     Question,
@@ -361,17 +362,20 @@ def feedback_rows(org: Org) -> list[tuple[Any, ...]]:
             rows.append((team_id, rng.choice(("strategy", "strategy", "team", "leaders")), stop, start, keep,
                          anonymous, None if anonymous else author, month, day,
                          None if anonymous else datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=10),
-                         tag, hashlib.sha256(f"submission-{index}-{serial}".encode()).hexdigest()[:43],
+                         tag, None if anonymous else hashlib.sha256(f"submission-{index}-{serial}".encode()).hexdigest()[:43],
                          (not anonymous) and rng.random() < 0.02))
     rows.sort(key=lambda row: (row[8], row[0]))
     return rows
 
 
 def seed_feedback(loader: Loader, org: Org) -> None:
+    """Released feedback: the items, and apart from them one respondent row per anonymous author and month."""
     columns = ("id", "team_id", "about", "stop", "start", "keep", "anonymous", "author_id", "month", "submitted_on",
-               "submitted_at", "respondent_tag", "submission_key", "withdrawn")
+               "submitted_at", "submission_key", "withdrawn")
     rows = feedback_rows(org)
-    loader.load(Feedback.__table__, columns, ((i, *row) for i, row in enumerate(rows, start=1)))
+    loader.load(Feedback.__table__, columns, ((i, *row[:10], *row[11:]) for i, row in enumerate(rows, start=1)))
+    respondents = sorted({(row[0], row[7], "bench", row[10]) for row in rows if row[10]})
+    loader.load(FeedbackRespondent.__table__, ("team_id", "month", "key_id", "tag"), respondents)
 
 
 def seed_coaching(loader: Loader, org: Org, first_delivery_id: int) -> None:

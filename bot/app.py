@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from waitress.server import create_server
 
 from bot.background import BackgroundWork
-from bot.core import coaching, content
+from bot.core import coaching, content, feedback_key, feedback_release
+from bot.core.feedback_key import FeedbackKey
 from bot.platforms import Platform, PlatformContext, PlatformFactory, WsgiApp, configured_platforms
 from bot.services import Services, utc_now
 from bot.settings import Settings
@@ -38,7 +39,7 @@ from schedules.outbox import DispatchReport, Dispatcher, PlatformSenders
 from schedules.quiet_hours import QuietHours
 from schedules.repetition import schedule_reasks
 from schedules.scheduler import FixedJob, build_scheduler
-from storage.db import make_engine
+from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 from storage.models import Delivery, DeliveryStatus
 from storage.queries.receipts import KEEP as RECEIPTS_KEPT, prune_receipts
@@ -73,7 +74,8 @@ class Drumbeat:
         self.settings = settings
         self.engine = engine or make_engine(settings.database_url)
         upgrade(self.engine)
-        self.services = Services(settings=settings, engine=self.engine, clock=clock, rules=rules_from(settings))
+        self.services = Services(settings=settings, engine=self.engine, clock=clock, rules=rules_from(settings),
+                                 feedback_key=self.load_feedback_key())
         self.load_content()
         self._background = BackgroundWork(max_workers=4, thread_name_prefix="drumbeat-background")
         context = PlatformContext(self.services, self._background, sleep or time.sleep, monotonic or time.monotonic)
@@ -113,6 +115,34 @@ class Drumbeat:
                     log.info("content pack %s: another instance synced it at the same time; syncing again", pack.pack)
             log.info("content pack %s: %s expectations, %s new message versions, %s questions",
                      pack.pack, report.expectations, report.messages_added, report.questions)
+
+    def load_feedback_key(self) -> FeedbackKey:
+        """The anonymity key (DRUMBEAT_FEEDBACK_KEY, else the key file, made on the first start), said in one line."""
+        settings = self.settings
+        key = (feedback_key.from_environment(settings.feedback_key) if settings.feedback_key
+               else feedback_key.load_or_create(settings.feedback_key_file))
+        log.info(key.describe())
+        if not settings.feedback_key and feedback_key.readable_by_others(settings.feedback_key_file):
+            log.warning("the feedback key file %s can be read by other users: chmod 600 it", settings.feedback_key_file)
+        with session_scope(self.engine) as session:
+            resealed = feedback_release.reseal_legacy_links(session, key=key, signing_secret=settings.slack.signing_secret)
+        if resealed:
+            log.info("re-sealed %s reply links made with the old key derived from the signing secret", resealed)
+        return key
+
+    def release_feedback_now(self) -> int:
+        """Release the anonymous feedback of the days before today (organisation's zone); how many items.
+
+        N instances: every instance runs it, no lock: the pending rows are claimed by deleting them."""
+        key = self.services.feedback_key
+        with self.services.unit_of_work() as session:
+            released = feedback_release.release_due(session, key=key, now=self.services.clock(),
+                                                    tz=self.settings.org_timezone)
+            stranded = feedback_release.waiting_for_another_key(session, key=key) if key else 0
+        if stranded:
+            log.warning("%s anonymous feedback items wait for the key they were sealed with (the key file was "
+                        "replaced?): restore it to release them", stranded)
+        return released
 
     def wait_for_background(self, timeout: float = 10.0) -> bool:
         """Wait for the work started after acknowledgements (what a person sees a moment after a click)."""
@@ -169,6 +199,7 @@ class Drumbeat:
     def tick(self) -> DispatchReport:
         """One round of everything time-driven (what the scheduler's jobs do, in order)."""
         self.materialise_now()
+        self.release_feedback_now()
         return self.dispatch_now()
 
     def platform(self, name: str) -> Platform:
@@ -200,6 +231,7 @@ class Drumbeat:
             FixedJob("sync-directory", self.sync_directory, 24 * 3600, at_start=True),
             FixedJob("coaching", self.coaching_now, self.settings.coaching_interval_seconds),
             FixedJob("prune-receipts", self.prune_receipts_now, 24 * 3600),
+            FixedJob("release-feedback", self.release_feedback_now, self.settings.materialise_interval_seconds),
             *extra_jobs,
         ]
         self._scheduler = build_scheduler(jobs)

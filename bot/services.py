@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from bot.core.coaching import CoachingPolicy
 from bot.core.feedback import Thresholds
-from bot.core.sealing import derive_key
+from bot.core.feedback_key import FeedbackKey
 from bot.settings import Settings
 from schedules.materialise import DeliveryRules
 from schedules.sending import Outgoing, RateLimited, Sender, SentRef
@@ -34,6 +34,8 @@ class Services:
     # Every platform's Sender behind one (set by the runtime once its platforms are up): for the few messages
     # that must not be outbox rows, like a reply to anonymous feedback, sent to whichever platform reaches them.
     sender: Sender | None = None
+    # The anonymity key (bot.core.feedback_key), loaded or made by the runtime at start; never in the database.
+    feedback_key: FeedbackKey | None = None
 
     def __deepcopy__(self, memo: dict[int, object]) -> Services:
         """Shared, never copied: Bolt deep-copies the context for lazy listeners, and an engine (its pool) and
@@ -55,14 +57,9 @@ class Services:
         raise AssertionError("unreachable")
 
     @property
-    def feedback_key(self) -> bytes | None:
-        """The anonymity key: DRUMBEAT_FEEDBACK_KEY, else derived from the signing secret; never stored."""
-        secret = self.settings.feedback_secret
-        return derive_key(secret) if secret else None
-
-    @property
     def feedback_thresholds(self) -> Thresholds:
-        return Thresholds(self.settings.feedback_min_people, self.settings.feedback_min_people_scores)
+        return Thresholds(self.settings.feedback_min_people, self.settings.feedback_min_people_scores,
+                          self.settings.org_timezone)
 
     @property
     def coaching_policy(self) -> CoachingPolicy:

@@ -19,6 +19,7 @@ from dotenv import dotenv_values
 
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///drumbeat.db"
+DEFAULT_KEY_FILE = "drumbeat-feedback.key"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -84,7 +85,9 @@ class Settings:
     send_timeout_seconds: float = 15.0  # how long a platform client waits for the answer to a send
     send_settle_seconds: float = 60.0  # longer than any started send can take to land (above the timeout)
     shutdown_seconds: float = 20.0
-    feedback_key: str | None = None
+    feedback_key: str | None = None  # DRUMBEAT_FEEDBACK_KEY: when set, used instead of the key file
+    feedback_key_file: Path = Path(DEFAULT_KEY_FILE)
+    org_timezone: str = "UTC"  # feedback days, months and the daily release of feedback are in this zone
     feedback_min_people: int = 5
     feedback_min_people_scores: int = 3
     coaching_hour: int = 9
@@ -98,11 +101,6 @@ class Settings:
     def has_platform_credentials(self) -> bool:
         """True when a real chat platform is configured (otherwise Drumbeat runs its sandbox)."""
         return self.slack.configured
-
-    @property
-    def feedback_secret(self) -> str | None:
-        """What the anonymity key is derived from: DRUMBEAT_FEEDBACK_KEY, else the Slack signing secret."""
-        return self.feedback_key or self.slack.signing_secret
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -207,8 +205,32 @@ def _feedback_key(values: Mapping[str, str | None]) -> str | None:
     return raw
 
 
+def _feedback_key_file(values: Mapping[str, str | None], database_url: str) -> Path:
+    """DRUMBEAT_FEEDBACK_KEY_FILE, else beside the SQLite database file, else in the working directory."""
+    raw = _text(values, "DRUMBEAT_FEEDBACK_KEY_FILE")
+    if raw is not None:
+        return Path(raw).expanduser()
+    prefix = "sqlite:///"
+    database = database_url[len(prefix):] if database_url.startswith(prefix) else ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        return Path(database.split("?", 1)[0]).expanduser().parent / DEFAULT_KEY_FILE
+    return Path(DEFAULT_KEY_FILE)
+
+
+def _org_timezone(values: Mapping[str, str | None]) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    raw = _text(values, "DRUMBEAT_ORG_TIMEZONE") or "UTC"
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"DRUMBEAT_ORG_TIMEZONE must be an IANA time zone like Europe/Berlin, got {raw!r}") from None
+    return raw
+
+
 def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
     """Build settings from a plain mapping of variable names (used by `load_settings` and tests)."""
+    database_url = _database_url(values)
     return Settings(
         slack=SlackSettings(
             bot_token=_text(values, "SLACK_BOT_TOKEN"),
@@ -217,7 +239,7 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
             api_url=_api_url(values),
             posts_per_minute=_integer(values, "DRUMBEAT_SLACK_POSTS_PER_MINUTE", 300, low=0, high=100_000),
         ),
-        database_url=_database_url(values),
+        database_url=database_url,
         command=_command(values),
         port=_integer(values, "PORT", 3000, low=1, high=65535),
         log_level=_log_level(values),
@@ -235,6 +257,8 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         send_settle_seconds=_positive_float(values, "DRUMBEAT_SEND_SETTLE", max(60.0, 2 * timeout), low=timeout),
         shutdown_seconds=_positive_float(values, "DRUMBEAT_SHUTDOWN_SECONDS", 20.0),
         feedback_key=_feedback_key(values),
+        feedback_key_file=_feedback_key_file(values, database_url),
+        org_timezone=_org_timezone(values),
         feedback_min_people=_integer(values, "DRUMBEAT_FEEDBACK_MIN_PEOPLE", 5, low=3, high=1000),
         feedback_min_people_scores=_integer(values, "DRUMBEAT_FEEDBACK_MIN_PEOPLE_SCORES", 3, low=3, high=1000),
         coaching_hour=_integer(values, "DRUMBEAT_COACHING_HOUR", 9, low=0, high=23),
@@ -263,3 +287,6 @@ def configure_logging(settings: Settings) -> None:
     if settings.log_level != "DEBUG":
         # Alembic narrates every start at INFO; only its warnings matter in operation.
         logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Never SQL's result rows, whatever the level: at DEBUG they would put a person's row next to the feedback
+    # the same request reads (a reply to anonymous feedback), which no log line may do (issue 14, item 8).
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)

@@ -16,15 +16,20 @@ from sqlmodel import Session, create_engine
 
 
 def make_engine(url: str, *, schema: str | None = None, echo: bool = False) -> Engine:
-    """Create an engine; `schema` (PostgreSQL only) puts every table in that schema via search_path."""
+    """Create an engine; `schema` (PostgreSQL only) puts every table in that schema via search_path.
+
+    `hide_parameters`: SQL logged at LOG_LEVEL=DEBUG (or echo) shows statements, never their values, so no log
+    line puts a person's id next to the feedback a request stores or reads (issue 14, item 8)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, echo=echo, hide_parameters=True,
+                               connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     connect_args: dict[str, Any] = {}
     if schema:
         connect_args["options"] = f"-csearch_path={schema}"
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=connect_args)
+    return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                         connect_args=connect_args)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -7,11 +7,12 @@ checked where data comes in. Every timestamp is timezone-aware UTC.
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, MetaData, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -320,14 +321,25 @@ class FeedbackAbout(StrEnum):
     LEADERS = "leaders"  # what leaders expect, and what reps expect of leaders
 
 
+def random_id() -> int:
+    """A random primary key (62 bits): for rows whose order of arrival must not be readable from their ids. The
+    SQLite type is INTEGER so that the id *is* the rowid (a BIGINT key would leave a hidden rowid that counts)."""
+    return secrets.randbits(62) or 1
+
+
+RANDOM_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
 class Feedback(SQLModel, table=True):
-    """Stop / start / continue. An anonymous row has no author, no exact time and no key to either:
-    `respondent_tag` is an HMAC (key in the settings, never here) of the author and the month, used only to
-    count different people against the display threshold; `reply_link` is the author sealed with that key."""
+    """Stop / start / continue, as readers see it. An anonymous row has no author, no exact time and nothing that
+    joins it to its author or to the author's other items: a random id, the organisation's date, no tag (people
+    are counted in FeedbackRespondent), no submission key; `reply_link` is the author sealed with the key (which
+    is never in the database). Anonymous rows are written only by the daily release, in a shuffled batch."""
 
     __table_args__ = (Index("ix_feedback_team_month", "team_id", "month"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default_factory=random_id, primary_key=True, sa_type=RANDOM_ID,
+                           sa_column_kwargs={"autoincrement": False})
     team_id: int | None = Field(default=None, foreign_key="team.id")
     about: str = Field(default=FeedbackAbout.STRATEGY, max_length=16)
     stop: str = Field(default="", max_length=1000)
@@ -335,18 +347,44 @@ class Feedback(SQLModel, table=True):
     keep: str = Field(default="", max_length=1000)  # "continue" (a keyword in Python)
     anonymous: bool = Field(default=True)
     author_id: int | None = Field(default=None, foreign_key="person.id")  # named feedback only
-    month: str = Field(max_length=7)  # YYYY-MM, the period thresholds apply to
-    submitted_on: date  # the day, never the time, for anonymous feedback
+    month: str = Field(max_length=7)  # YYYY-MM in the organisation's zone, the period thresholds apply to
+    submitted_on: date  # the organisation's date, never the time, for anonymous feedback
     submitted_at: datetime | None = Field(default=None)  # named feedback only
-    respondent_tag: str | None = Field(default=None, max_length=64)  # anonymous only
     reply_link: bytes | None = Field(default=None)  # anonymous and opted in only; sealed
-    submission_key: str = Field(max_length=64, unique=True)  # HMAC of the modal's view id: no double submission
+    submission_key: str | None = Field(default=None, max_length=64, unique=True)  # named only: no double submission
     withdrawn: bool = Field(default=False)
+
+
+class FeedbackPending(SQLModel, table=True):
+    """An anonymous submission waiting for its day's release: sealed and padded, so a database reader sees only
+    that something arrived (and the organisation's date), not what, for which team, or which released item it
+    becomes. The release deletes it and writes its Feedback row; `submission_key` (HMAC of the modal's view id)
+    stops a double submission until then and goes with it."""
+
+    id: int | None = Field(default_factory=random_id, primary_key=True, sa_type=RANDOM_ID,
+                           sa_column_kwargs={"autoincrement": False})
+    day: date = Field(index=True)
+    key_id: str = Field(max_length=16)
+    sealed: bytes
+    submission_key: str = Field(max_length=64, unique=True)
+
+
+class FeedbackRespondent(SQLModel, table=True):
+    """One row per different anonymous author of a team's released feedback in a month, under one key: `tag` is
+    an HMAC (person, team, month) that nobody without the key can compute. It is kept apart from the items, so no
+    two items share anything that links them. SQLite: WITHOUT ROWID, so no hidden counter orders the rows."""
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
+    month: str = Field(max_length=7, primary_key=True)
+    key_id: str = Field(max_length=16, primary_key=True)
+    tag: str = Field(max_length=64, primary_key=True)
 
 
 class FeedbackReply(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    feedback_id: int = Field(foreign_key="feedback.id", index=True)
+    feedback_id: int = Field(foreign_key="feedback.id", index=True, sa_type=RANDOM_ID)
     author_id: int = Field(foreign_key="person.id")
     text: str = Field(max_length=2000)
     sent_at: datetime = Field(default_factory=utcnow)

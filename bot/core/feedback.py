@@ -1,16 +1,18 @@
 """Stop / start / continue feedback, both ways, with anonymity people can trust.
 
-Anonymous means: no author, no exact time and nothing that joins back to the author in the database (see
-storage.models.Feedback); anonymous comments stay hidden for a team until enough different people have
-answered that month; a leader can reply to an anonymous item only when its author opted in, through a link
-sealed with a key the database never holds. Named feedback shows its author to the manager.
+Anonymous means: no author, no exact time and nothing that joins back to the author, or to the author's other
+items, in the database (see storage.models.Feedback); it waits sealed until the day's release
+(bot.core.feedback_release); anonymous comments stay hidden for a team until enough different people have
+answered anonymously that month; a leader can reply to an anonymous item only when its author opted in, through
+a link sealed with a key the database never holds (bot.core.feedback_key). Named feedback shows its author to
+the manager. Days and months are the organisation's (DRUMBEAT_ORG_TIMEZONE), never the author's own.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -19,12 +21,16 @@ from bot.core.broadcasts import AudienceSpec, BroadcastDraft, BroadcastQueued, D
 from bot.core.library import NewMessage
 from bot.core.errors import BadInput, NotFound, PermissionDenied
 from bot.core.roles import find_team, managed_team_ids, require_role, sees_everything
-from bot.core.sealing import SealError, open_seal, respondent_tag, seal, submission_key
+from bot.core.feedback_key import FeedbackKey
+from bot.core.feedback_release import SEALED_PERSON, hold, org_today
+from bot.core.sealing import SealError, open_seal, submission_key
 from messages.rich import Code, Rich
 from schedules.materialise import DeliveryRules, zone
 from storage.address import Address
 from storage.queries.accounts import primary_address
-from storage.models import AuditEvent, Broadcast, Delivery, Feedback, FeedbackAbout, FeedbackReply, Message, Person, Role, Team
+from storage.models import (
+    AuditEvent, Broadcast, Delivery, Feedback, FeedbackAbout, FeedbackPending, FeedbackReply, Message, Person, Role, Team,
+)
 from storage.queries.feedback import FeedbackCounts, recent_items, team_month_counts
 
 MAX_FIELD = 1000
@@ -46,8 +52,12 @@ class FeedbackDraft:
 
 @dataclass(frozen=True)
 class Thresholds:
+    """The anonymity rules: how many different anonymous authors before counts and comments show, and the
+    organisation's zone, whose dates and months feedback is filed under and whose midnight releases it."""
+
     people_for_comments: int = 5
     people_for_scores: int = 3
+    timezone: str = "UTC"
 
 
 @dataclass(frozen=True)
@@ -67,25 +77,28 @@ def clean(text: str | None) -> str:
     return CONTROL.sub("", (text or "").replace("\r\n", "\n")).strip()
 
 
-def month_of(moment: datetime, tz: str) -> tuple[str, object]:
+def month_of(moment: datetime, tz: str) -> tuple[str, date]:
     local = moment.astimezone(zone(tz)).date()
     return local.strftime("%Y-%m"), local
 
 
 def explain_visibility(draft: FeedbackDraft, thresholds: Thresholds) -> Rich:
+    batch = f"It reaches your manager and leaders with the rest of today's feedback after midnight ({thresholds.timezone})."
     if not draft.anonymous:
-        return Rich("Sent with your name: your manager and leaders will see it's from you. "
-                    "You can see and withdraw it with ", Code("feedback mine"), ".")
+        return Rich("Sent with your name: your manager and leaders will see it's from you. ", batch,
+                    " You can see and withdraw it with ", Code("feedback mine"), ".")
     reply = (" If a leader replies, it reaches you by DM without them learning who you are." if draft.allow_replies
              else " Nobody can reply to it, because you did not allow replies.")
-    return Rich(f"Sent anonymously: it is stored without your name or exact time, and your team's anonymous comments "
-                f"are shown only once at least {thresholds.people_for_comments} different people have answered this "
-                f"month.{reply} Anonymous feedback cannot be withdrawn, since nothing links it to you.")
+    return Rich(f"Sent anonymously: it is stored without your name or exact time. {batch} Your team's anonymous "
+                f"comments are shown only once at least {thresholds.people_for_comments} different people have "
+                f"answered anonymously this month.{reply} Anonymous feedback cannot be withdrawn, since nothing links "
+                "it to you.")
 
 
-def submit(session: Session, *, author: Person, draft: FeedbackDraft, submission_id: str, key: bytes | None,
+def submit(session: Session, *, author: Person, draft: FeedbackDraft, submission_id: str, key: FeedbackKey | None,
            thresholds: Thresholds, now: datetime) -> tuple[str | Rich, bool]:
-    """Store feedback; returns (what the author is told, whether it was new). Problems come by field."""
+    """Store feedback; returns (what the author is told, whether it was new). Problems come by field.
+    Anonymous feedback is sealed until the day's release (bot.core.feedback_release); named is stored as is."""
     texts = {"stop": clean(draft.stop), "start": clean(draft.start), "keep": clean(draft.keep)}
     problems = {field: f"{len(text)} characters; the limit is {MAX_FIELD}." for field, text in texts.items()
                 if len(text) > MAX_FIELD}
@@ -94,27 +107,24 @@ def submit(session: Session, *, author: Person, draft: FeedbackDraft, submission
     if draft.about not in FeedbackAbout._value2member_map_:
         problems["about"] = "Say what it is about: the strategy, the team's way of working, or leaders."
     if key is None and draft.anonymous:
-        problems["anonymous"] = "Anonymous feedback is switched off: the admin has not set DRUMBEAT_FEEDBACK_KEY."
+        problems["anonymous"] = "Anonymous feedback is switched off: Drumbeat has no feedback key."
     if problems:
         raise DraftProblems(problems)
-    assert key is not None or not draft.anonymous
-    dedupe = submission_key(key or b"named", submission_id)
-    if session.execute(select(Feedback.id).where(Feedback.submission_key == dedupe)).first() is not None:
-        return "I already have this feedback; it was not stored twice.", False
-    month, day = month_of(now, author.tz)
-    feedback = Feedback(
-        team_id=author.team_id, about=draft.about, anonymous=draft.anonymous, month=month, submitted_on=day,
-        submission_key=dedupe, **texts,
-    )
+    month, day = month_of(now, thresholds.timezone)
     if draft.anonymous:
         assert key is not None
-        feedback.respondent_tag = respondent_tag(key, author.id, month)
-        if draft.allow_replies:
-            feedback.reply_link = seal(key, f"{SEALED_PERSON}{author.id}")
-    else:
-        feedback.author_id, feedback.submitted_at = author.id, now
-        session.add(AuditEvent(at=now, actor_id=author.id, action="feedback.named", detail={}))
-    session.add(feedback)
+        dedupe = submission_key(key.secret, submission_id)
+        if session.execute(select(FeedbackPending.id).where(FeedbackPending.submission_key == dedupe)).first():
+            return "I already have this feedback; it was not stored twice.", False
+        hold(session, key=key, author_id=author.id, team_id=author.team_id, texts=texts, about=draft.about,
+             allow_replies=draft.allow_replies, day=day, submission_key=dedupe)
+        return explain_visibility(draft, thresholds), True
+    dedupe = submission_key(key.secret if key else b"named", submission_id)
+    if session.execute(select(Feedback.id).where(Feedback.submission_key == dedupe)).first() is not None:
+        return "I already have this feedback; it was not stored twice.", False
+    session.add(Feedback(team_id=author.team_id, about=draft.about, anonymous=False, month=month, submitted_on=day,
+                         submission_key=dedupe, author_id=author.id, submitted_at=now, **texts))
+    session.add(AuditEvent(at=now, actor_id=author.id, action="feedback.named", detail={}))
     session.flush()
     return explain_visibility(draft, thresholds), True
 
@@ -140,23 +150,25 @@ def team_feedback(session: Session, *, caller: Person, team_name: str | None, mo
     team = _team_for(session, caller, team_name)
     if month is not None and not MONTH.match(month):
         raise BadInput(f"'{month}' is not a month: write it as YYYY-MM, e.g. {now:%Y-%m}.")
-    month = month or month_of(now, caller.tz)[0]
-    counts = team_month_counts(session, team_id=team.id, month=month)
-    named = recent_items(session, team_id=team.id, month=month, anonymous=False)
+    month = month or month_of(now, thresholds.timezone)[0]
+    released_before = org_today(now, thresholds.timezone)
+    counts = team_month_counts(session, team_id=team.id, month=month, released_before=released_before)
+    named = recent_items(session, team_id=team.id, month=month, anonymous=False, released_before=released_before)
     authors = {p.id: p.name for p in session.execute(
         select(Person).where(Person.id.in_([f.author_id for f in named if f.author_id]))).scalars()}
     show_comments = counts.people >= thresholds.people_for_comments
     return TeamFeedback(
         team=team.name, month=month, people=counts.people, thresholds=thresholds, named=named, authors=authors,
         counts=counts if counts.people >= thresholds.people_for_scores else None,
-        anonymous=recent_items(session, team_id=team.id, month=month, anonymous=True) if show_comments else None,
+        anonymous=recent_items(session, team_id=team.id, month=month, anonymous=True,
+                               released_before=released_before) if show_comments else None,
     )
 
 
 def mine(session: Session, *, person: Person) -> list[Feedback]:
     return list(session.execute(
         select(Feedback).where(Feedback.author_id == person.id, Feedback.withdrawn.is_(False))
-        .order_by(Feedback.submitted_on.desc(), Feedback.id.desc())
+        .order_by(Feedback.submitted_on.desc(), Feedback.submitted_at.desc())
     ).scalars())
 
 
@@ -168,7 +180,6 @@ def withdraw(session: Session, *, person: Person, feedback_id: int) -> str:
     return "Withdrawn: it is no longer shown to anyone, and its text is deleted."
 
 
-SEALED_PERSON = "person:"  # a reply link seals the author's person id
 LEGACY_SEAL_PLATFORM = "slack"  # links sealed before accounts existed hold the author's Slack user id
 
 
@@ -179,7 +190,8 @@ class ReplyTo:
     replier: str
 
 
-def reply(session: Session, *, caller: Person, feedback_id: int, text: str, key: bytes | None, now: datetime) -> ReplyTo:
+def reply(session: Session, *, caller: Person, feedback_id: int, text: str, key: FeedbackKey | None,
+          now: datetime) -> ReplyTo:
     feedback = session.get(Feedback, feedback_id)
     if feedback is None or feedback.withdrawn:
         raise NotFound("That feedback is no longer there.")
@@ -196,7 +208,7 @@ def reply(session: Session, *, caller: Person, feedback_id: int, text: str, key:
         raise PermissionDenied("Its author did not allow replies, so nobody can reply to this feedback.")
     else:
         try:
-            recipient = _unsealed_recipient(session, open_seal(key, feedback.reply_link))
+            recipient = _unsealed_recipient(session, open_seal(key.secret if key else None, feedback.reply_link))
         except SealError as error:
             raise BadInput(f"The reply cannot be delivered: {error}.") from None
     if recipient is None:

@@ -204,7 +204,7 @@ def _coaching(session: Session, caller: Person, team_id: int, since: datetime) -
 def _feedback(session: Session, caller: Person, team: Team, since: datetime, now: datetime,
               thresholds: Thresholds) -> list[TeamFeedback]:
     """The months the period touches, newest first, each under the feedback work's anonymity rules."""
-    first, last = month_of(since, caller.tz)[0], month_of(now, caller.tz)[0]
+    first, last = month_of(since, thresholds.timezone)[0], month_of(now, thresholds.timezone)[0]
     year, month = int(last[:4]), int(last[5:])
     months: list[str] = []
     while len(months) < MAX_FEEDBACK_MONTHS and f"{year:04d}-{month:02d}" >= first:

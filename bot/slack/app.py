@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.core.commands import Command, Help
 from bot.services import Services
 from bot.slack.after_ack import BACKGROUND
+from bot.slack.logs import keep_bodies_out_of_logs
 from bot.slack.retries import forget_failed_event, skip_retried_events
 from bot.slack.listeners import (
     actions,
@@ -49,6 +50,7 @@ def build_app(services: Services, *, client: WebClient | None = None,
     """`listener_executor` runs the work after acknowledgements (bot.slack.after_ack); the runtime owns it so
     that closing waits for work already started instead of cutting it off mid-upload."""
     settings = services.settings.slack
+    keep_bodies_out_of_logs()
     client = client or WebClient(token=settings.bot_token, base_url=settings.api_url)
     app = App(
         client=client,

@@ -132,8 +132,9 @@ class World:
 
 
 @pytest.fixture
-def world(engine: Engine, database_url: str, slack_unloaded: Callable[[], list[str]]) -> Iterator[World]:
-    settings = settings_from_mapping({"DATABASE_URL": database_url, "DRUMBEAT_CONTENT_PACKS": str(PACK)})
+def world(engine: Engine, database_url: str, slack_unloaded: Callable[[], list[str]], tmp_path: Path) -> Iterator[World]:
+    settings = settings_from_mapping({"DATABASE_URL": database_url, "DRUMBEAT_CONTENT_PACKS": str(PACK),
+                                      "DRUMBEAT_FEEDBACK_KEY_FILE": str(tmp_path / "feedback.key")})
     assert not settings.has_platform_credentials  # no Slack (nor any other platform) configured
     clock = SimulatedClock(START)
     drumbeat = Drumbeat(settings, engine=engine, clock=clock, sleep=lambda seconds: None,

@@ -3,6 +3,8 @@ and double nothing; the others run one at a time under an advisory lock (a no-op
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -89,8 +91,9 @@ class CountingPlatform:
 
 
 @pytest.fixture
-def drumbeat(engine: Engine, database_url: str) -> Iterator[Drumbeat]:
-    settings = settings_from_mapping({"DATABASE_URL": database_url})
+def drumbeat(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[Drumbeat]:
+    settings = settings_from_mapping({"DATABASE_URL": database_url,
+                                      "DRUMBEAT_FEEDBACK_KEY_FILE": str(tmp_path / "feedback.key")})
     running = Drumbeat(settings, engine=engine, clock=SimulatedClock(MONDAYS_RUN_DUE), platforms=[CountingPlatform])
     try:
         yield running

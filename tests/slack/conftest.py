@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -63,7 +64,8 @@ def workspace_rate_limits() -> bool:
 
 
 @pytest.fixture
-def workspace(engine: Engine, database_url: str, workspace_start: datetime, workspace_rate_limits: bool) -> Iterator[Workspace]:
+def workspace(engine: Engine, database_url: str, workspace_start: datetime, workspace_rate_limits: bool,
+              tmp_path: Path) -> Iterator[Workspace]:
     with SlackEmulator(SIGNING_SECRET, rate_limits=workspace_rate_limits) as slack:
         for person in DEMO_PEOPLE:
             slack.add_user(person.slack_id, name=person.handle, real_name=person.name, tz=person.tz, email=person.email)
@@ -73,6 +75,7 @@ def workspace(engine: Engine, database_url: str, workspace_start: datetime, work
                 "SLACK_SIGNING_SECRET": SIGNING_SECRET,
                 "SLACK_API_URL": slack.api_url,
                 "DATABASE_URL": database_url,
+                "DRUMBEAT_FEEDBACK_KEY_FILE": str(tmp_path / "feedback.key"),
             }
         )
         clock = SimulatedClock(workspace_start)

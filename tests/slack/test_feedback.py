@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+from datetime import timedelta
 
 from tests.people import slack_person
 import pytest
 from sqlalchemy import func, inspect, select, text
 
 from bot.slack.people import slack_address as slack
-from bot.core.sealing import SealError, derive_key, open_seal
+from bot.core.sealing import SealError, open_seal
 from tests.people import add_person
-from storage.models import Delivery, Feedback, Team
+from storage.models import Delivery, Feedback, FeedbackRespondent, Team
 
 from .conftest import Workspace  # noqa: TID252
 
@@ -46,6 +48,12 @@ def named(stop: str, **extra: object) -> dict:
     return {"stop_input": stop, "anonymous_input": [], **extra}
 
 
+def next_day(workspace: Workspace) -> int:
+    """After the organisation's midnight: the day's feedback is released (what the release job does)."""
+    workspace.clock.advance(timedelta(days=1))
+    return workspace.drumbeat.release_feedback_now()
+
+
 def rows(workspace: Workspace) -> list[Feedback]:
     with workspace.drumbeat.services.unit_of_work() as session:
         return list(session.execute(select(Feedback).order_by(Feedback.id)).scalars())
@@ -64,15 +72,19 @@ def test_anonymous_feedback_leaves_nothing_that_leads_back_to_its_authors(east: 
         response = open_and_submit(east, slack_id, anonymous(f"Stop the Friday report ({slack_id[-2:]})",
                                                              replies_input=["yes"]))
         assert response.status == 200 and not (isinstance(response.body, dict) and response.body.get("errors"))
+    held = table_counts(east)
+    assert {name for name in held if held[name] != before[name]} == {"feedbackpending"}  # sealed until released
+    assert next_day(east) == 5
     after = table_counts(east)
-    assert {name for name in after if after[name] != before[name]} == {"feedback"}  # no audit, no other trace
+    # released: the items and the count of different people, nothing else (no audit, no other trace)
+    assert {name for name in after if after[name] != before[name]} == {"feedback", "feedbackrespondent"}
 
     with east.drumbeat.services.unit_of_work() as session:
         people = [slack_person(session, user_id) for user_id in EAST_REPS[:5]]
     identifying = {str(p.id) for p in people} | set(EAST_REPS[:5]) | {p.name for p in people} | {
         p.email for p in people if p.email}
     for row in rows(east):
-        assert row.author_id is None and row.submitted_at is None
+        assert row.author_id is None and row.submitted_at is None and row.submission_key is None
         values = row.model_dump()
         for column, value in values.items():
             if column in ("id", "team_id", "stop"):
@@ -82,26 +94,35 @@ def test_anonymous_feedback_leaves_nothing_that_leads_back_to_its_authors(east: 
         with pytest.raises(SealError):  # without the key the reply link cannot be opened ...
             open_seal(None, row.reply_link)
         with pytest.raises(SealError):  # ... nor with another key
-            open_seal(derive_key("some other secret"), row.reply_link)
-    assert len({row.respondent_tag for row in rows(east)}) == 5
+            open_seal(os.urandom(32), row.reply_link)
+    with east.drumbeat.services.unit_of_work() as session:
+        assert session.execute(select(func.count()).select_from(FeedbackRespondent)).scalar_one() == 5
 
 
-def test_receipt_says_plainly_who_will_see_what(east: Workspace) -> None:
-    open_and_submit(east, "U0REPEA01", anonymous("Stop it"))
-    text_ = json.dumps(east.slack.inbox("U0REPEA01"))
+def test_receipt_says_plainly_who_will_see_what_in_the_modal_not_a_dm(east: Workspace) -> None:
+    inbox_before = len(east.slack.inbox("U0REPEA01"))
+    response = open_and_submit(east, "U0REPEA01", anonymous("Stop it"))
+    assert response.body["response_action"] == "update"
+    text_ = json.dumps(response.body["view"])
     assert "Sent anonymously" in text_ and "at least 5 different people" in text_ and "cannot be withdrawn" in text_
-    open_and_submit(east, "U0REPEA02", named("Stop it"))
-    assert "your manager and leaders will see it's from you" in json.dumps(east.slack.inbox("U0REPEA02"))
+    assert "after midnight (UTC)" in text_
+    assert len(east.slack.inbox("U0REPEA01")) == inbox_before  # no DM whose time would order the authors
+    response = open_and_submit(east, "U0REPEA02", named("Stop it"))
+    assert "your manager and leaders will see it's from you" in json.dumps(response.body["view"])
 
 
 def test_manager_sees_anonymous_comments_only_from_five_people(east: Workspace) -> None:
     for slack_id in EAST_REPS[:4]:
         open_and_submit(east, slack_id, anonymous(f"Stop {slack_id}"))
     east.command("marco", "feedback list")
+    assert "Counts are shown once 3" in json.dumps(east.slack.inbox("U0MGREAST")[-1])  # nothing released yet
+    next_day(east)
+    east.command("marco", "feedback list")
     listing = json.dumps(east.slack.inbox("U0MGREAST")[-1])
     assert "4 answers from at least 4 people" in listing  # counts show from three people
     assert "Anonymous comments stay hidden until 5" in listing and "Stop U0REPEA01" not in listing
     open_and_submit(east, EAST_REPS[4], anonymous("Stop the fifth"))
+    next_day(east)
     east.command("marco", "feedback list East")
     listing = json.dumps(east.slack.inbox("U0MGREAST")[-1])
     assert "Stop the fifth" in listing and "_anonymous_" in listing
@@ -109,6 +130,7 @@ def test_manager_sees_anonymous_comments_only_from_five_people(east: Workspace) 
 
 def test_named_feedback_names_its_author_and_is_escaped(east: Workspace) -> None:
     open_and_submit(east, "U0REPEA02", named("Ping <@U0LEADER1> and <!channel> \x07 now", start_input="x & y"))
+    next_day(east)
     (row,) = rows(east)
     assert "\x07" not in row.stop and "<@U0LEADER1>" in row.stop  # stored as written, minus control characters
     east.command("marco", "feedback list")
@@ -128,7 +150,8 @@ def test_bad_feedback_is_refused_next_to_the_field(east: Workspace, values: dict
     assert rows(east) == []
 
 
-def test_the_same_view_submitted_twice_is_stored_once(east: Workspace) -> None:
+@pytest.mark.parametrize("anonymously", [True, False])
+def test_the_same_view_submitted_twice_is_stored_once(east: Workspace, anonymously: bool) -> None:
     from bot.core import feedback
     from bot.core.roles import identify
 
@@ -136,10 +159,11 @@ def test_the_same_view_submitted_twice_is_stored_once(east: Workspace) -> None:
     for _ in range(2):
         with services.unit_of_work() as session:
             receipt, new = feedback.submit(session, author=identify(session, slack("U0REPEA01")),
-                                           draft=feedback.FeedbackDraft(stop="Once"), submission_id="V0SAME",
-                                           key=services.feedback_key, thresholds=services.feedback_thresholds,
-                                           now=east.clock())
+                                           draft=feedback.FeedbackDraft(stop="Once", anonymous=anonymously),
+                                           submission_id="V0SAME", key=services.feedback_key,
+                                           thresholds=services.feedback_thresholds, now=east.clock())
     assert not new and "not stored twice" in receipt
+    next_day(east)
     assert len(rows(east)) == 1
 
 
@@ -157,6 +181,7 @@ def test_replies_reach_named_and_opted_in_anonymous_authors_only(east: Workspace
         open_and_submit(east, slack_id, anonymous(f"Stop {slack_id}"))
     open_and_submit(east, EAST_REPS[4], anonymous("Please reply", replies_input=["yes"]))
     open_and_submit(east, "U0REPEA06", named("Named one"))
+    next_day(east)
     by_text = {row.stop: row.id for row in rows(east)}
 
     reply_to(east, "marco", by_text["Please reply"], "Thanks, we will fix it")

@@ -9,7 +9,8 @@ Seeded (days before the clock's now, all within the default 30 days unless said)
              Jonas: on-strategy-first wrong -3; qualify-against-icp wrong -10; m3-rhythm right -2.
              Priya: on-strategy-first right -1; qualify-against-icp wrong -40 (outside 30 days).
   feedback   named: Aiko (strategy, stop), Jonas (team, start, with a would-be ping), Priya (leaders, continue);
-             anonymous: two more people (strategy, stop). 3 named authors, 2 anonymous tags: at least 3 people.
+             anonymous: three more people (strategy, stop), released the next day. Only anonymous authors count:
+             at least 3 people (were named ones counted, their items would let the anonymous ones be worked out).
 Hand-computed for East, 30 days:
   reach      3 reps, 2 reached (Priya's only delivery is pending), 2 acknowledging; 7 delivered, 5 acknowledged.
   per msg    win-on-strategy: 2 versions, 2 recipients, 5 delivered, 3 acked; qualify: 3 recipients, 2 / 2.
@@ -145,7 +146,7 @@ def seed_month(workspace: Workspace) -> None:
         feedback(people["aiko"], FeedbackDraft(stop="Discounting to close", about="strategy", anonymous=False), "v1")
         feedback(people["jonas"], FeedbackDraft(start="<!channel> more call reviews", about="team", anonymous=False), "v2")
         feedback(people["priya"], FeedbackDraft(keep="Monday pipeline calls", about="leaders", anonymous=False), "v3")
-        for index in range(2):
+        for index in range(3):
             stranger = add_person(session, f"U0ANON{index}", name=f"Rep {index}", role=Role.REP,
                               team_id=people["aiko"].team_id, active=False)
             session.add(stranger)
@@ -156,6 +157,7 @@ def seed_month(workspace: Workspace) -> None:
 @pytest.fixture
 def seeded(workspace: Workspace) -> Workspace:
     seed_month(workspace)
+    workspace.drumbeat.release_feedback_now()  # yesterday's feedback, as the release job does after midnight
     return workspace
 
 
@@ -180,7 +182,7 @@ def test_team_summary_sections_match_hand_computed_figures(seeded: Workspace) ->
     assert "• <@U0REPEA02>: 1 of 3 right; missed `on-strategy-first`, `qualify-against-icp`" in text
     assert "<@U0REPEA01>" not in text and "<@U0REPEA03>" not in text
     # Feedback: counts from 3 people; named items grouped; anonymous words hidden below 5 people
-    assert "3 stop · 1 start · 1 continue, from at least 3 people (about: leaders 1, strategy 3, team 1)" in text
+    assert "4 stop · 1 start · 1 continue, from at least 3 people (about: leaders 1, strategy 4, team 1)" in text
     assert "Anonymous comments show from 5 people." in text
     assert "_About strategy_\n• *Stop:* Discounting to close (Aiko Tanaka," in text
     assert "*Start:* &lt;!channel&gt; more call reviews (Jonas Weber," in text
@@ -216,7 +218,7 @@ def test_export_sends_a_csv_of_the_same_figures(seeded: Workspace) -> None:
     assert figures[("measure", "qualify-against-icp", "understanding")] == "0.5000"
     assert figures[("measure", "team", "correct")] == "4"
     assert figures[("measure", "needs coaching: Jonas Weber", "correct_of_answered")] == "1/3"
-    assert figures[("feedback", "2026-11", "stop")] == "3"
+    assert figures[("feedback", "2026-11", "stop")] == "4"
     assert any(key[0] == "message" and key[2] == "median_times_heard" and value == "1" for key, value in figures.items())
     assert not any("secret words" in cell for row in rows for cell in row)
     assert not [f for f in seeded.slack.uploaded_files if f["filename"].endswith(".png")]
@@ -276,13 +278,14 @@ def test_anonymous_comments_show_once_five_people_answered_and_never_name_anyone
     services = seeded.drumbeat.services
     with services.unit_of_work() as session:
         team_id = identify(session, slack("U0REPEA01")).team_id
-        for index in range(2, 5):
+        for index in range(3, 5):
             person = add_person(session, f"U0ANON{index}", name=f"Rep {index}", role=Role.REP, team_id=team_id, active=False)
             session.add(person)
             session.flush()
             submit(session, author=person, draft=FeedbackDraft(stop=f"secret words {index}", about="strategy"),
                    submission_id=f"anon{index}", key=services.feedback_key, thresholds=services.feedback_thresholds,
                    now=seeded.clock() - timedelta(days=1))
+    seeded.drumbeat.release_feedback_now()
     text = body_text(seeded.command("marco", "summary"))
     assert "from at least 5 people" in text
     assert "*Stop:* secret words 4 (anonymous, Nov 23)" in text

@@ -171,7 +171,7 @@ def _feedback_groups(months: list[TeamFeedback]) -> dict[str, list[Rich]]:
     for month in months:
         entries += [(item, month.authors.get(item.author_id or 0, "someone")) for item in month.named]
         entries += [(item, "anonymous") for item in (month.anonymous or [])]
-    entries.sort(key=lambda entry: (entry[0].submitted_on, entry[0].id or 0), reverse=True)
+    entries.sort(key=lambda entry: entry[0].submitted_on, reverse=True)  # within a day, no order (ids are random)
     groups: dict[str, list[Rich]] = {}
     for item, who in entries[:MAX_FEEDBACK_ITEMS]:
         said = Rich.join("; ", (Rich(Strong(f"{label}:"), " ", truncate_chars(text, ITEM_CHARS))

@@ -45,7 +45,7 @@ def _checked(values: dict[str, Any], block: str) -> bool:
     return bool(input_of(values, block).get("selected_options"))
 
 
-def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, services: Services) -> None:
+def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], services: Services) -> None:
     values = modal_values(view)
     draft = feedback.FeedbackDraft(
         stop=text_of(values, "stop"), start=text_of(values, "start"), keep=text_of(values, "keep"),
@@ -60,9 +60,9 @@ def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClie
     except DrumbeatError as problem:
         ack(response_action="errors", errors=field_errors(problem, FIELDS, "stop"))
         return
-    ack()
-    client.chat_postMessage(channel=body["user"]["id"], **replies.notice(Rich("Thank you for your feedback. ", receipt),
-                                                                          "feedback"))
+    # The receipt replaces the form, in the modal: a DM to the author would be a timed message (and, at DEBUG,
+    # a logged request with the author's id) right after each anonymous submission.
+    ack(response_action="update", view=render_blocks("feedback_thanks_modal", {"text": receipt}, surface="modal"))
 
 
 def _entry(item: Feedback, who: Rich | str, *, can_reply: bool) -> dict[str, Any]:
