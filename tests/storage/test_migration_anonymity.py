@@ -12,7 +12,7 @@ TAGS = ["a" * 64, "b" * 64, "a" * 64, "c" * 64, "b" * 64, "d" * 64]  # four peop
 
 
 def seed_before_0012(engine: Engine) -> None:
-    upgrade(engine, "0009")
+    upgrade(engine, "0011")
     with engine.begin() as connection:
         connection.execute(text("INSERT INTO team (id, name, created_at) VALUES (1, 'East', CURRENT_TIMESTAMP)"))
         connection.execute(text("INSERT INTO person (id, name, tz, role, team_id, active, created_at, updated_at) "

@@ -1,7 +1,7 @@
 """anonymity that survives an insider: random feedback ids, respondents apart from items, pending anonymous items
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-02 18:20:00
 
 - feedback.id becomes a random 62-bit number (BIGINT on PostgreSQL, no sequence; INTEGER on SQLite, where it is
@@ -24,7 +24,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0012'
-down_revision: str | None = '0009'
+down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
