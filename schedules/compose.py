@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -18,6 +18,7 @@ from schedules.compose_coaching import compose_coaching, refresher_sender
 from schedules.sending import Outgoing
 from schedules.reader import local_time_label, recipient_of
 from storage.models import (
+    LITERAL_SOURCE,
     Broadcast,
     Delivery,
     DeliveryKind,
@@ -92,6 +93,14 @@ def person_context(session: Session, person: Person) -> dict[str, str]:
     }
 
 
+def body_text(message: Message, context: Mapping[str, Any]) -> str:
+    """What a message's body says to a reader: a leader's template rendered in the sandbox under its budget,
+    or a manager's plain text (a feedback request, a "you said, we did" note) exactly as typed."""
+    if message.source == LITERAL_SOURCE:
+        return message.body
+    return render_text(message.body, context)
+
+
 LATE_AFTER = timedelta(minutes=30)
 
 # What composes the deliveries that carry no message of their own; every other kind is a message (compose_message).
@@ -129,7 +138,7 @@ def compose_message(session: Session, delivery: Delivery, now: datetime | None =
             recipient=recipient_of(session, person), kind=QUIZ_KIND, context={"quiz": quiz, "delivery_id": delivery.id},
             fallback_text=f"Pulse check: {quiz['prompt']}", idempotency_key=delivery.idempotency_key,
         )
-    body = render_text(message.body, {"person": person_context(session, person)})
+    body = body_text(message, {"person": person_context(session, person)})
     acknowledged = (
         local_time_label(delivery.acknowledged_at, person.tz) if delivery.acknowledged_at is not None else None
     )
