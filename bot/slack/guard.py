@@ -13,7 +13,7 @@ it, before its verification middleware runs; a malformed body (not UTF-8, ``payl
    one load balancer refuse each other's replays too; receipts older than the signature window are useless
    and are pruned with the rest (``prune_signatures``);
 5. shape: the body decodes as UTF-8 and parses (a form, whose ``payload`` if any is a JSON object, or a JSON
-   object), else 400.
+   object) and its fields have the types Slack sends (``bot.slack.payloads``), else 400.
 
 Only then does Bolt see the request (its own verification runs again: cheap, and defence in depth). No step
 answers with a traceback, and none logs the body.
@@ -35,6 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.platforms import WsgiApp
 from bot.services import Services
 from bot.slack.identity import PLATFORM
+from bot.slack.payloads import payload_problem
 from storage.queries.receipts import KEEP, SIGNATURES_KEPT, first_time, prune_receipts
 
 log = logging.getLogger(__name__)
@@ -126,12 +127,13 @@ def _check_shape(environ: dict[str, Any], body: bytes) -> None:
     content_type = str(environ.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
     try:
         if content_type == "application/json" or text.lstrip().startswith("{"):
-            if not isinstance(json.loads(text), dict):
-                raise Refused("400 Bad Request", "a JSON body must be an object")
-            return
-        form = parse_qs(text, keep_blank_values=True)
-        payloads = form.get("payload")
-        if payloads is not None and not isinstance(json.loads(payloads[0]), dict):
-            raise Refused("400 Bad Request", "payload must be a JSON object")
+            body_ = json.loads(text)
+        else:
+            form = parse_qs(text, keep_blank_values=True)
+            payloads = form.get("payload")
+            body_ = json.loads(payloads[0]) if payloads is not None else {k: v[0] for k, v in form.items()}
     except (ValueError, RecursionError):
         raise Refused("400 Bad Request", "the body does not parse") from None
+    problem = payload_problem(body_)
+    if problem is not None:
+        raise Refused("400 Bad Request", f"malformed request: {problem}")

@@ -52,10 +52,10 @@ class SlackPlatform:
     def connect(self) -> bool:
         if not self.settings.socket_mode:
             return False
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot.slack.socket import CheckedSocketModeHandler
 
         log.info("Connecting to Slack in Socket Mode")
-        self._socket = SocketModeHandler(self.app, app_token=self.settings.app_token)
+        self._socket = CheckedSocketModeHandler(self.app, app_token=self.settings.app_token)
         self._socket.connect()
         return True
 
