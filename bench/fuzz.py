@@ -74,9 +74,11 @@ junk = st.recursive(scalar, lambda inner: st.one_of(st.lists(inner, max_size=3),
 maybe = st.one_of(junk, text)  # a field that is usually a string, sometimes anything
 
 
-def _with_gaps(fields: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
-    """A payload whose fields are each kept, dropped or replaced by junk."""
-    return st.fixed_dictionaries({}, optional={key: st.one_of(*[value] * 7, junk) for key, value in fields.items()})
+def _with_gaps(fields: dict[str, Any], required: tuple[str, ...] = ("user",)) -> st.SearchStrategy[dict[str, Any]]:
+    """A payload whose fields are each kept (mostly), dropped or replaced by junk; `required` ones never dropped."""
+    mostly = {key: st.one_of(*[value] * 7, junk) for key, value in fields.items()}
+    return st.fixed_dictionaries({key: mostly[key] for key in required if key in mostly},
+                                 optional={key: value for key, value in mostly.items() if key not in required})
 
 
 def _state_value() -> st.SearchStrategy[Any]:
@@ -307,6 +309,10 @@ def main() -> int:
         emulator.connect_bot(url)
         run_fuzz(emulator, url, tally, args.seconds)
         drumbeat.wait_for_background(timeout=30)
+        dispatch_started = time.monotonic()
+        report = drumbeat.dispatch_now()  # what the fuzzed commands queued (hostile feedback requests among them)
+        print(f"outbox after      {report.sent} sent, {report.failed} failed, {report.retried} retried "
+              f"in {time.monotonic() - dispatch_started:.1f} s")
     finally:
         drumbeat.close()
         emulator.stop()

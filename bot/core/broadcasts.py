@@ -326,6 +326,9 @@ def check_send(session: Session, *, sender: Person, message_key: str, audience: 
     """Every problem `send_now` would raise, checked by counting in the database rather than loading people."""
     require_role(sender, BROADCASTERS, "send broadcasts")
     message = latest_message(session, message_key)
+    broken = body_problem(message)  # a trial render: a body over its template budget is refused here
+    if broken is not None:
+        raise BadInput(broken)
     _, stored, label, _ = resolve_audience(session, audience, load=False)
     return SendCheck(message.title, message.version, stored_audience_count(session, stored), label)
 
