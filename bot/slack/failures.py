@@ -2,8 +2,10 @@
 
 The commonest is real: `views.open` answers `expired_trigger_id` when Slack delivered the click or command late
 (a trigger is good for 3 s). That is not a bug to log with a traceback and answer with a 500 (Slack then shows
-the person a bare "didn't respond" error); the person is told privately, in words, to try again. Any other
-exception is a bug in Drumbeat: logged with its traceback and answered 500 (for an event, so Slack retries it).
+the person a bare "didn't respond" error); the person is told privately, in words, to try again. A refusal of
+ours (a `DrumbeatError`: not in the directory, not allowed) that escaped a listener is told the same way, in its
+own words. Any other exception is a bug in Drumbeat: logged with its traceback and answered 500 (for an event,
+so Slack retries it).
 """
 
 from __future__ import annotations
