@@ -91,3 +91,19 @@ def test_text_after_feedback_request_and_yousaid_reaches_reps_as_typed(workspace
     seen = json.dumps(workspace.inbox("aiko"))
     assert "What should we stop? {{ 7*7 }} {% if x %}" in seen and "49" not in seen
     assert "We stopped {{ person.name }} reports" in seen
+
+
+def test_previewing_a_hostile_library_message_shows_its_budget_error_and_leaves_requests_answered(
+    workspace: Workspace,
+) -> None:
+    with workspace.drumbeat.services.unit_of_work() as session:
+        session.add(Message(key="hostile", title="Hostile", body=HOLDS_A_WORKER))
+    workspace.command("lena", "broadcast")
+    view = workspace.slack.open_views(LENA)[-1]
+
+    for _ in range(8):  # issue 14: 8 previews of such a body used to take every HTTP thread
+        workspace.slack.click_in_view(LENA, view_id=view["id"], action_id="message_pick", value="hostile")
+    workspace.slack.wait_for(lambda: len(workspace.slack.calls_named("views.update")) >= 8)
+
+    assert BUDGET_WORDS in json.dumps(workspace.slack.open_views(LENA))
+    assert workspace.command("aiko", "help").status == 200
