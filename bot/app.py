@@ -42,11 +42,13 @@ from schedules.scheduler import FixedJob, build_scheduler
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 from storage.models import Delivery, DeliveryStatus
-from storage.queries.receipts import KEEP as RECEIPTS_KEPT, prune_receipts
+from storage.queries.receipts import KEEP as RECEIPTS_KEPT, SIGNATURES_KEPT, prune_receipts
 
 log = logging.getLogger(__name__)
 
 HEALTH_PATH = "/healthz"
+# Chat platforms' webhooks carry a few KB; waitress's own default is 1 GiB, read (spooled) before any app runs.
+MAX_REQUEST_BODY_BYTES = 1_000_000
 
 
 def rules_from(settings: Settings) -> DeliveryRules:
@@ -216,11 +218,13 @@ class Drumbeat:
                          lambda: sum(platform.sync_directory() for platform in self.platforms), skipped=0, wait=wait)
 
     def prune_receipts_now(self) -> int:
-        """Forget request receipts older than a week (platforms stop retrying within minutes); how many went.
+        """Forget request receipts older than a week (platforms stop retrying within minutes), and request
+        signatures past their window; how many went.
 
         N instances: every instance runs it, no lock: a DELETE by age is idempotent."""
+        now = self.services.clock()
         with self.services.unit_of_work() as session:
-            return prune_receipts(session, self.services.clock() - RECEIPTS_KEPT)
+            return prune_receipts(session, now - RECEIPTS_KEPT, signatures_older_than=now - SIGNATURES_KEPT)
 
     def start_scheduler(self, extra_jobs: Iterable[FixedJob] = ()) -> None:
         """The fixed jobs; which may run on every instance and which one at a time: docs/jobs.md. The directory
@@ -263,7 +267,7 @@ class Drumbeat:
         """Serve every platform's webhook (Slack: POST /slack/events); returns the port (useful with port 0)."""
         self._http_server = create_server(
             self.wsgi_app(), host=host, port=self.settings.port if port is None else port, threads=8,
-            ident="drumbeat",
+            ident="drumbeat", max_request_body_size=MAX_REQUEST_BODY_BYTES,
         )
         bound_port = int(self._http_server.effective_port)
         if background:

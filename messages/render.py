@@ -8,7 +8,12 @@ Two kinds of template go through here and they fail differently:
   code; a failure there is our bug, raised as ``BlockTemplateError`` naming
   the template and line so it is fixed once, in CI, not per recipient.
 
-Both render in the same sandboxed environment (see ``messages.sandbox``). A
+Both render in the same sandboxed environment (see ``messages.sandbox``); a
+leader's body also renders under a hard budget (``messages.budget``: time,
+loop steps and calls, characters built), with every loop, ``~`` and output of
+its tree wrapped at compile time in the budget's filters. A body that blew its
+budget once is refused at once afterwards (``_over_budget``), so a hostile body
+broadcast to a thousand reps costs one budget, not a thousand. A
 platform's templates render in its ``Dialect``: its folder, its own filters
 (escaping, rich text) and its own limits check, which the platform's adapter
 defines (``bot/slack/render.py``), so nothing here knows any one platform.
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,24 +31,39 @@ from pathlib import Path
 from typing import Any, Final
 
 from jinja2 import Template, TemplateNotFound, TemplateSyntaxError, nodes
+from jinja2.visitor import NodeTransformer
 
+from messages.budget import BUDGET_WORDS, Budget, BudgetExceeded, spending
 from messages.sandbox import DEFAULT_TEMPLATES_DIR, DrumbeatSandbox, make_environment
-from messages.template_errors import TemplateProblem, from_render_error, from_syntax_error
+from messages.template_errors import TEMPLATE_FILENAME, TemplateProblem, from_render_error, from_syntax_error
+from messages.template_errors import template_line
 
 __all__ = [
     "MAX_TEXT_LENGTH",
     "BlockTemplateError",
     "Dialect",
     "Payload",
+    "BUDGET_WORDS",
+    "SAMPLE_CONTEXT",
+    "BudgetExceeded",
     "TemplateProblem",
     "check_template",
     "render_template",
     "render_text",
+    "trial_render",
 ]
 
 # Slack truncates message text beyond 40,000 characters; stopping the render
 # there also stops a runaway loop from filling memory.
 MAX_TEXT_LENGTH: Final = 40_000
+
+# What a body is trial-rendered with when it is written (the modal, /drumbeat send, a content pack), so
+# ``{{ person.frist_name }}`` and a body over its budget are caught before it goes to a hundred reps.
+# Keep it in step with what the sender really passes to a body (schedules.compose.person_context).
+SAMPLE_CONTEXT: Final[Mapping[str, Any]] = {
+    "person": {"name": "Alex Morgan", "first_name": "Alex", "team": "Enterprise East", "manager": "Sam Rivera"}
+}
+_OVER_BUDGET_KEPT: Final = 256
 
 Payload = list[dict[str, Any]] | dict[str, Any]
 LimitsCheck = Callable[[Payload, str], None]  # (what a template rendered, the surface it is for)
@@ -66,6 +87,29 @@ class Dialect:
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*$")
 _FORBIDDEN_TAGS: Final = (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)
+
+
+class _Metered(NodeTransformer):
+    """Route every loop, ``~`` and output of a leader's template through the budget's filters."""
+
+    def visit_For(self, node: nodes.For) -> nodes.Node:
+        self.generic_visit(node)
+        node.iter = _filter(node.iter, "_budget_iter")
+        return node
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
+        self.generic_visit(node)
+        return _filter(nodes.List(node.nodes, lineno=node.lineno), "_budget_concat")
+
+    def visit_Output(self, node: nodes.Output) -> nodes.Node:
+        self.generic_visit(node)
+        node.nodes = [_filter(nodes.Const(child.data, lineno=child.lineno) if isinstance(child, nodes.TemplateData)
+                              else child, "_budget_out") for child in node.nodes]
+        return node
+
+
+def _filter(node: nodes.Expr, name: str) -> nodes.Filter:
+    return nodes.Filter(node, name, [], [], None, None, lineno=node.lineno)
 
 
 class BlockTemplateError(RuntimeError):
@@ -94,23 +138,52 @@ def check_template(source: str) -> None:
     _compile(source)
 
 
-def render_text(source: str, context: Mapping[str, Any]) -> str:
-    """Render a leader's template string; any failure is a TemplateProblem."""
+def trial_render(source: str) -> str:
+    """Render a body for a sample reader, as it is written: a broken or over-budget body is refused there,
+    with its line, rather than failing at send time for every recipient."""
+    return render_text(source, SAMPLE_CONTEXT)
+
+
+def render_text(source: str, context: Mapping[str, Any], *, limits: Budget | None = None) -> str:
+    """Render a leader's template string within its budget; any failure is a TemplateProblem
+    (a BudgetExceeded, whose text says "over the template budget", when it did too much work)."""
+    refused = _over_budget.get(source)
+    if refused is not None:
+        raise refused
     template = _compile(source)
-    env = make_environment()
-    parts: list[str] = []
-    size = 0
     try:
-        for chunk in template.generate(dict(context)):
-            size += len(chunk)
-            if size > MAX_TEXT_LENGTH:
-                raise TemplateProblem(f"the text would be longer than {MAX_TEXT_LENGTH} characters")
-            parts.append(chunk)
+        with spending(limits or Budget()):
+            return _generate(template, context)
+    except BudgetExceeded as error:
+        problem = BudgetExceeded(error.message.removeprefix(f"{BUDGET_WORDS}: "),
+                                 error.line or template_line(error.__traceback__, TEMPLATE_FILENAME))
+        _remember_over_budget(source, problem)
+        raise problem from None
     except TemplateProblem:
         raise
     except Exception as error:  # noqa: BLE001 - untrusted code: every failure is the leader's to fix
-        raise from_render_error(error, source=source, env=env, context=context) from error
+        raise from_render_error(error, source=source, env=make_environment(), context=context) from error
+
+
+def _generate(template: Template, context: Mapping[str, Any]) -> str:
+    parts: list[str] = []
+    size = 0
+    for chunk in template.generate(dict(context)):
+        size += len(chunk)
+        if size > MAX_TEXT_LENGTH:
+            raise TemplateProblem(f"the text would be longer than {MAX_TEXT_LENGTH} characters")
+        parts.append(chunk)
     return "".join(parts)
+
+
+_over_budget: OrderedDict[str, BudgetExceeded] = OrderedDict()
+
+
+def _remember_over_budget(source: str, problem: BudgetExceeded) -> None:
+    """Bodies that blew their budget, newest last; at most _OVER_BUDGET_KEPT (a dict op: thread-safe enough)."""
+    _over_budget[source] = problem
+    while len(_over_budget) > _OVER_BUDGET_KEPT:
+        _over_budget.popitem(last=False)
 
 
 def render_template(
@@ -175,7 +248,12 @@ def _compile(source: str) -> Template:
         for node in tree.find_all(_FORBIDDEN_TAGS):
             tag = type(node).__name__.lower().replace("fromimport", "from ... import")
             raise TemplateProblem(f"a message template cannot use {{% {tag} %}}", node.lineno)
-        return env.from_string(tree)
+        for loop in tree.find_all(nodes.For):
+            if loop.recursive:
+                raise TemplateProblem("a message template cannot use a recursive loop", loop.lineno)
+        metered = _Metered().visit(tree)
+        metered.set_environment(env)
+        return env.from_string(metered)
     except TemplateSyntaxError as error:
         raise from_syntax_error(error) from error
 

@@ -7,9 +7,13 @@ immutable variant also stops a template from changing the data it was given
 message). On top of that this environment refuses the one-liners that
 exhaust memory (``'x' * 10**9``, ``'x'.ljust(10**9)``, ``10**10**10``).
 
-It does not bound CPU: a template can still loop 100,000 x 100,000 times
-without output. Callers that render leaders' text in a request path should
-apply a time limit of their own.
+CPU and the total work of a render are bounded by ``messages.budget``: the
+hooks here (every call, ``+``, ``*``, ``range``, ``join``, ``replace``, and the
+``_budget_*`` filters that ``messages.render`` wraps around every loop,
+``~`` and output of a leader's template) tick and charge the render's budget.
+What this module guarantees on its own is that no *single* operation builds
+more than ``MAX_VALUE_SIZE`` items, which is what lets a deadline checked
+between operations hold.
 """
 
 from __future__ import annotations
@@ -21,11 +25,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
-from jinja2 import FileSystemLoader, StrictUndefined, Undefined
-from jinja2.filters import do_batch, do_center, do_format, do_indent, do_slice
+from jinja2 import FileSystemLoader, StrictUndefined, Undefined, pass_context
+from jinja2.filters import do_batch, do_center, do_format, do_indent, do_slice, make_attrgetter, sync_do_sum
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.utils import generate_lorem_ipsum
 
+from messages import budget
+from messages.budget import BudgetExceeded
 from messages.filters import truncate_chars
 
 DEFAULT_TEMPLATES_DIR: Final = Path(__file__).resolve().parent / "templates"
@@ -38,8 +45,9 @@ MAX_POWER_BITS: Final = 10_000  # about 3,000 decimal digits
 
 # String methods whose size argument is unbounded, and str.format, whose
 # width specifiers are ("{:>999999999}").
+# join, replace and translate build up to len x len: templates use the bounded |join and |replace filters.
 _UNSAFE_STR_METHODS: Final = frozenset(
-    {"center", "ljust", "rjust", "zfill", "expandtabs", "format", "format_map"}
+    {"center", "ljust", "rjust", "zfill", "expandtabs", "format", "format_map", "join", "replace", "translate"}
 )
 _PRINTF_WIDTH = re.compile(r"%[#0 +\-]*(\*|\d+)?(?:\.(\*|\d+))?")
 
@@ -47,9 +55,16 @@ _PRINTF_WIDTH = re.compile(r"%[#0 +\-]*(\*|\d+)?(?:\.(\*|\d+))?")
 class DrumbeatSandbox(ImmutableSandboxedEnvironment):
     """ImmutableSandboxedEnvironment that also bounds memory-hungry operators."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's
+        """Every call a template makes (functions, methods, macros, ``loop()``) is one step of its budget."""
+        budget.tick()
+        return super().call(__context, __obj, *args, **kwargs)
 
     def call_binop(self, context: Context, operator_: str, left: Any, right: Any) -> Any:
+        if operator_ == "+":
+            return _bounded_add(left, right)
         if operator_ == "**":
             if isinstance(right, int) and abs(right) > MAX_EXPONENT:
                 raise SecurityError(f"exponent {right} is too large (at most {MAX_EXPONENT})")
@@ -59,7 +74,10 @@ class DrumbeatSandbox(ImmutableSandboxedEnvironment):
         if operator_ == "*":
             _check_repeat(left, right)
             _check_repeat(right, left)
-            return operator.mul(left, right)
+            _check_product(left, right)
+            product = operator.mul(left, right)
+            budget.charge(budget.size_of(product))
+            return product
         if operator_ == "%" and isinstance(left, str):
             _check_printf(left)
         return super().call_binop(context, operator_, left, right)
@@ -78,6 +96,108 @@ def _check_repeat(sequence: Any, times: Any) -> None:
     if isinstance(sequence, (str, list, tuple)) and isinstance(times, int):
         if len(sequence) * times > MAX_VALUE_SIZE:
             raise SecurityError(f"repeating a value {times} times would exceed {MAX_VALUE_SIZE} items")
+
+
+def _check_product(left: Any, right: Any) -> None:
+    """int * int grows by bits, and squaring in a loop doubles them each time."""
+    if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_POWER_BITS:
+        raise SecurityError("the result of * would be too large a number")
+
+
+def _bounded_add(left: Any, right: Any) -> Any:
+    """``+`` on strings and lists may not build more than MAX_VALUE_SIZE, and is charged to the budget."""
+    if isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
+        size = len(left) + len(right)
+        if size > MAX_VALUE_SIZE:
+            raise BudgetExceeded(f"adding these would build {size:,} items (at most {MAX_VALUE_SIZE:,})")
+        budget.charge(size)
+    elif isinstance(left, int) and isinstance(right, int) and max(left.bit_length(), right.bit_length()) > MAX_POWER_BITS:
+        raise SecurityError("the result of + would be too large a number")
+    return operator.add(left, right)
+
+
+def _check_size(size: int, what: str) -> None:
+    if size > MAX_VALUE_SIZE:
+        raise BudgetExceeded(f"{what} would build {size:,} characters (at most {MAX_VALUE_SIZE:,})")
+    budget.charge(size)
+
+
+def _bounded_range(*args: int) -> range:
+    """range() of at most budget.MAX_RANGE items, charged to the budget (``range(10**9)`` fails at once)."""
+    numbers = range(*args)
+    if len(numbers) > budget.MAX_RANGE:
+        raise BudgetExceeded(f"range() of {len(numbers):,} items (at most {budget.MAX_RANGE:,})")
+    budget.charge(len(numbers))
+    return numbers
+
+
+def _bounded_lipsum(n: int = 5, html: bool = False, min: int = 20, max: int = 100) -> str:  # noqa: A002
+    """Jinja's lorem ipsum, at most 10 paragraphs of at most 100 words (``lipsum(20000)`` took 6.9 s)."""
+    if not all(isinstance(value, int) for value in (n, min, max)) or n > 10 or max > 100 or min > max:
+        raise BudgetExceeded("lipsum() of more than 10 paragraphs of 100 words")
+    text = generate_lorem_ipsum(n, html, min, max)
+    budget.charge(len(text))
+    return str(text)
+
+
+@pass_context
+def _safe_join(context: Context, value: Any, d: str = "", attribute: Any = None) -> str:
+    """|join, refusing before it builds a string over MAX_VALUE_SIZE (``range(1000)|join('x'*99999)``)."""
+    if attribute is not None:
+        value = map(make_attrgetter(context.environment, attribute), value)
+    items = [str(item) for item in budget.stepped(value)]
+    separator = str(d)
+    _check_size(sum(map(len, items)) + len(separator) * max(len(items) - 1, 0), "join")
+    return separator.join(items)
+
+
+def _safe_replace(value: Any, old: Any, new: Any, count: int | None = None) -> str:
+    text, old, new = str(value), str(old), str(new)
+    hits = text.count(old) if old else len(text) + 1
+    if count is not None and count >= 0:
+        hits = min(hits, count)
+    _check_size(len(text) + hits * max(len(new) - len(old), 0), "replace")
+    return text.replace(old, new, -1 if count is None else count)
+
+
+@pass_context
+def _safe_sum(context: Context, value: Any, attribute: Any = None, start: Any = 0) -> Any:
+    """|sum: in a leader's template, of numbers only (summing lists is quadratic and builds without bound);
+    our own templates sum lists of nudges, and keep Jinja's filter."""
+    if not budget.active():
+        return sync_do_sum(context.environment, value, attribute, start)
+    if attribute is not None:
+        value = map(make_attrgetter(context.environment, attribute), value)
+    total = start
+    for item in budget.stepped(value):
+        if not isinstance(item, (int, float)):
+            raise SecurityError("sum() adds numbers only in a message template")
+        total = _bounded_add(total, item)
+    return total
+
+
+@pass_context
+def _budget_iter(context: Context, value: Any) -> Any:
+    """Wrapped around the iterable of every ``{% for %}`` of a leader's template: one step per item."""
+    return budget.stepped(value)
+
+
+@pass_context
+def _budget_out(context: Context, value: Any) -> Any:
+    """Wrapped around every ``{{ output }}`` of a leader's template: what is written is what is built."""
+    budget.charge(budget.size_of(value) if isinstance(value, str) else len(str(value)))
+    return value
+
+
+@pass_context
+def _budget_concat(context: Context, values: list[Any]) -> str:
+    """``a ~ b``: bounded like ``+`` (the namespace doubling attack built 268 MB in 3.6 s through it)."""
+    parts = [str(value) for value in values]
+    _check_size(sum(map(len, parts)), "~")
+    return "".join(parts)
+
+
+BUDGET_FILTERS: Final = {"_budget_iter": _budget_iter, "_budget_out": _budget_out, "_budget_concat": _budget_concat}
 
 
 def _check_printf(fmt: str) -> None:
@@ -153,6 +273,12 @@ def make_environment(templates_dir: Path | None = None, filters: Filters = ()) -
     env.filters["format"] = _safe_format
     env.filters["batch"] = _safe_batch
     env.filters["slice"] = _safe_slice
+    env.filters["join"] = _safe_join
+    env.filters["replace"] = _safe_replace
+    env.filters["sum"] = _safe_sum
+    env.filters.update(BUDGET_FILTERS)
+    env.globals["range"] = _bounded_range
+    env.globals["lipsum"] = _bounded_lipsum
     # Built-in tojson already escapes quotes, backslashes, control characters
     # and <, >, &, ' (as \u003c ...); ensure_ascii keeps U+2028/2029 escaped too.
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": True, "default": _json_default}

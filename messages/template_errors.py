@@ -47,7 +47,7 @@ def from_render_error(
     """Describe an exception raised while rendering ``source`` with ``context``."""
     if isinstance(error, TemplateSyntaxError):  # e.g. a bad filter name found at render time
         return from_syntax_error(error)
-    line = _template_line(error.__traceback__, filename)
+    line = template_line(error.__traceback__, filename)
     if isinstance(error, UndefinedError):
         message = _describe_undefined(str(error), source, env, context, line)
     elif isinstance(error, SecurityError):
@@ -57,7 +57,7 @@ def from_render_error(
     return TemplateProblem(message, line)
 
 
-def _template_line(tb: TracebackType | None, filename: str) -> int | None:
+def template_line(tb: TracebackType | None, filename: str) -> int | None:
     """Jinja rewrites tracebacks so template frames carry template line numbers."""
     line = None
     while tb is not None:

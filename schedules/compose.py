@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -19,6 +19,7 @@ from schedules.sending import Outgoing
 from schedules.reader import local_time_label, recipient_of
 from storage.address import Address
 from storage.models import (
+    LITERAL_SOURCE,
     Broadcast,
     Delivery,
     DeliveryKind,
@@ -94,6 +95,14 @@ def reader_context(name: str, team: str | None, manager: str | None) -> dict[str
     return {"name": name, "first_name": first_name_of(name), "team": team or "", "manager": manager or ""}
 
 
+def body_text(message: Message, context: Mapping[str, Any]) -> str:
+    """What a message's body says to a reader: a leader's template rendered in the sandbox under its budget,
+    or a manager's plain text (a feedback request, a "you said, we did" note) exactly as typed."""
+    if message.source == LITERAL_SOURCE:
+        return message.body
+    return render_text(message.body, context)
+
+
 LATE_AFTER = timedelta(minutes=30)
 
 # What composes the deliveries that carry no message of their own; every other kind is a message (compose_message).
@@ -141,7 +150,7 @@ def message_outgoing(delivery: Delivery, recipient: Address, reader: dict[str, s
                      now: datetime | None) -> Outgoing:
     """A message delivery's Outgoing from what was read for it: one definition whether the row is composed alone
     (compose_message) or in a dispatcher's batch (schedules.compose_batch), so both say exactly the same."""
-    body = render_text(message.body, {"person": reader})
+    body = body_text(message, {"person": reader})
     acknowledged = local_time_label(delivery.acknowledged_at, tz) if delivery.acknowledged_at is not None else None
     # Late is judged at the send: a message shown again later (after a click) keeps what it said when it went out.
     sent = delivery.sent_at or now

@@ -145,6 +145,9 @@ class Expectation(SQLModel, table=True):
     pack: str = Field(default="default", max_length=80)
 
 
+LITERAL_SOURCE = "text"  # Message.source of a body that is plain text, not a template
+
+
 class Message(SQLModel, table=True):
     """One version of a canonical strategy message; a new version is a new row, old ones stay."""
 
@@ -158,7 +161,9 @@ class Message(SQLModel, table=True):
     key_message: bool = Field(default=False)
     expectation_keys: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     author_id: int | None = Field(default=None, foreign_key="person.id")
-    source: str = Field(default="pack", max_length=16)  # "pack", or "chat": written by a leader in the chat
+    # "pack"; "chat": written by a leader in the chat; "text" (LITERAL_SOURCE): typed by a manager after
+    # `feedback request` / `feedback yousaid`, shown as typed, never rendered as a template.
+    source: str = Field(default="pack", max_length=16)
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -24,7 +24,14 @@ from bot.core.once import (
     queued_counts,
     remember_broadcast,
 )
-from bot.core.library import NewMessage, check_new_message, latest_message, message_behind, new_version
+from bot.core.library import (
+    NewMessage,
+    body_problem,
+    check_new_message,
+    latest_message,
+    message_behind,
+    new_version,
+)
 from bot.core.org import zone_unknown
 from bot.core.roles import find_people, find_team, require_role
 from messages.rich import Mention, PersonRef, Rich
@@ -202,10 +209,14 @@ def _check_message(session: Session, draft: BroadcastDraft, question: Question |
         problems["message"] = "Pick a message from the library or write a new one."
         return None
     try:
-        return latest_message(session, draft.message_key)
+        message = latest_message(session, draft.message_key)
     except NotFound as missing:
         problems["message"] = missing.text
         return None
+    broken = body_problem(message)  # a trial render: a body over its budget never reaches the outbox
+    if broken is not None:
+        problems["message"] = broken
+    return message
 
 
 def check_draft(session: Session, *, sender: Person, draft: BroadcastDraft, now: datetime,
@@ -318,6 +329,9 @@ def check_send(session: Session, *, sender: Person, message_key: str, audience: 
     """Every problem `send_now` would raise, checked by counting in the database rather than loading people."""
     require_role(sender, BROADCASTERS, "send broadcasts")
     message = latest_message(session, message_key)
+    broken = body_problem(message)  # a trial render: a body over its template budget is refused here
+    if broken is not None:
+        raise BadInput(broken)
     _, stored, label, _ = resolve_audience(session, audience, load=False)
     return SendCheck(message.title, message.version, stored_audience_count(session, stored), label)
 

@@ -234,7 +234,7 @@ def post_to_team(session: Session, *, caller: Person, team_name: str, title: str
     if not body.strip():
         raise BadInput(Rich("Write the text after a ", Code("|"), ", e.g. ",
                             Code("feedback request East | What should I stop, start, continue?")))
-    draft = BroadcastDraft(audience=AudienceSpec(teams=(team.name,)), new_message=NewMessage(title=title, body=body, key=key))
+    draft = BroadcastDraft(audience=AudienceSpec(teams=(team.name,)), new_message=NewMessage(title=title, body=body, key=key, literal=True))
     return schedule(session, sender=caller, draft=draft, now=now, rules=rules, allowed=READERS)
 
 

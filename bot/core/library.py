@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from bot.core.errors import NotFound
-from messages.render import TemplateProblem, check_template, render_text
-from schedules.compose import person_context
-from storage.models import Expectation, Message, Person, Question, Team
+from messages.render import TemplateProblem, trial_render
+from schedules.compose import body_text, person_context
+from storage.models import LITERAL_SOURCE, Expectation, Message, Person, Question, Team
 
 MESSAGE_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 MAX_TITLE = 150
@@ -32,6 +32,7 @@ class NewMessage:
     body: str
     key: str | None = None  # derived from the title when not given
     key_message: bool = False
+    literal: bool = False  # plain text typed by a manager (a feedback request): shown as typed, never rendered
 
 
 def latest_message(session: Session, key: str) -> Message:
@@ -68,9 +69,20 @@ def key_from_title(title: str) -> str:
     return slug or "message"
 
 
-def preview(session: Session, *, body: str, reader: Person) -> str:
+def preview(session: Session, *, message: Message, reader: Person) -> str:
     """A message body as `reader` would read it; template problems raise TemplateProblem."""
-    return render_text(body, {"person": person_context(session, reader)})
+    return body_text(message, {"person": person_context(session, reader)})
+
+
+def body_problem(message: Message) -> str | None:
+    """Why a library message cannot be sent (its template fails, or is over budget, for a sample reader)."""
+    if message.source == LITERAL_SOURCE:
+        return None
+    try:
+        trial_render(message.body)
+    except TemplateProblem as problem:
+        return f"Template error in '{message.key}': {problem}"
+    return None
 
 
 def check_new_message(new: NewMessage) -> dict[str, str]:
@@ -85,9 +97,9 @@ def check_new_message(new: NewMessage) -> dict[str, str]:
         problems["body"] = "Write the message."
     elif len(body) > MAX_BODY:
         problems["body"] = f"The message is {len(body)} characters; the limit is {MAX_BODY}. Shorten it by {len(body) - MAX_BODY}."
-    else:
+    elif not new.literal:
         try:
-            check_template(body)
+            trial_render(body)  # compiles, and renders for a sample reader within the template budget
         except TemplateProblem as problem:
             problems["body"] = f"Template error: {problem}"
     if new.key is not None and not MESSAGE_KEY.match(new.key):
@@ -100,7 +112,8 @@ def new_version(session: Session, sender: Person, new: NewMessage, now: datetime
     existing = session.execute(select(func.max(Message.version)).where(Message.key == key)).scalar_one()
     message = Message(
         key=key, version=(existing or 0) + 1, title=new.title.strip(), body=new.body.strip(),
-        key_message=new.key_message, author_id=sender.id, source="chat", created_at=now,
+        key_message=new.key_message, author_id=sender.id, source=LITERAL_SOURCE if new.literal else "chat",
+        created_at=now,
     )
     session.add(message)
     session.flush()
@@ -128,7 +141,7 @@ def broadcast_form(session: Session, *, reader: Person, selected_key: str | None
     shown = problem = None
     if selected is not None:
         try:
-            shown = preview(session, body=selected.body, reader=reader)
+            shown = preview(session, message=selected, reader=reader)
         except TemplateProblem as error:
             problem = str(error)
     questions = session.execute(select(Question.key, Question.prompt).where(Question.active.is_(True))

@@ -22,6 +22,7 @@ from schedules.materialise import (
 )
 from schedules.recurrence import Recurrence, next_occurrence
 from storage.models import (
+    LITERAL_SOURCE,
     AuditEvent,
     Broadcast,
     BroadcastStatus,
@@ -167,7 +168,8 @@ def edit_message(session: Session, *, caller: Person, broadcast_id: int, title: 
     broadcast = _owned(session, caller, broadcast_id)
     current = session.get(Message, broadcast.message_id)
     assert current is not None
-    new = NewMessage(title=title, body=body, key=current.key, key_message=current.key_message)
+    new = NewMessage(title=title, body=body, key=current.key, key_message=current.key_message,
+                     literal=current.source == LITERAL_SOURCE)  # an edited feedback request stays plain text
     problems = check_new_message(new)
     if problems:
         raise DraftProblems(problems)

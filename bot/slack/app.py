@@ -6,13 +6,14 @@ import logging
 from concurrent.futures import Executor
 from typing import Any, get_args
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltResponse, Respond
 from slack_sdk import WebClient
 
 from bot.core.commands import Command, Help
 from bot.services import Services
 from bot.slack.after_ack import BACKGROUND
 from bot.slack.logs import keep_bodies_out_of_logs
+from bot.slack.failures import answer_slack_refusal
 from bot.slack.retries import forget_failed_event, skip_retried_events
 from bot.slack.listeners import (
     actions,
@@ -72,7 +73,11 @@ def build_app(services: Services, *, client: WebClient | None = None,
         next()
 
     @app.error
-    def log_unexpected(error: Exception, body: dict[str, Any]) -> BoltResponse:
+    def log_unexpected(error: Exception, body: dict[str, Any], client: WebClient,
+                       respond: Respond | None = None) -> BoltResponse:
+        refused = answer_slack_refusal(error, body, client, respond)  # e.g. an expired trigger: told, politely
+        if refused is not None:
+            return refused
         log.error("unhandled error for %s: %s", body.get("type") or body.get("command"), error, exc_info=error)
         forget_failed_event(services, body)
         return BoltResponse(status=500, body="")

@@ -17,6 +17,7 @@ from bot.core.teams import linked_teams
 from bot.platforms import PlatformContext, WsgiApp
 from bot.slack.app import build_app
 from bot.slack.directory import iter_directory
+from bot.slack.guard import SignedRequestGuard
 from bot.slack.identity import PLATFORM
 from bot.slack.manifest import build_manifest
 from bot.slack.sender import Pacer, SlackSender, no_retry_client
@@ -44,15 +45,17 @@ class SlackPlatform:
             self.settings.bot_token, self.settings.api_url, timeout=context.services.settings.send_timeout_seconds), pacer=pacer)
 
     def routes(self) -> dict[str, WsgiApp]:
-        return {SLACK_EVENTS_PATH: SlackRequestHandler(self.app, path=SLACK_EVENTS_PATH)}
+        handler = SlackRequestHandler(self.app, path=SLACK_EVENTS_PATH)
+        return {SLACK_EVENTS_PATH: SignedRequestGuard(handler, self.services,
+                                                      signing_secret=self.settings.signing_secret or "")}
 
     def connect(self) -> bool:
         if not self.settings.socket_mode:
             return False
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot.slack.socket import CheckedSocketModeHandler
 
         log.info("Connecting to Slack in Socket Mode")
-        self._socket = SocketModeHandler(self.app, app_token=self.settings.app_token)
+        self._socket = CheckedSocketModeHandler(self.app, app_token=self.settings.app_token)
         self._socket.connect()
         return True
 

@@ -69,6 +69,16 @@ def clicked_message(body: dict[str, Any]) -> SentRef:
     return SentRef(PLATFORM, conversation_id=channel, message_id=ts)
 
 
+def replace_clicked(body: dict[str, Any], client: WebClient, reply: Reply) -> None:
+    """Show `reply` in place of the clicked message; in a DM to the clicker when the payload does not say which
+    message was clicked (Slack always does; a forged or broken payload may not)."""
+    where = clicked_message(body)
+    if isinstance(where.conversation_id, str) and isinstance(where.message_id, str):
+        client.chat_update(channel=where.conversation_id, ts=where.message_id, **reply)
+    else:
+        client.chat_postMessage(channel=body["user"]["id"], **reply)
+
+
 def update_clicked(body: dict[str, Any], client: WebClient, outgoing: Outgoing) -> None:
     """Re-render the message whose button was clicked, in place, through the Sender the outbox uses."""
     SlackSender(client).update(clicked_message(body), outgoing)

@@ -8,6 +8,7 @@ Keys name what they identify, with a prefix for the kind of id:
     "event:Ev0123ABCD"          a Slack event (its event_id)
     "view:V0123ABCD"            a modal submission (the view id)
     "trigger:123.456.abcdef"    a slash command (its trigger id)
+    "sig:v0=ab12..."            a signed request (its signature: a replay of the same bytes is refused)
 
 How to use it: call `first_time` *in the same transaction as the action's effect* and act only when it returns
 True. The unique key (platform, key) decides between concurrent repeats on both databases: on PostgreSQL a
@@ -19,14 +20,15 @@ repeat can be answered the same way (`receipt`), or filled in later in that tran
 A receipt committed on its own, ahead of the work (as the Slack event middleware does, so that a retry arriving
 while the first delivery is still running is recognised), must be `forget`-ed when the work fails.
 
-Receipts are kept for `KEEP` (platforms stop repeating within minutes) and pruned by a daily job.
+Receipts are kept for `KEEP` (platforms stop repeating within minutes) and pruned by a daily job; signature
+receipts only for `SIGNATURES_KEPT` (a signature older than its 5-minute window is refused anyway).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -34,6 +36,8 @@ from sqlmodel import Session
 from storage.models import RequestReceipt, utcnow
 
 KEEP = timedelta(days=7)
+SIGNATURES_KEPT = timedelta(minutes=10)  # twice the signature window
+SIGNATURE_KEYS = "sig:"
 
 
 def first_time(session: Session, platform: str, key: str, outcome: str | None = None, *,
@@ -75,7 +79,12 @@ def forget(session: Session, platform: str, key: str) -> bool:
     return bool(result.rowcount)
 
 
-def prune_receipts(session: Session, older_than: datetime) -> int:
-    """Delete receipts received before `older_than` (through the received_at index); how many went."""
-    result = session.execute(delete(RequestReceipt).where(RequestReceipt.received_at < older_than))
+def prune_receipts(session: Session, older_than: datetime, *, signatures_older_than: datetime | None = None) -> int:
+    """Delete receipts received before `older_than`, and signature receipts before `signatures_older_than`
+    (through the received_at index); how many went."""
+    stale = RequestReceipt.received_at < older_than
+    if signatures_older_than is not None:
+        stale = or_(stale, and_(RequestReceipt.received_at < signatures_older_than,
+                                RequestReceipt.key.startswith(SIGNATURE_KEYS)))
+    result = session.execute(delete(RequestReceipt).where(stale))
     return result.rowcount or 0

@@ -88,3 +88,16 @@ def test_pruning_removes_only_receipts_older_than_the_cut_off(engine: Engine) ->
     with session_scope(engine) as session:
         assert receipt(session, "slack", "event:old") is None
         assert receipt(session, "slack", "event:new") is not None
+
+
+def test_signature_receipts_are_pruned_once_past_their_window_and_other_receipts_are_kept(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        first_time(session, "slack", "sig:v0=old", now=NOW - timedelta(minutes=11))
+        first_time(session, "slack", "sig:v0=fresh", now=NOW - timedelta(minutes=2))
+        first_time(session, "slack", "event:hour-old", now=NOW - timedelta(hours=1))
+    with session_scope(engine) as session:
+        assert prune_receipts(session, NOW - timedelta(days=7), signatures_older_than=NOW - timedelta(minutes=10)) == 1
+    with session_scope(engine) as session:
+        assert receipt(session, "slack", "sig:v0=old") is None
+        assert receipt(session, "slack", "sig:v0=fresh") is not None
+        assert receipt(session, "slack", "event:hour-old") is not None

@@ -107,6 +107,7 @@ class Actor:
         # Called after each answer from the bot, e.g. to wait for its work after the acknowledgement.
         self.after_answer: Callable[[], object] | None = None
         self._event_bodies: dict[str, bytes] = {}
+        self._signed: set[tuple[int, bytes]] = set()
 
     # -- transport -----------------------------------------------------------
     def send_signed(
@@ -120,7 +121,7 @@ class Actor:
     ) -> ActorResponse:
         if self.bot_url is None:
             raise EmulatorError("no bot connected: call emu.connect_bot(url) first")
-        ts = int(self.ws.clock()) if timestamp is None else int(timestamp)
+        ts = self._fresh_timestamp(body) if timestamp is None else int(timestamp)
         sent_headers = {
             "Content-Type": content_type,
             "X-Slack-Request-Timestamp": str(ts),
@@ -143,6 +144,18 @@ class Actor:
         content = answer_headers.get("Content-Type") or answer_headers.get("content-type") or ""
         return ActorResponse(status=status, body=_parse_body(raw, content), headers=answer_headers, elapsed=elapsed,
                              request_body=body, request_content_type=content_type)
+
+    def _fresh_timestamp(self, body: bytes) -> int:
+        """Now, or a later second if these bytes were already signed at that second: Slack signs each delivery
+        afresh, so two deliveries never share a signature (a bot refuses a repeated signature as a replay)."""
+        ts = int(self.ws.clock())
+        digest = hashlib.sha256(body).digest()
+        while (ts, digest) in self._signed:
+            ts += 1
+        self._signed.add((ts, digest))
+        if len(self._signed) > 10_000:
+            self._signed.clear()
+        return ts
 
     def redeliver(self, response: ActorResponse, *, retry_num: int | None, retry_reason: str) -> ActorResponse:
         """Deliver the request behind ``response`` again, byte for byte (signed afresh).

@@ -320,6 +320,11 @@ class SlackEmulator:
     def connect_bot(self, url: str) -> None:
         self._actor.bot_url = url
 
+    @property
+    def bot_url(self) -> str | None:
+        """Where the emulator delivers requests (for a test that sends a hand-made one)."""
+        return self._actor.bot_url
+
     def slash_command(
         self, user_id: str, text: str = "", command: str = "/drumbeat", *, channel: str | None = None
     ) -> ActorResponse:

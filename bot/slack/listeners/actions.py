@@ -17,6 +17,7 @@ from bot.slack.after_ack import after_ack
 from bot.slack.ids import ActionId
 from bot.slack.people import acting_user
 from bot.slack.respond import refresh_home, tell_problem, update_clicked
+from bot.slack.payloads import id_of
 
 
 def acknowledge_delivery(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond,
@@ -24,11 +25,11 @@ def acknowledge_delivery(body: dict[str, Any], action: dict[str, Any], client: W
     """After the acknowledgement (idempotent: a second click records nothing new)."""
     try:
         value = str(action.get("value", ""))
-        if not value.isdigit():
+        if not id_of(value):
             raise BadInput("That button doesn't point at a message I know.")
         with services.unit_of_work() as session:
             person = identify(session, acting_user(body))
-            acknowledged = broadcasts.acknowledge(session, delivery_id=int(value), person=person, now=services.clock())
+            acknowledged = broadcasts.acknowledge(session, delivery_id=id_of(value), person=person, now=services.clock())
             outgoing = showing.delivery_now(session, acknowledged.delivery_id, services.clock())
     except DrumbeatError as problem:
         tell_problem(body, respond, client, problem)

@@ -30,6 +30,7 @@ from bot.slack.respond import (
     update_clicked,
 )
 from bot.slack.sender import SlackSender
+from bot.slack.payloads import id_of
 
 CAUSE = re.compile(r"^coaching_cause_\d+$")
 COACHED = re.compile(r"^coaching_coached_\d+$")
@@ -39,10 +40,10 @@ MODAL = "coaching_modal"
 
 
 def _nudge_id(action: dict[str, Any]) -> int:
-    try:
-        return int(str(action.get("action_id", "")).rsplit("_", 1)[1])
-    except (IndexError, ValueError):
-        raise BadInput("That button does not point at a coaching nudge I know.") from None
+    nudge_id = id_of(str(action.get("action_id", "")).rsplit("_", 1)[-1])
+    if not nudge_id:
+        raise BadInput("That button does not point at a coaching nudge I know.")
+    return nudge_id
 
 
 def _act(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, services: Services,
@@ -114,7 +115,7 @@ def save_coached(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: W
         with services.unit_of_work() as session:
             caller = identify(session, acting_user(body))
             metadata = str(view.get("private_metadata") or "")
-            nudge_id = int(metadata) if metadata.isdigit() else 0
+            nudge_id = id_of(metadata)
             outcome = coaching.mark_coached(session, nudge_id=nudge_id, caller=caller, cause=cause, note=note,
                                             now=services.clock())
             session.flush()

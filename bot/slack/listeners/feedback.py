@@ -15,7 +15,17 @@ from bot.slack import replies
 from bot.slack.after_ack import after_ack
 from bot.slack.people import acting_user
 from bot.slack.render import render_blocks
-from bot.slack.respond import CommandCall, Reply, choice_of, field_errors, input_of, modal_values, text_of
+from bot.slack.respond import (
+    CommandCall,
+    Reply,
+    choice_of,
+    field_errors,
+    input_of,
+    modal_values,
+    replace_clicked,
+    text_of,
+)
+from bot.slack.payloads import id_of
 from messages.rich import Emphasis, Rich, Strong
 from schedules.sending import Outgoing
 from storage.models import Feedback
@@ -122,7 +132,7 @@ def post_to_team(call: CommandCall, command: commands.PostToTeam) -> Reply:
 
 
 def open_reply(body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
-    feedback_id = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
+    feedback_id = id_of(action.get("value"))
     try:
         with services.unit_of_work() as session:
             anonymous = feedback.reply_form(session, caller=identify(session, acting_user(body)),
@@ -142,7 +152,7 @@ def send_reply(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: Web
     try:
         with services.unit_of_work() as session:
             reply_to = feedback.reply(session, caller=identify(session, acting_user(body)),
-                                      feedback_id=int(view.get("private_metadata") or 0), text=text_of(values, "text"),
+                                      feedback_id=id_of(view.get("private_metadata")), text=text_of(values, "text"),
                                       key=services.feedback_key, now=services.clock())
     except DrumbeatError as problem:
         ack(response_action="errors", errors=field_errors(problem, {}, "text"))
@@ -159,12 +169,12 @@ def withdraw(body: dict[str, Any], action: dict[str, Any], client: WebClient, se
         person = identify(session, acting_user(body))
         notice: str | Rich
         try:
-            notice = feedback.withdraw(session, person=person, feedback_id=int(action["value"]))
+            notice = feedback.withdraw(session, person=person, feedback_id=id_of(action.get("value")))
         except (DrumbeatError, ValueError) as problem:
             notice = problem.text if isinstance(problem, DrumbeatError) else "That button does not point at feedback."
         session.flush()
         updated = mine_message(feedback.mine(session, person=person), notice)
-    client.chat_update(channel=body["channel"]["id"], ts=body["message"]["ts"], **updated)
+    replace_clicked(body, client, updated)
 
 
 COMMANDS = {commands.OpenFeedback: open_form, commands.ListFeedback: list_team, commands.MyFeedback: list_mine,

@@ -30,6 +30,7 @@ from bot.slack.respond import (
     update_clicked,
 )
 from bot.slack.sender import SlackSender
+from bot.slack.payloads import id_of
 from messages.rich import Code, Rich
 
 ANSWER = re.compile(r"^quiz_answer_\d$")
@@ -41,9 +42,9 @@ FIELDS = {"expectation": "expectation", "prompt": "prompt", "options": "option_1
 
 def _parse(value: str) -> tuple[int, int]:
     ask_id, _, number = value.partition(":")
-    if not (ask_id.isdigit() and number.isdigit()):
+    if not (id_of(ask_id) and (number == "0" or id_of(number))):
         raise BadInput("That button does not match a question.")
-    return int(ask_id), int(number)
+    return id_of(ask_id), id_of(number)
 
 
 def _handle(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond,

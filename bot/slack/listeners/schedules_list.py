@@ -18,7 +18,8 @@ from bot.slack import replies
 from bot.slack.after_ack import after_ack
 from bot.slack.ids import ActionId, CallbackId
 from bot.slack.render import render_blocks
-from bot.slack.respond import CommandCall, Reply, field_errors, modal_values, tell_problem, text_of
+from bot.slack.respond import CommandCall, Reply, field_errors, modal_values, replace_clicked, tell_problem, text_of
+from bot.slack.payloads import id_of
 from messages.rich import Icon, Rich
 from schedules.reader import local_time_label
 from storage.models import Person, Role
@@ -57,7 +58,9 @@ def steer(body: dict[str, Any], action: dict[str, Any], client: WebClient, servi
         caller = identify(session, acting_user(body))
         notice: str | Rich
         try:
-            broadcast_id = int(action.get("value", ""))
+            broadcast_id = id_of(action.get("value"))
+            if not broadcast_id:
+                raise ValueError("not a broadcast id")
             now = services.clock()
             if action_id == ActionId.SCHEDULE_PAUSE:
                 notice = manage.pause(session, caller=caller, broadcast_id=broadcast_id, now=now)
@@ -74,14 +77,14 @@ def steer(body: dict[str, Any], action: dict[str, Any], client: WebClient, servi
             notice = problem.text
         session.flush()
         updated = schedules_message(session, services, caller, notice)
-    client.chat_update(channel=body["channel"]["id"], ts=body["message"]["ts"], **updated)
+    replace_clicked(body, client, updated)
 
 
 def open_editor(body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
     value = str(action.get("value", ""))
     try:
         with services.unit_of_work() as session:
-            broadcast_id = int(value) if value.isdigit() else 0
+            broadcast_id = id_of(value)
             message = manage.current_message(session, caller=identify(session, acting_user(body)),
                                              broadcast_id=broadcast_id)
             view = render_blocks("edit_modal", {"broadcast_id": broadcast_id, "version": message.version,
@@ -99,7 +102,7 @@ def save_edit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebC
     try:
         with services.unit_of_work() as session:
             caller = identify(session, acting_user(body))
-            result = manage.edit_message(session, caller=caller, broadcast_id=int(metadata) if metadata.isdigit() else 0,
+            result = manage.edit_message(session, caller=caller, broadcast_id=id_of(metadata),
                                          title=title, body=text, now=services.clock())
     except DrumbeatError as problem:
         ack(response_action="errors", errors=field_errors(problem, {"body": "body"}, "title"))

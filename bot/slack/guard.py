@@ -1,0 +1,139 @@
+"""The gate in front of Bolt: size, signature and replay checked on raw bytes before anything is parsed.
+
+Why a WSGI middleware and not Bolt's own verification: Bolt's adapter reads and decodes the body, and Bolt parses
+it, before its verification middleware runs; a malformed body (not UTF-8, ``payload=not-json``, JSON nested
+100,000 deep, ``X-Slack-Request-Timestamp: abc``) then became an HTTP 500 with a traceback, and an unsigned
+100 MB body was read into memory. Here, in this order, each step costing at most what the one before allowed:
+
+1. size: at most ``MAX_BODY_BYTES`` (Slack's payloads are a few KB), else 413, without reading the rest;
+2. headers: a timestamp of digits and a signature, else 401;
+3. signature: slack_sdk's ``SignatureVerifier`` (HMAC-SHA256, 5-minute window) on the raw bytes, else 401;
+4. replay: the signature is recorded as a request receipt (``sig:<signature>``, committed before Bolt runs);
+   one already seen is a replay and is refused 401. The receipt is in the database, so two instances behind
+   one load balancer refuse each other's replays too; receipts older than the signature window are useless
+   and are pruned with the rest (``prune_signatures``);
+5. shape: the body decodes as UTF-8 and parses (a form, whose ``payload`` if any is a JSON object, or a JSON
+   object) and its fields have the types Slack sends (``bot.slack.payloads``), else 400.
+
+Only then does Bolt see the request (its own verification runs again: cheap, and defence in depth). No step
+answers with a traceback, and none logs the body.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any, Final
+from urllib.parse import parse_qs
+
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.platforms import WsgiApp
+from bot.services import Services
+from bot.slack.identity import PLATFORM
+from bot.slack.payloads import payload_problem
+from storage.queries.receipts import KEEP, SIGNATURES_KEPT, first_time, prune_receipts
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES: Final = 1_000_000
+SIGNATURE_PREFIX: Final = "sig:"
+MAX_HEADER = 200  # a timestamp is 10 digits, a signature 67 characters
+PRUNE_EVERY = 200  # requests; expired signatures are also pruned by the daily receipts job
+
+
+class Refused(Exception):
+    def __init__(self, status: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class SignedRequestGuard:
+    """WSGI middleware: only a well-formed, signed, first-seen request of at most MAX_BODY_BYTES reaches Bolt."""
+
+    def __init__(self, app: WsgiApp, services: Services, *, signing_secret: str,
+                 max_body: int = MAX_BODY_BYTES, verifier: SignatureVerifier | None = None) -> None:
+        self.app = app
+        self.services = services
+        self.max_body = max_body
+        self.verifier = verifier or SignatureVerifier(signing_secret or "unset")
+        self._recorded = itertools.count(1)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") != "POST":
+            return self.app(environ, start_response)
+        try:
+            body = self._read(environ)
+            signature = self._verify(environ, body)
+            _check_shape(environ, body)
+            self._first_time(signature)
+        except Refused as refused:
+            log.info("refused a request to %s: %s", environ.get("PATH_INFO"), refused.reason)
+            start_response(refused.status, [("Content-Type", "text/plain; charset=utf-8")])
+            return [refused.reason.encode()]
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        return self.app(environ, start_response)
+
+    def _read(self, environ: dict[str, Any]) -> bytes:
+        declared = str(environ.get("CONTENT_LENGTH") or "0").strip()
+        if not declared.isdigit():
+            raise Refused("400 Bad Request", "bad Content-Length")
+        if int(declared) > self.max_body:
+            raise Refused("413 Request Entity Too Large", f"a request body is at most {self.max_body} bytes")
+        body = environ["wsgi.input"].read(int(declared)) if int(declared) else b""
+        if len(body) > self.max_body:
+            raise Refused("413 Request Entity Too Large", f"a request body is at most {self.max_body} bytes")
+        return bytes(body)
+
+    def _verify(self, environ: dict[str, Any], body: bytes) -> str:
+        timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "")
+        signature = str(environ.get("HTTP_X_SLACK_SIGNATURE") or "")
+        if not timestamp or not signature:
+            raise Refused("401 Unauthorized", "missing signature headers")
+        if len(timestamp) > 12 or not timestamp.isascii() or not timestamp.isdigit() or len(signature) > MAX_HEADER:
+            raise Refused("401 Unauthorized", "malformed signature headers")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Refused("400 Bad Request", "the body is not UTF-8") from None
+        if not self.verifier.is_valid(text, timestamp, signature):
+            raise Refused("401 Unauthorized", "invalid or expired signature")
+        return signature
+
+    def _first_time(self, signature: str) -> None:
+        try:
+            now = self.services.clock()
+            with self.services.unit_of_work() as session:
+                first = first_time(session, PLATFORM, SIGNATURE_PREFIX + signature, now=now)
+                if first and next(self._recorded) % PRUNE_EVERY == 0:  # keep signature receipts minutes old
+                    prune_receipts(session, now - KEEP, signatures_older_than=now - SIGNATURES_KEPT)
+        except SQLAlchemyError as problem:
+            log.warning("could not record a request signature (the request is refused): %s", problem)
+            raise Refused("503 Service Unavailable", "try again") from None
+        if not first:
+            raise Refused("401 Unauthorized", "this signed request was already received (replay)")
+
+
+def _check_shape(environ: dict[str, Any], body: bytes) -> None:
+    """Parse as Bolt will (form, or JSON for application/json or a body starting with '{'), refusing what
+    Bolt would choke on; bounded by the body's size, and deep nesting is a RecursionError caught here."""
+    text = body.decode("utf-8")
+    content_type = str(environ.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
+    try:
+        if content_type == "application/json" or text.lstrip().startswith("{"):
+            body_ = json.loads(text)
+        else:
+            form = parse_qs(text, keep_blank_values=True)
+            payloads = form.get("payload")
+            body_ = json.loads(payloads[0]) if payloads is not None else {k: v[0] for k, v in form.items()}
+    except (ValueError, RecursionError):
+        raise Refused("400 Bad Request", "the body does not parse") from None
+    problem = payload_problem(body_)
+    if problem is not None:
+        raise Refused("400 Bad Request", f"malformed request: {problem}")
