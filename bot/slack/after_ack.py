@@ -14,6 +14,10 @@ work reads it as it is, with Bolt's own argument injection.
 Events are the exception, on purpose: Slack retries an event whose acknowledgement failed, and Drumbeat relies
 on that (bot.slack.retries) so a directory change or a Home render that failed runs again. Their handlers are
 short (one directory write, one Home render), well inside Slack's 3 seconds.
+
+Work that fails after the answer is told the way a failing listener is (bot.slack.failures): Slack's refusals
+(an expired trigger) and Drumbeat's own (not in the directory) reach the person privately; anything else is
+logged with its traceback.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from concurrent.futures import Executor
 
 from slack_bolt import Ack, BoltContext, BoltRequest
 from slack_bolt.kwargs_injection import build_required_kwargs
+
+from bot.slack.failures import answer_slack_refusal
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +46,10 @@ def hand_over(context: BoltContext, request: BoltRequest, work: Callable[..., No
         try:
             work(**build_required_kwargs(logger=log, required_arg_names=names, request=request, response=None,
                                          this_func=work, next_keys_required=False))
-        except Exception:
-            log.exception("work after the acknowledgement failed in %s", work.__name__)
+        except Exception as error:  # noqa: BLE001 - told politely, or logged with its traceback
+            context = request.context
+            if answer_slack_refusal(error, request.body, context.client, context.respond) is None:
+                log.exception("work after the acknowledgement failed in %s", work.__name__)
 
     executor: Executor | None = context.get(BACKGROUND)
     if executor is None:

@@ -62,7 +62,8 @@ _REQUIRED: Final = {
 }
 
 
-MAX_ID_DIGITS: Final = 18  # a database id fits in a signed 64-bit integer
+MAX_ID_DIGITS: Final = 19  # a database id fits in a signed 64-bit integer (anonymous feedback ids are 62-bit)
+MAX_ID: Final = 2**63 - 1
 
 
 def id_of(value: Any) -> int:
@@ -72,7 +73,8 @@ def id_of(value: Any) -> int:
     text = value if isinstance(value, str) else ""
     if not text or len(text) > MAX_ID_DIGITS or not text.isascii() or not text.isdigit():
         return 0
-    return int(text)
+    number = int(text)
+    return number if number <= MAX_ID else 0
 
 
 def payload_problem(body: Any) -> str | None:

@@ -124,15 +124,15 @@ def test_two_coaching_runs_at_the_same_instant_write_each_dm_once(
     seed_coaching(engine)
     both_chose = threading.Barrier(2)
     first_claim = threading.local()
-    claim = coaching._claim_day
+    claim = coaching._claim_days
 
-    def claim_together(*args: Any) -> CoachingDigest | None:
+    def claim_together(*args: Any) -> dict[int, int]:
         if not getattr(first_claim, "done", False):  # both runs have read "not decided yet" for the same people
             first_claim.done = True
             both_chose.wait(timeout=10)
         return claim(*args)
 
-    monkeypatch.setattr(coaching, "_claim_day", claim_together)
+    monkeypatch.setattr(coaching, "_claim_days", claim_together)
 
     def run() -> coaching.CoachingReport:
         with session_scope(engine) as session:

@@ -76,6 +76,7 @@ def stale_click(workspace: Workspace, dm: dict, action_id: str, value: str) -> i
         "team": {"id": "T0DRUMBEAT"}, "api_app_id": "A0DRUMBEAT",
         "container": {"type": "message", "channel_id": dm["channel"], "message_ts": dm["ts"]},
         "channel": {"id": dm["channel"]}, "message": {"ts": dm["ts"], "blocks": dm["blocks"]},
+        "trigger_id": "1.2.stale",  # Slack sends a trigger with every block action, stale copies too
         "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value,
                      "action_ts": str(time.time())}],
     }

@@ -152,7 +152,7 @@ def test_a_click_from_someone_not_in_the_directory_is_answered_politely(
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
 
 
-@pytest.mark.parametrize("value", ["²", "99999999999999999999", "12abc", ""])
+@pytest.mark.parametrize("value", ["²", "99999999999999999999", "9999999999999999999", "12abc", ""])
 def test_a_button_whose_value_is_not_an_id_is_told_so(workspace: Workspace, value: str) -> None:
     payload = {"type": "block_actions", "user": {"id": "U0REPEA01"}, "trigger_id": "1.2.x", "team": {"id": "T1"},
                "actions": [{"action_id": "feedback_withdraw", "value": value}]}

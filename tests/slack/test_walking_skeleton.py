@@ -81,6 +81,7 @@ def stale_click_body(user_id: str, dm: dict, value: str) -> bytes:
         "container": {"type": "message", "channel_id": dm["channel"], "message_ts": dm["ts"]},
         "channel": {"id": dm["channel"]},
         "message": {"ts": dm["ts"], "blocks": dm["blocks"]},
+        "trigger_id": "1.2.stale",  # Slack sends a trigger with every block action, stale copies too
         "actions": [{"type": "button", "action_id": ActionId.ACKNOWLEDGE.value, "block_id": "delivery_actions",
                      "value": value, "action_ts": str(time.time())}],
     }
