@@ -22,6 +22,7 @@ logged with its traceback.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 from collections.abc import Callable
@@ -38,9 +39,15 @@ log = logging.getLogger(__name__)
 BACKGROUND = "drumbeat_background"
 
 
+@functools.cache
+def _arg_names(work: Callable[..., None]) -> tuple[str, ...]:
+    """What `work` asks Bolt for, read once per function rather than on every request."""
+    return tuple(inspect.getfullargspec(work).args)
+
+
 def hand_over(context: BoltContext, request: BoltRequest, work: Callable[..., None]) -> None:
     """Run `work` after the answer, with the arguments Bolt would give a listener of that signature."""
-    names = inspect.getfullargspec(work).args
+    names = list(_arg_names(work))  # Bolt may edit the list it is given
 
     def run() -> None:
         try:
