@@ -264,15 +264,18 @@ def run_daily(session: Session, *, now: datetime, policy: CoachingPolicy, rules:
 # --- the manager's buttons -----------------------------------------------------------------------
 
 
+NOT_YOURS = ("That coaching button is not one you can use: only a rep's own manager, or a leader, acts on a "
+             "coaching DM.")
+
+
 def nudge_for(session: Session, nudge_id: int, caller: Person) -> tuple[CoachingNudge, Person]:
     """The nudge, if the caller is the rep's manager (now) or a leader; refused otherwise."""
     nudge = session.get(CoachingNudge, nudge_id)
-    if nudge is None:
-        raise NotFound("That coaching nudge is no longer in Drumbeat.")
-    rep = session.get(Person, nudge.rep_id)
-    assert rep is not None
-    if caller.role not in COACHES or not (sees_everything(caller) or rep.manager_id == caller.id):
-        raise PermissionDenied(f"Only {rep.first_name}'s manager or a leader can act on this coaching nudge.")
+    rep = session.get(Person, nudge.rep_id) if nudge is not None else None
+    if nudge is None or rep is None or caller.role not in COACHES or not (
+            sees_everything(caller) or rep.manager_id == caller.id):
+        # One answer for "no such nudge" and "not yours": a refusal never tells who was flagged, or that anyone was.
+        raise PermissionDenied(NOT_YOURS)
     return nudge, rep
 
 

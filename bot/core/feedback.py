@@ -245,11 +245,15 @@ class FeedbackForm:
     min_people: int  # anonymous comments are shown from this many people
 
 
-def feedback_form(session: Session, *, context: str, thresholds: Thresholds) -> FeedbackForm:
+def feedback_form(session: Session, *, caller: Person, context: str, thresholds: Thresholds) -> FeedbackForm:
+    """The stop/start/continue form; opened from a manager's feedback request, it shows that request's question,
+    but only from the caller's own delivery (a button's value is a claim: another team's question stays theirs)."""
     question = None
     if context.startswith("delivery:"):
         delivery_id = context.split(":", 1)[1]
-        delivery = session.get(Delivery, int(delivery_id)) if delivery_id.isdigit() else None
+        delivery = session.get(Delivery, int(delivery_id)) if delivery_id.isdigit() and len(delivery_id) < 19 else None
+        if delivery is not None and delivery.person_id != caller.id:
+            delivery = None
         broadcast = session.get(Broadcast, delivery.broadcast_id) if delivery and delivery.broadcast_id else None
         message = session.get(Message, broadcast.message_id) if broadcast else None
         if message is not None and message.key == REQUEST_KEY:

@@ -14,6 +14,7 @@ from bot.services import Services
 from bot.slack.after_ack import BACKGROUND
 from bot.slack.logs import keep_bodies_out_of_logs
 from bot.slack.failures import answer_slack_refusal
+from bot.slack.response_urls import refuse_foreign_response_urls
 from bot.slack.retries import forget_failed_event, skip_retried_events
 from bot.slack.listeners import (
     actions,
@@ -65,6 +66,7 @@ def build_app(services: Services, *, client: WebClient | None = None,
     )
 
     app.middleware(skip_retried_events(services))  # first: a retried event costs one INSERT and nothing else
+    app.middleware(refuse_foreign_response_urls(settings.api_url))  # answers go to Slack's webhooks only
 
     @app.middleware
     def provide_services(context: dict[str, Any], next: Any) -> None:  # noqa: A002 - Bolt's name

@@ -8,10 +8,11 @@ it, before its verification middleware runs; a malformed body (not UTF-8, ``payl
 1. size: at most ``MAX_BODY_BYTES`` (Slack's payloads are a few KB), else 413, without reading the rest;
 2. headers: a timestamp of digits and a signature, else 401;
 3. signature: slack_sdk's ``SignatureVerifier`` (HMAC-SHA256, 5-minute window) on the raw bytes, else 401;
-4. replay: the signature is recorded as a request receipt (``sig:<signature>``, committed before Bolt runs);
-   one already seen is a replay and is refused 401. The receipt is in the database, so two instances behind
-   one load balancer refuse each other's replays too; receipts older than the signature window are useless
-   and are pruned with the rest (``prune_signatures``);
+4. replay: a signature already seen is a replay and is refused 401: in memory first (bot.slack.replay), then,
+   on PostgreSQL, as a request receipt (``sig:<signature>``, committed before Bolt runs), so that instances
+   behind one load balancer refuse each other's replays too; receipts older than the signature window are
+   useless and are pruned with the rest. Every side effect is idempotent by its own key as well (trigger,
+   view, delivery), so a replay that slipped past this still acts once;
 5. shape: the body decodes as UTF-8 and parses (a form, whose ``payload`` if any is a JSON object, or a JSON
    object) and its fields have the types Slack sends (``bot.slack.payloads``), else 400.
 
@@ -36,6 +37,8 @@ from bot.platforms import WsgiApp
 from bot.services import Services
 from bot.slack.identity import PLATFORM
 from bot.slack.payloads import payload_problem
+from bot.slack.replay import SeenSignatures
+from storage.db import is_postgresql
 from storage.queries.receipts import KEEP, SIGNATURES_KEPT, first_time, prune_receipts
 
 log = logging.getLogger(__name__)
@@ -63,6 +66,10 @@ class SignedRequestGuard:
         self.max_body = max_body
         self.verifier = verifier or SignatureVerifier(signing_secret or "unset")
         self._recorded = itertools.count(1)
+        self.seen = SeenSignatures()
+        # Instances sharing a PostgreSQL database refuse each other's replays; SQLite serves one instance, and a
+        # write before the acknowledgement there would queue behind every long write (bot.slack.replay).
+        self.shared_receipts = is_postgresql(services.engine)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "POST":
@@ -107,13 +114,18 @@ class SignedRequestGuard:
         return signature
 
     def _first_time(self, signature: str) -> None:
+        now = self.services.clock()
+        if not self.seen.first_time(signature, now):
+            raise Refused("401 Unauthorized", "this signed request was already received (replay)")
+        if not self.shared_receipts:
+            return
         try:
-            now = self.services.clock()
             with self.services.unit_of_work() as session:
                 first = first_time(session, PLATFORM, SIGNATURE_PREFIX + signature, now=now)
                 if first and next(self._recorded) % PRUNE_EVERY == 0:  # keep signature receipts minutes old
                     prune_receipts(session, now - KEEP, signatures_older_than=now - SIGNATURES_KEPT)
         except SQLAlchemyError as problem:
+            self.seen.forget(signature)
             log.warning("could not record a request signature (the request is refused): %s", problem)
             raise Refused("503 Service Unavailable", "try again") from None
         if not first:

@@ -19,11 +19,11 @@ from bot.core.broadcasts import DraftProblems
 from bot.core.errors import DrumbeatError, NotInDirectory
 from bot.services import Services
 from bot.slack import replies
-from bot.slack.identity import PLATFORM
 from bot.slack.people import slack_address
 from bot.slack.render import plain_text
 from bot.slack.sender import SlackSender
-from schedules.sending import Outgoing, SentRef
+from bot.core.showing import Shown
+from bot.slack.clicked import clicked_in_own_dm, target_of_click
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -62,26 +62,25 @@ def tell_problem(body: dict[str, Any], respond: Respond | None, client: WebClien
     tell_privately(body, respond, client, replies.notice(problem.text, "warning"))
 
 
-def clicked_message(body: dict[str, Any]) -> SentRef:
-    """Where the clicked message lives (interactions name it in `channel`/`message` or in `container`)."""
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
-    return SentRef(PLATFORM, conversation_id=channel, message_id=ts)
-
-
 def replace_clicked(body: dict[str, Any], client: WebClient, reply: Reply) -> None:
-    """Show `reply` in place of the clicked message; in a DM to the clicker when the payload does not say which
-    message was clicked (Slack always does; a forged or broken payload may not)."""
-    where = clicked_message(body)
-    if isinstance(where.conversation_id, str) and isinstance(where.message_id, str):
+    """Show `reply` in place of the clicked message when that message is in the clicker's own DM; otherwise
+    (a forged payload naming someone else's message, or none) as a new message in the clicker's DM."""
+    where = clicked_in_own_dm(body, client)
+    if where is not None:
         client.chat_update(channel=where.conversation_id, ts=where.message_id, **reply)
     else:
         client.chat_postMessage(channel=body["user"]["id"], **reply)
 
 
-def update_clicked(body: dict[str, Any], client: WebClient, outgoing: Outgoing) -> None:
-    """Re-render the message whose button was clicked, in place, through the Sender the outbox uses."""
-    SlackSender(client).update(clicked_message(body), outgoing)
+def update_clicked(body: dict[str, Any], client: WebClient, shown: Shown) -> None:
+    """Re-render the message a click changed, through the Sender the outbox uses: where Drumbeat recorded
+    sending it, else where the click came from if that is the clicker's own DM, else anew to the clicker."""
+    sender = SlackSender(client)
+    where = target_of_click(body, client, shown.sent)
+    if where is not None:
+        sender.update(where, shown.outgoing)
+    else:
+        client.chat_postMessage(channel=body["user"]["id"], **sender.payload(shown.outgoing))
 
 
 def publish_home(client: WebClient, services: Services, user_id: str) -> None:

@@ -215,5 +215,5 @@ class FakePlatform:
         with self.services.unit_of_work() as session:
             person, now = identify(session, Address(PLATFORM, user_id)), self.services.clock()
             outcome = quizzes.answer(session, ask_id=int(ask_id), person=person, choice=int(choice), now=now)
-            outgoing = showing.ask_now(session, outcome.ask, now)
+            outgoing = showing.ask_now(session, outcome.ask, now).outgoing
         self.sender.update(message.ref, outgoing)

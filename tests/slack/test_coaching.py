@@ -260,8 +260,12 @@ def test_only_the_reps_manager_or_a_leader_may_act_on_a_nudge(workspace: Workspa
         for action in ("snooze", "refresher", "coached"):
             assert forged_click(workspace, handle, dm, f"coaching_{action}_{nudge.id}", str(nudge.id)) == 200
     refusals = [dm for handle in ("wendy", "jonas") for dm in workspace.inbox(handle)
-                if "Only Aiko's manager or a leader can act on this coaching nudge" in dm["text"]]
+                if "That coaching button is not one you can use" in dm["text"]]
     assert len(refusals) == 6
+    # A refusal says nothing about the nudge: not whom it is about (Jonas is on Aiko's team), nor that it exists.
+    assert all("Aiko" not in json.dumps(dm) for dm in refusals)
+    assert forged_click(workspace, "jonas", dm, "coaching_snooze_987654", "987654") == 200
+    assert [d["text"] for d in workspace.inbox("jonas")].count(refusals[-1]["text"]) == 4
     assert nudges(workspace)[0].status == "open" and nudges(workspace)[0].refresher_delivery_id is None
     assert workspace.slack.open_views("U0MGRWEST") == [] and workspace.slack.open_views("U0REPEA02") == []
     assert forged_click(workspace, "lena", dm, f"coaching_snooze_{nudge.id}", str(nudge.id)) == 200

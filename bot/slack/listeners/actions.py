@@ -30,11 +30,11 @@ def acknowledge_delivery(body: dict[str, Any], action: dict[str, Any], client: W
         with services.unit_of_work() as session:
             person = identify(session, acting_user(body))
             acknowledged = broadcasts.acknowledge(session, delivery_id=id_of(value), person=person, now=services.clock())
-            outgoing = showing.delivery_now(session, acknowledged.delivery_id, services.clock())
+            shown = showing.delivery_now(session, acknowledged.delivery_id, services.clock())
     except DrumbeatError as problem:
         tell_problem(body, respond, client, problem)
         return
-    update_clicked(body, client, outgoing)
+    update_clicked(body, client, shown)
     refresh_home(client, services, body["user"]["id"])
 
 

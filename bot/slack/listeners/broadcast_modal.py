@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from bot.core import broadcasts, commands
 from bot.core.library import broadcast_form
-from bot.core.errors import DrumbeatError
+from bot.core.errors import BadInput, DrumbeatError
 from bot.core.once import RequestKey
 from bot.core.roles import identify, require_role
 from bot.core.words.zones import broadcast_zones_note
@@ -58,10 +58,16 @@ def open_broadcast_modal(call: CommandCall, command: commands.OpenBroadcast) -> 
 
 
 def show_preview(body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
+    """The picked message's preview, in the leader's open broadcast modal. The view must be a broadcast modal
+    and the clicker someone who may broadcast: the form lists every question and previews unreleased
+    messages, which a rep's forged pick must not see."""
     view = body.get("view") or {}
+    if view.get("callback_id") != CallbackId.BROADCAST_MODAL.value or not isinstance(view.get("id"), str):
+        raise BadInput("That choice does not belong to a broadcast form.")
     key = (action.get("selected_option") or {}).get("value")
     with services.unit_of_work() as session:
         caller = identify(session, acting_user(body))
+        require_role(caller, broadcasts.BROADCASTERS, "schedule broadcasts")
         updated = modal_view(session, caller, selected_key=key)
     client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
 

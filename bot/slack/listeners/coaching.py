@@ -61,11 +61,11 @@ def _act(body: dict[str, Any], action: dict[str, Any], client: WebClient, respon
                 outcome = coaching.send_refresher(session, nudge_id=nudge_id, caller=caller, now=now,
                                                   rules=services.rules)
             session.flush()
-            outgoing, _ = showing.digest_now(session, outcome.nudge, now)
+            shown = showing.digest_now(session, outcome.nudge, now)
     except DrumbeatError as problem:
         tell_problem(body, respond, client, problem)
         return
-    update_clicked(body, client, outgoing)
+    update_clicked(body, client, shown)
     if outcome.note:
         tell_privately(body, respond, client, replies.notice(outcome.note, "info"))
     elif use == "refresher":

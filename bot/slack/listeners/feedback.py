@@ -28,7 +28,7 @@ from bot.slack.respond import (
 from bot.slack.payloads import id_of
 from messages.rich import Emphasis, Rich, Strong
 from schedules.sending import Outgoing
-from storage.models import Feedback
+from storage.models import Feedback, Person
 
 FIELDS = {"stop": "stop", "start": "start", "keep": "keep", "about": "about", "anonymous": "anonymous"}
 
@@ -40,14 +40,14 @@ def feedback_view(form: feedback.FeedbackForm) -> dict[str, Any]:
     return view
 
 
-def _form(session: Any, services: Services, context: str) -> dict[str, Any]:
-    return feedback_view(feedback.feedback_form(session, context=context, thresholds=services.feedback_thresholds))
+def _form(session: Any, services: Services, caller: Person, context: str) -> dict[str, Any]:
+    return feedback_view(feedback.feedback_form(session, caller=caller, context=context,
+                                                thresholds=services.feedback_thresholds))
 
 
 def open_modal(body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
     with services.unit_of_work() as session:
-        identify(session, acting_user(body))
-        view = _form(session, services, str(action.get("value") or ""))
+        view = _form(session, services, identify(session, acting_user(body)), str(action.get("value") or ""))
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -105,7 +105,8 @@ def mine_message(items: list[Feedback], notice: str | Rich | None = None) -> dic
 
 
 def open_form(call: CommandCall, command: commands.OpenFeedback) -> None:
-    call.client.views_open(trigger_id=call.body["trigger_id"], view=_form(call.session, call.services, "command"))
+    call.client.views_open(trigger_id=call.body["trigger_id"],
+                           view=_form(call.session, call.services, call.caller, "command"))
 
 
 def list_team(call: CommandCall, command: commands.ListFeedback) -> Reply:

@@ -59,11 +59,11 @@ def _handle(body: dict[str, Any], action: dict[str, Any], client: WebClient, res
             else:
                 outcome = quizzes.answer(session, ask_id=ask_id, person=person, choice=number, now=now)
                 ask, note = outcome.ask, outcome.note
-            outgoing = showing.ask_now(session, ask, now)
+            shown = showing.ask_now(session, ask, now)
     except DrumbeatError as problem:
         tell_problem(body, respond, client, problem)
         return
-    update_clicked(body, client, outgoing)
+    update_clicked(body, client, shown)
     if not confidence:
         refresh_home(client, services, body["user"]["id"])
     if note:
@@ -83,7 +83,7 @@ def sure(body: dict[str, Any], action: dict[str, Any], client: WebClient, respon
 def quiz_me(call: CommandCall, command: commands.QuizMe) -> Reply:
     """A question now, in the rep's DM: one message, sent through the Sender the outbox uses."""
     ask = quizzes.quiz_me(call.session, person=call.caller, now=call.services.clock())
-    SlackSender(call.client).send(showing.ask_now(call.session, ask, call.services.clock()))
+    SlackSender(call.client).send(showing.ask_now(call.session, ask, call.services.clock()).outgoing)
     return replies.notice("A pulse-check question is waiting in our DM. One tap to answer.", "questions")
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.core import commands, manage
-from bot.core.errors import DrumbeatError
-from bot.core.roles import identify
+from bot.core.broadcasts import BROADCASTERS
+from bot.core.errors import BadInput, DrumbeatError
+from bot.core.roles import identify, require_role
 from bot.core.words.figures import percent
 from bot.services import Services
 from bot.slack.people import acting_user
@@ -52,31 +53,38 @@ def post_schedules(call: CommandCall, command: commands.ListSchedules) -> Reply:
     return replies.notice("Your broadcasts are in our DM, with buttons to pause, resume, edit, send now or cancel.")
 
 
-def steer(body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
-    action_id = action["action_id"]
-    with services.unit_of_work() as session:
-        caller = identify(session, acting_user(body))
-        notice: str | Rich
-        try:
-            broadcast_id = id_of(action.get("value"))
-            if not broadcast_id:
-                raise ValueError("not a broadcast id")
-            now = services.clock()
-            if action_id == ActionId.SCHEDULE_PAUSE:
-                notice = manage.pause(session, caller=caller, broadcast_id=broadcast_id, now=now)
-            elif action_id == ActionId.SCHEDULE_RESUME:
-                notice = manage.resume(session, caller=caller, broadcast_id=broadcast_id, now=now)
-            elif action_id == ActionId.SCHEDULE_CANCEL:
-                notice = manage.cancel(session, caller=caller, broadcast_id=broadcast_id, now=now)
-            else:
-                notice = manage.send_again_now(session, caller=caller, broadcast_id=broadcast_id, now=now,
-                                               rules=services.rules)
-        except ValueError:
-            notice = "That button does not point at a broadcast."
-        except DrumbeatError as problem:
-            notice = problem.text
-        session.flush()
-        updated = schedules_message(session, services, caller, notice)
+def _steer_one(session: Session, services: Services, caller: Person, action_id: str, broadcast_id: int) -> str | Rich:
+    now = services.clock()
+    if action_id == ActionId.SCHEDULE_PAUSE:
+        return manage.pause(session, caller=caller, broadcast_id=broadcast_id, now=now)
+    if action_id == ActionId.SCHEDULE_RESUME:
+        return manage.resume(session, caller=caller, broadcast_id=broadcast_id, now=now)
+    if action_id == ActionId.SCHEDULE_CANCEL:
+        return manage.cancel(session, caller=caller, broadcast_id=broadcast_id, now=now)
+    return manage.send_again_now(session, caller=caller, broadcast_id=broadcast_id, now=now, rules=services.rules)
+
+
+def steer(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond,
+          services: Services) -> None:
+    """A row's button. A refusal (not a leader, not their broadcast, a button pointing nowhere) is told
+    privately and leaves the clicked list as it was; a change re-renders the leader's list in place."""
+    try:
+        broadcast_id = id_of(action.get("value"))
+        if not broadcast_id:
+            raise BadInput("That button does not point at a broadcast.")
+        with services.unit_of_work() as session:
+            caller = identify(session, acting_user(body))
+            require_role(caller, BROADCASTERS, "manage broadcasts")
+            notice: str | Rich
+            try:
+                notice = _steer_one(session, services, caller, action["action_id"], broadcast_id)
+            except BadInput as problem:  # about the broadcast's state, which the list then shows as it is
+                notice = problem.text
+            session.flush()
+            updated = schedules_message(session, services, caller, notice)
+    except DrumbeatError as problem:
+        tell_problem(body, respond, client, problem)
+        return
     replace_clicked(body, client, updated)
 
 
