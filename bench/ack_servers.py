@@ -20,6 +20,9 @@ def _serve_drumbeat(settings: dict[str, str], conn: Connection) -> None:
     from bot.settings import settings_from_mapping
     from bot.slack.platform import SLACK_EVENTS_PATH
 
+    import os, sys
+    if os.environ.get("ACK_SWITCH"):
+        sys.setswitchinterval(float(os.environ["ACK_SWITCH"]))
     drumbeat = Drumbeat(settings_from_mapping(settings))
     port = drumbeat.serve_http(host="127.0.0.1", port=0, background=True)
     conn.send(f"http://127.0.0.1:{port}{SLACK_EVENTS_PATH}")

@@ -2,7 +2,7 @@
 
 Why: issue 13 promises a leader's Home under 300 ms and the coaching job for all managers of one morning
 under 5 s, with full bench data (bench/summary.py's `full` set: 200 teams, 5,000 reps, 1,000,000 answers,
-100,000 deliveries). Both read each rep's latest answer per expectation; before revision 0014 they ranked
+100,000 deliveries). Both read each rep's latest answer per expectation; before revision 0011 they ranked
 every answer ever given for it, now they read `answerstate` (one row per rep and expectation, kept by
 triggers). This script measures the previous way (bench/org_before.py, kept for the bench only) and the
 current way in the same run, on the same data, checks that both give the same result, and prints both.
@@ -11,9 +11,9 @@ current way in the same run, on the same data, checks that both give the same re
     .venv/bin/python bench/organisation.py --database sqlite --runs 3
     .venv/bin/python bench/organisation.py --sets small --no-before  # quick look, current way only
 
-Seeding: the schema is migrated to the revision before 0014, seeded as bench/summary.py does, then migrated
-to head, so 0014's backfill runs on the full history (its time is printed) and its triggers are live for the
-job. Timed, each call in a fresh session, median and p90 of `--runs` after one warm-up:
+Seeding: at head with revision 0011's answerstate triggers off, as bench/summary.py seeds; then 0011's own
+statements run (the backfill over the full history, timed and printed, and the triggers, live for the job).
+Timed, each call in a fresh session, median and p90 of `--runs` after one warm-up:
 - leader Home: bot.core.home.home_for for a leader (every team's line, plus the leader's own figures);
 - coaching selection: storage.queries.coaching.nudge_candidates for every manager at once;
 - coaching job, one morning: bot.core.coaching.run_daily at 09:30 local time in each of the five zones the
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.util
 import statistics
 import sys
 import time
@@ -35,6 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -42,7 +44,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import org_before  # noqa: E402
 import summary as org_data  # noqa: E402
-from alembic.script import ScriptDirectory  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
@@ -51,7 +52,7 @@ from bot.core import coaching, home  # noqa: E402
 from bot.slack.people import slack_address  # noqa: E402
 from schedules.materialise import DeliveryRules  # noqa: E402
 from storage.db import session_scope  # noqa: E402
-from storage.migrate import alembic_config, upgrade  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
 from storage.models import AnswerState, Person  # noqa: E402
 from storage.queries import coaching as selection  # noqa: E402
 from storage.queries import overview  # noqa: E402
@@ -147,15 +148,40 @@ def measure(engine: Engine, runs: int, before: bool) -> dict[str, tuple[Timing |
     return results
 
 
+def _state_migration() -> ModuleType:
+    """Revision 0011's module (its file name starts with a digit, so it is loaded by path)."""
+    path = next((Path(__file__).resolve().parents[1] / "storage" / "migrations" / "versions").glob(
+        f"{STATE_REVISION}_*.py"))
+    spec = importlib.util.spec_from_file_location("answer_state_migration", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def seed(engine: Engine, data: org_data.DataSet) -> tuple[float, float]:
-    """Seed below 0014, then migrate to head: returns (seed s, 0014 backfill s)."""
-    previous = ScriptDirectory.from_config(alembic_config(engine)).get_revision(STATE_REVISION).down_revision
-    upgrade(engine, str(previous))
+    """Seed at head with 0011's triggers off, then do what 0011 does (backfill, triggers on), timed: the data
+    is seeded in today's schema, which revision 0011 predates (0012 changed feedback), so it runs 0011's own
+    statements rather than migrating across it. Returns (seed s, 0011 backfill s)."""
+    migration = _state_migration()
+    postgresql = engine.dialect.name == "postgresql"
+    upgrade(engine)
+    with engine.begin() as connection:
+        drops = (["DROP TRIGGER IF EXISTS answerstate_sync ON quizask"] if postgresql else
+                 [f"DROP TRIGGER IF EXISTS {name}" for name in
+                  ("answerstate_after_insert", "answerstate_after_update", "answerstate_after_delete")])
+        for statement in drops:
+            connection.exec_driver_sql(statement)
     started = time.perf_counter()
     org_data.seed(engine, data)
     seeded = time.perf_counter() - started
     started = time.perf_counter()
-    upgrade(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM answerstate")
+        connection.exec_driver_sql(migration.RANKED + migration.BACKFILL)
+        triggers = migration._postgresql_triggers() if postgresql else migration._sqlite_triggers()
+        for statement in triggers:
+            connection.exec_driver_sql(statement)
     backfill = time.perf_counter() - started
     org_data.analyse(engine)
     return seeded, backfill
@@ -168,7 +194,7 @@ def run_one(database: str, data: org_data.DataSet, args: argparse.Namespace) -> 
         with engine.connect() as connection:
             states = connection.execute(select(func.count()).select_from(AnswerState)).scalar_one()
         print(f"\n{database} / {data.name}: {data.teams} teams, {data.reps:,} reps; seeded in {seeded:.1f} s; "
-              f"0014 backfill of {states:,} answer states in {backfill:.1f} s", flush=True)
+              f"0011 backfill of {states:,} answer states in {backfill:.1f} s", flush=True)
         gc.collect()
         results = measure(engine, args.runs, args.before)
     print(f"  {'call':<28} {'before ms':>10} {'now ms':>9} {'now p90':>8} {'x faster':>9}  same  goal", flush=True)

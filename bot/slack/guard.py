@@ -8,11 +8,9 @@ it, before its verification middleware runs; a malformed body (not UTF-8, ``payl
 1. size: at most ``MAX_BODY_BYTES`` (Slack's payloads are a few KB), else 413, without reading the rest;
 2. headers: a timestamp of digits and a signature, else 401;
 3. signature: slack_sdk's ``SignatureVerifier`` (HMAC-SHA256, 5-minute window) on the raw bytes, else 401;
-4. replay: a signature already seen is a replay and is refused 401: in memory first (bot.slack.replay), then,
-   on PostgreSQL, as a request receipt (``sig:<signature>``, committed before Bolt runs), so that instances
-   behind one load balancer refuse each other's replays too; receipts older than the signature window are
-   useless and are pruned with the rest. Every side effect is idempotent by its own key as well (trigger,
-   view, delivery), so a replay that slipped past this still acts once;
+4. replay: a signature this instance already accepted is a replay and is refused 401 (bot.slack.replay: in
+   memory, so that nothing before the acknowledgement waits for the database). A replay sent to another
+   instance still acts once: every side effect is idempotent by its own key (trigger id, view id, delivery);
 5. shape: the body decodes as UTF-8 and parses (a form, whose ``payload`` if any is a JSON object, or a JSON
    object) and its fields have the types Slack sends (``bot.slack.payloads``), else 400.
 
@@ -23,7 +21,6 @@ answers with a traceback, and none logs the body.
 from __future__ import annotations
 
 import io
-import itertools
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -31,22 +28,16 @@ from typing import Any, Final
 from urllib.parse import parse_qs
 
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.platforms import WsgiApp
 from bot.services import Services
-from bot.slack.identity import PLATFORM
 from bot.slack.payloads import payload_problem
 from bot.slack.replay import SeenSignatures
-from storage.db import is_postgresql
-from storage.queries.receipts import KEEP, SIGNATURES_KEPT, first_time, prune_receipts
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES: Final = 1_000_000
-SIGNATURE_PREFIX: Final = "sig:"
 MAX_HEADER = 200  # a timestamp is 10 digits, a signature 67 characters
-PRUNE_EVERY = 200  # requests; expired signatures are also pruned by the daily receipts job
 
 
 class Refused(Exception):
@@ -65,11 +56,7 @@ class SignedRequestGuard:
         self.services = services
         self.max_body = max_body
         self.verifier = verifier or SignatureVerifier(signing_secret or "unset")
-        self._recorded = itertools.count(1)
         self.seen = SeenSignatures()
-        # Instances sharing a PostgreSQL database refuse each other's replays; SQLite serves one instance, and a
-        # write before the acknowledgement there would queue behind every long write (bot.slack.replay).
-        self.shared_receipts = is_postgresql(services.engine)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "POST":
@@ -114,21 +101,7 @@ class SignedRequestGuard:
         return signature
 
     def _first_time(self, signature: str) -> None:
-        now = self.services.clock()
-        if not self.seen.first_time(signature, now):
-            raise Refused("401 Unauthorized", "this signed request was already received (replay)")
-        if not self.shared_receipts:
-            return
-        try:
-            with self.services.unit_of_work() as session:
-                first = first_time(session, PLATFORM, SIGNATURE_PREFIX + signature, now=now)
-                if first and next(self._recorded) % PRUNE_EVERY == 0:  # keep signature receipts minutes old
-                    prune_receipts(session, now - KEEP, signatures_older_than=now - SIGNATURES_KEPT)
-        except SQLAlchemyError as problem:
-            self.seen.forget(signature)
-            log.warning("could not record a request signature (the request is refused): %s", problem)
-            raise Refused("503 Service Unavailable", "try again") from None
-        if not first:
+        if not self.seen.first_time(signature, self.services.clock()):
             raise Refused("401 Unauthorized", "this signed request was already received (replay)")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import Respond
@@ -40,6 +40,8 @@ class CommandCall:
     caller: Person
     body: dict[str, Any]
     client: WebClient
+    #: What the handler computed that a follow-up after the answer reuses (the summary a chart is drawn from).
+    kept: dict[str, Any] = field(default_factory=dict)
 
     @property
     def user_id(self) -> str:
@@ -94,12 +96,24 @@ def publish_home(client: WebClient, services: Services, user_id: str) -> None:
     client.views_publish(user_id=user_id, view=replies.home(view))
 
 
-def refresh_home(client: WebClient, services: Services, user_id: str) -> None:
-    """Keep the Home tab live after someone acts (a Got it, an answer); a failure here never undoes the act."""
+def clicked_on_home(body: dict[str, Any]) -> bool:
+    """Whether the click was made on the App Home tab (its container is the Home view)."""
+    container, view = body.get("container") or {}, body.get("view") or {}
+    return container.get("type") == "view" and view.get("type") == "home"
+
+
+def refresh_home(body: dict[str, Any], client: WebClient, services: Services) -> None:
+    """Keep the Home tab live after someone acts on it; a failure here never undoes the act.
+
+    Only a click made on the Home tab re-renders it: Slack sends `app_home_opened` each time someone opens the
+    tab, and that renders it fresh, so re-rendering after a click in a DM would be work nobody sees (at 50
+    clicks at once it was most of the work after the acknowledgements)."""
+    if not clicked_on_home(body):
+        return
     try:
-        publish_home(client, services, user_id)
+        publish_home(client, services, body["user"]["id"])
     except SlackApiError as error:
-        log.info("Home tab refresh for %s failed: %s", user_id, error.response.get("error"))
+        log.info("Home tab refresh for %s failed: %s", body["user"]["id"], error.response.get("error"))
 
 
 def field_errors(problem: DrumbeatError, fields: Mapping[str, str], fallback: str,

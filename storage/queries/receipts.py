@@ -8,7 +8,7 @@ Keys name what they identify, with a prefix for the kind of id:
     "event:Ev0123ABCD"          a Slack event (its event_id)
     "view:V0123ABCD"            a modal submission (the view id)
     "trigger:123.456.abcdef"    a slash command (its trigger id)
-    "sig:v0=ab12..."            a signed request (its signature: a replay of the same bytes is refused)
+    "sig:v0=ab12..."            a signed request (written by earlier versions; replays are now refused in memory)
 
 How to use it: call `first_time` *in the same transaction as the action's effect* and act only when it returns
 True. The unique key (platform, key) decides between concurrent repeats on both databases: on PostgreSQL a

@@ -210,6 +210,11 @@ class SlackEmulator:
     def calls_named(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
+    def issue_trigger(self, user_id: str) -> str:
+        """A fresh trigger id for `user_id`, as Slack puts in an interaction: for tests that build a request by
+        hand (a forged payload is still signed, and its trigger still opens a modal)."""
+        return self._ws.issue_trigger(user_id)
+
     def dm_channel(self, user_id: str) -> str:
         with self._ws.lock:
             self._require_user(user_id)

@@ -35,7 +35,7 @@ def acknowledge_delivery(body: dict[str, Any], action: dict[str, Any], client: W
         tell_problem(body, respond, client, problem)
         return
     update_clicked(body, client, shown)
-    refresh_home(client, services, body["user"]["id"])
+    refresh_home(body, client, services)
 
 
 def register(app: App, services: Services) -> None:

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[CommandCall, Any], Reply | None]
 CommandTable = Mapping[type, Handler]
-FollowUp = Callable[[commands.Command, dict[str, Any], WebClient, Services], None]
+FollowUp = Callable[[commands.Command, dict[str, Any], WebClient, Services, dict[str, Any]], None]
 
 
 def parse(text: str) -> commands.Command:
@@ -99,9 +99,11 @@ def make_answer(table: CommandTable, follow_ups: list[FollowUp]) -> Callable[...
         parsed = parse(command.get("text", ""))  # parsed once already: it cannot fail now
         reply: Reply | None
         steps = follow_ups
+        kept: dict[str, Any] = {}
         try:
             with services.unit_of_work() as session:
                 call = CommandCall(session, services, identify(session, acting_user(command)), command, client)
+                kept = call.kept
                 reply = table[type(parsed)](call, parsed)
         except DrumbeatError as problem:
             reply = replies.problem(problem, services.settings.command)
@@ -109,7 +111,7 @@ def make_answer(table: CommandTable, follow_ups: list[FollowUp]) -> Callable[...
         if reply:
             respond(response_type="ephemeral", replace_original=False, **reply)
         for step in steps:
-            step(parsed, command, client, services)
+            step(parsed, command, client, services, kept)
 
     return answer_command
 

@@ -65,7 +65,7 @@ def _handle(body: dict[str, Any], action: dict[str, Any], client: WebClient, res
         return
     update_clicked(body, client, shown)
     if not confidence:
-        refresh_home(client, services, body["user"]["id"])
+        refresh_home(body, client, services)
     if note:
         tell_privately(body, respond, client, replies.notice(note, "info"))
 

@@ -14,18 +14,17 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core import commands, summaries
-from bot.core.errors import DrumbeatError
-from bot.core.roles import identify
 from bot.core.summary_export import export_filename, summary_csv
 from bot.core.words.summary import trend_points
 from bot.services import Services
 from bot.slack import replies
 from bot.slack.files import upload_to_dm
-from bot.slack.people import acting_user
 from bot.slack.respond import CommandCall, Reply
 from messages.charts import alt_text, has_trend, trend_png
 
 log = logging.getLogger(__name__)
+
+KEPT = "summary"
 
 
 def wants_chart(result: summaries.Summary) -> bool:
@@ -35,23 +34,21 @@ def wants_chart(result: summaries.Summary) -> bool:
 def answer(call: CommandCall, command: commands.Summary) -> Reply:
     result = summaries.summarise(call.session, caller=call.caller, request=command.request,
                                  now=call.services.clock(), thresholds=call.services.feedback_thresholds)
+    call.kept[KEPT] = result  # the chart or CSV after the answer is drawn from these very figures
     if command.request.export:
         return replies.notice(f"The CSV of these figures ({export_filename(result)}) is on its way to our DM.",
                               "file")
     return replies.summary_reply(result, command=call.services.settings.command, chart_coming=wants_chart(result))
 
 
-def follow_up(parsed: commands.Command, body: dict[str, Any], client: WebClient, services: Services) -> None:
-    """After the acknowledgement: upload the CSV that was asked for, or the Momentum chart."""
-    if not isinstance(parsed, commands.Summary):
+def follow_up(parsed: commands.Command, body: dict[str, Any], client: WebClient, services: Services,
+              kept: dict[str, Any]) -> None:
+    """After the answer: upload the CSV that was asked for, or the Momentum chart, from the figures the answer
+    showed (a refused summary keeps none, and gets no follow-up)."""
+    result = kept.get(KEPT)
+    if not isinstance(parsed, commands.Summary) or result is None:
         return
     user_id = body["user_id"]
-    try:
-        with services.unit_of_work() as session:
-            result = summaries.summarise(session, caller=identify(session, acting_user(body)), request=parsed.request,
-                                         now=services.clock(), thresholds=services.feedback_thresholds)
-    except DrumbeatError:
-        return  # the acknowledgement already said what was wrong
     try:
         if parsed.request.export:
             upload_to_dm(client, user_id=user_id, content=summary_csv(result).encode("utf-8"),
