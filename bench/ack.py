@@ -170,20 +170,21 @@ def run_modal(bench: Bench, count: int) -> Timed:
     return Timed(ours, peer, drained, failures)
 
 
-def run_all(bench: Bench, per_kind: int, big_sends: int) -> dict[str, Timed]:
+def run_all(bench: Bench, per_kind: int, big_sends: int, kinds: Sequence[str]) -> dict[str, Timed]:
     org = bench.org
     users = [*org.managers, *org.reps]
-    results: dict[str, Timed] = {}
-    results["help"] = bench.time_kind([bench.command(users[n % len(users)], "help") for n in range(per_kind)])
-    results["Got it"] = run_got_it(bench, per_kind)
-    results["quiz answer"] = run_quiz(bench, per_kind)
-    results["summary"] = bench.time_kind([bench.command(org.managers[n % len(org.managers)], "summary")
-                                          for n in range(per_kind)])
-    results["broadcast modal"] = run_modal(bench, per_kind)
-    results["send to 300"] = bench.time_kind([bench.command(LEADER, "send bench to Big") for _ in range(per_kind)])
-    results["send to 10,000"] = bench.time_kind([bench.command(LEADER, "send bench to Field")
-                                                 for _ in range(big_sends)])
-    return results
+    runs: dict[str, Callable[[], Timed]] = {
+        "help": lambda: bench.time_kind([bench.command(users[n % len(users)], "help") for n in range(per_kind)]),
+        "Got it": lambda: run_got_it(bench, per_kind),
+        "quiz answer": lambda: run_quiz(bench, per_kind),
+        "summary": lambda: bench.time_kind([bench.command(org.managers[n % len(org.managers)], "summary")
+                                            for n in range(per_kind)]),
+        "broadcast modal": lambda: run_modal(bench, per_kind),
+        "send to 300": lambda: bench.time_kind([bench.command(LEADER, "send bench to Big") for _ in range(per_kind)]),
+        "send to 10,000": lambda: bench.time_kind([bench.command(LEADER, "send bench to Field")
+                                                   for _ in range(big_sends)]),
+    }
+    return {kind: run() for kind, run in runs.items() if kind in kinds}
 
 
 def measure(database_url: str | None, args: argparse.Namespace) -> dict[str, Timed]:
@@ -205,7 +206,7 @@ def measure(database_url: str | None, args: argparse.Namespace) -> dict[str, Tim
         servers.append(peer_server(SECRET, settings.command, emulator.bot_token, emulator.api_url))
         emulator.connect_bot(servers[0].url)
         bench = Bench(drumbeat, emulator, org, servers[0], servers[1], args.concurrency)
-        return run_all(bench, args.per_kind, args.big_sends)
+        return run_all(bench, args.per_kind, args.big_sends, args.kinds)
     finally:
         for server in servers:
             server.stop()
@@ -239,6 +240,8 @@ def main() -> int:
     parser.add_argument("--big-sends", type=int, default=50)
     parser.add_argument("--field", type=int, default=10_000, help="size of the team the biggest send addresses")
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--kinds", nargs="+", choices=tuple(GOALS_MS), default=tuple(GOALS_MS), metavar="KIND",
+                        help=f"which kinds to time (default all: {', '.join(GOALS_MS)})")
     args = parser.parse_args()
     targets: list[tuple[str, str | None]] = []
     if args.database_url:
