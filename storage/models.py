@@ -228,9 +228,10 @@ class Delivery(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     # None for what Drumbeat itself says (coaching DMs, nudges, refreshers): those are made unique by the
     # coaching tables that point at them (CoachingDigest, CoachingNudge), not by (broadcast, occurrence, person).
-    broadcast_id: int | None = Field(default=None, foreign_key="broadcast.id", index=True)
+    # No index of their own: the unique constraint leads with broadcast_id, ix_delivery_person_due with person_id.
+    broadcast_id: int | None = Field(default=None, foreign_key="broadcast.id")
     occurrence: str = Field(max_length=64)  # the recipient's local date/time of the occurrence, or "now"
-    person_id: int = Field(foreign_key="person.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
     message_id: int | None = Field(default=None, foreign_key="message.id")  # the version this delivery carries
     kind: str = Field(default=DeliveryKind.BROADCAST, max_length=16)
     question_id: int | None = Field(default=None, foreign_key="question.id")  # asked with (or as) this delivery
