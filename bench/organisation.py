@@ -167,7 +167,8 @@ def seed(engine: Engine, data: org_data.DataSet) -> tuple[float, float]:
     postgresql = engine.dialect.name == "postgresql"
     upgrade(engine)
     with engine.begin() as connection:
-        drops = (["DROP TRIGGER IF EXISTS answerstate_sync ON quizask"] if postgresql else
+        drops = (["DROP TRIGGER IF EXISTS answerstate_sync ON quizask", "DROP FUNCTION IF EXISTS answerstate_sync()",
+                  "DROP FUNCTION IF EXISTS answerstate_refresh(integer, integer)"] if postgresql else
                  [f"DROP TRIGGER IF EXISTS {name}" for name in
                   ("answerstate_after_insert", "answerstate_after_update", "answerstate_after_delete")])
         for statement in drops:
