@@ -202,7 +202,7 @@ def measure(database_url: str | None, args: argparse.Namespace) -> dict[str, Tim
     servers: list[Child] = []
     try:
         seed(drumbeat, emulator, org)
-        servers.append(drumbeat_server(mapping))
+        servers.append(drumbeat_server(mapping, hold_work=args.hold_work))
         servers.append(peer_server(SECRET, settings.command, emulator.bot_token, emulator.api_url))
         emulator.connect_bot(servers[0].url)
         bench = Bench(drumbeat, emulator, org, servers[0], servers[1], args.concurrency)
@@ -240,6 +240,9 @@ def main() -> int:
     parser.add_argument("--big-sends", type=int, default=50)
     parser.add_argument("--field", type=int, default=10_000, help="size of the team the biggest send addresses")
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--hold-work", action="store_true",
+                        help="start the work after the answers only once a kind's answers are in (answers timed "
+                             "without that work competing for the cores; the work still runs)")
     parser.add_argument("--kinds", nargs="+", choices=tuple(GOALS_MS), default=tuple(GOALS_MS), metavar="KIND",
                         help=f"which kinds to time (default all: {', '.join(GOALS_MS)})")
     args = parser.parse_args()

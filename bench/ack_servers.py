@@ -12,24 +12,42 @@ from __future__ import annotations
 import multiprocessing
 import time
 from multiprocessing.connection import Connection
+from collections.abc import Callable
 from typing import Any
 
 
-def _serve_drumbeat(settings: dict[str, str], conn: Connection) -> None:
+def _held(drumbeat: Any) -> Callable[[], None]:
+    """Keep the work after each answer from starting until `release()` (the drain): the answers are then timed
+    without that work competing for the process's two cores and its GIL (`--hold-work`)."""
+    pool = drumbeat._background
+    submit, waiting = pool.submit, []
+
+    def hold(fn: Any, /, *args: Any, **kwargs: Any) -> None:
+        waiting.append((fn, args, kwargs))
+
+    def release() -> None:
+        for fn, args, kwargs in waiting:
+            submit(fn, *args, **kwargs)
+        waiting.clear()
+
+    pool.submit = hold
+    return release
+
+
+def _serve_drumbeat(settings: dict[str, str], hold_work: bool, conn: Connection) -> None:
     from bot.app import Drumbeat
     from bot.settings import settings_from_mapping
     from bot.slack.platform import SLACK_EVENTS_PATH
 
-    import os, sys
-    if os.environ.get("ACK_SWITCH"):
-        sys.setswitchinterval(float(os.environ["ACK_SWITCH"]))
     drumbeat = Drumbeat(settings_from_mapping(settings))
+    release = _held(drumbeat) if hold_work else (lambda: None)
     port = drumbeat.serve_http(host="127.0.0.1", port=0, background=True)
     conn.send(f"http://127.0.0.1:{port}{SLACK_EVENTS_PATH}")
     try:
         while (order := conn.recv()) != "stop":
             if order == "drain":
                 started = time.perf_counter()
+                release()
                 finished = drumbeat.wait_for_background(timeout=1800)
                 conn.send((finished, time.perf_counter() - started))
     finally:
@@ -74,8 +92,8 @@ class Child:
         self._process.join(timeout=30)
 
 
-def drumbeat_server(settings: dict[str, str]) -> Child:
-    return Child(_serve_drumbeat, settings)
+def drumbeat_server(settings: dict[str, str], *, hold_work: bool = False) -> Child:
+    return Child(_serve_drumbeat, settings, hold_work)
 
 
 def peer_server(signing_secret: str, command: str, token: str, api_url: str) -> Child:
