@@ -141,7 +141,7 @@ def write_coached(body: dict[str, Any], view: dict[str, Any], client: WebClient,
             session.flush()
             outgoing, ref = showing.digest_now(session, outcome.nudge, services.clock())
     except DrumbeatError as problem:
-        tell_refused(client, body, "Coached", problem)
+        tell_refused(client, body, "Your coaching note", problem)
         return
     if ref is not None:
         SlackSender(client).update(ref, outgoing)
