@@ -316,17 +316,25 @@ def choose_cause(session: Session, *, nudge_id: int, caller: Person, cause: str 
     return ActionOutcome(nudge, True)
 
 
-def mark_coached(session: Session, *, nudge_id: int, caller: Person, cause: str | None, note: str | None,
-                 now: datetime) -> ActionOutcome:
+def check_coached(session: Session, *, nudge_id: int, caller: Person, cause: str | None,
+                  note: str | None) -> tuple[CoachingNudge, Person, dict[str, object]]:
+    """Reads only: whether the caller may mark this nudge coached with this cause and note (refused with the
+    reason otherwise), and the nudge, the rep and what `mark_coached` would record but for who and when."""
     nudge, rep = nudge_for(session, nudge_id, caller)
     text = clean(note)
     if len(text) > MAX_NOTE:
         raise BadInput(f"The note is {len(text)} characters; keep it under {MAX_NOTE}.")
-    values: dict[str, object] = {"status": NudgeStatus.COACHED, "coached_by_id": caller.id, "coached_at": now,
-                                 "note": text or None}
+    values: dict[str, object] = {"status": NudgeStatus.COACHED, "note": text or None}
     if (chosen := _cause(cause)) is not None:
         values["cause"] = chosen
-    if not _settle(session, nudge, values):
+    return nudge, rep, values
+
+
+def mark_coached(session: Session, *, nudge_id: int, caller: Person, cause: str | None, note: str | None,
+                 now: datetime) -> ActionOutcome:
+    """Checked again as it is written: a nudge someone else settled since is left as they left it."""
+    nudge, rep, values = check_coached(session, nudge_id=nudge_id, caller=caller, cause=cause, note=note)
+    if not _settle(session, nudge, {**values, "coached_by_id": caller.id, "coached_at": now}):
         return ActionOutcome(nudge, False, settled_note(nudge, session))
     session.add(AuditEvent(at=now, actor_id=caller.id, action="coaching.coached", detail={"nudge": nudge.id}))
     return ActionOutcome(nudge, True, f"Noted: you coached {rep.name}. I'll show whether their answers improve.")

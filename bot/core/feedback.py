@@ -31,7 +31,7 @@ from storage.queries.accounts import primary_address
 from storage.models import (
     AuditEvent, Broadcast, Delivery, Feedback, FeedbackAbout, FeedbackPending, FeedbackReply, Message, Person, Role, Team,
 )
-from storage.queries.feedback import FeedbackCounts, recent_items, team_month_counts
+from storage.queries.feedback import FeedbackCounts, insert_submission, recent_items, team_month_counts
 
 MAX_FIELD = 1000
 MAX_REPLY = 2000
@@ -95,10 +95,11 @@ def explain_visibility(draft: FeedbackDraft, thresholds: Thresholds) -> Rich:
                 "it to you.")
 
 
-def submit(session: Session, *, author: Person, draft: FeedbackDraft, submission_id: str, key: FeedbackKey | None,
-           thresholds: Thresholds, now: datetime) -> tuple[str | Rich, bool]:
-    """Store feedback; returns (what the author is told, whether it was new). Problems come by field.
-    Anonymous feedback is sealed until the day's release (bot.core.feedback_release); named is stored as is."""
+ALREADY_STORED = "I already have this feedback; it was not stored twice."
+
+
+def _checked_texts(draft: FeedbackDraft, key: FeedbackKey | None) -> dict[str, str]:
+    """The three texts as stored, or every problem of the draft by field (DraftProblems)."""
     texts = {"stop": clean(draft.stop), "start": clean(draft.start), "keep": clean(draft.keep)}
     problems = {field: f"{len(text)} characters; the limit is {MAX_FIELD}." for field, text in texts.items()
                 if len(text) > MAX_FIELD}
@@ -110,20 +111,47 @@ def submit(session: Session, *, author: Person, draft: FeedbackDraft, submission
         problems["anonymous"] = "Anonymous feedback is switched off: Drumbeat has no feedback key."
     if problems:
         raise DraftProblems(problems)
+    return texts
+
+
+def _dedupe(draft: FeedbackDraft, key: FeedbackKey | None, submission_id: str) -> str:
+    """The submission's key as stored: an HMAC of the modal's view id, so it names no request a log could."""
+    if draft.anonymous:
+        assert key is not None
+        return submission_key(key.secret, submission_id)
+    return submission_key(key.secret if key else b"named", submission_id)
+
+
+def check_feedback(session: Session, *, draft: FeedbackDraft, submission_id: str, key: FeedbackKey | None,
+                   thresholds: Thresholds) -> tuple[str | Rich, bool]:
+    """Reads only: the problems by field (DraftProblems), else (what the author is told, whether it is new).
+    The modal's acknowledgement answers with this receipt; `submit` stores it after, checking again."""
+    _checked_texts(draft, key)
+    dedupe = _dedupe(draft, key, submission_id)
+    model = FeedbackPending if draft.anonymous else Feedback
+    if session.execute(select(model.id).where(model.submission_key == dedupe)).first() is not None:
+        return ALREADY_STORED, False
+    return explain_visibility(draft, thresholds), True
+
+
+def submit(session: Session, *, author: Person, draft: FeedbackDraft, submission_id: str, key: FeedbackKey | None,
+           thresholds: Thresholds, now: datetime) -> tuple[str | Rich, bool]:
+    """Store feedback once per submission; returns (what the author is told, whether it was new). Problems come
+    by field. Anonymous feedback is sealed until the day's release (bot.core.feedback_release); named is stored
+    as is."""
+    texts = _checked_texts(draft, key)
+    dedupe = _dedupe(draft, key, submission_id)
     month, day = month_of(now, thresholds.timezone)
     if draft.anonymous:
         assert key is not None
-        dedupe = submission_key(key.secret, submission_id)
-        if session.execute(select(FeedbackPending.id).where(FeedbackPending.submission_key == dedupe)).first():
-            return "I already have this feedback; it was not stored twice.", False
-        hold(session, key=key, author_id=author.id, team_id=author.team_id, texts=texts, about=draft.about,
-             allow_replies=draft.allow_replies, day=day, submission_key=dedupe)
-        return explain_visibility(draft, thresholds), True
-    dedupe = submission_key(key.secret if key else b"named", submission_id)
-    if session.execute(select(Feedback.id).where(Feedback.submission_key == dedupe)).first() is not None:
-        return "I already have this feedback; it was not stored twice.", False
-    session.add(Feedback(team_id=author.team_id, about=draft.about, anonymous=False, month=month, submitted_on=day,
-                         submission_key=dedupe, author_id=author.id, submitted_at=now, **texts))
+        new = hold(session, key=key, author_id=author.id, team_id=author.team_id, texts=texts, about=draft.about,
+                   allow_replies=draft.allow_replies, day=day, submission_key=dedupe)
+        return (explain_visibility(draft, thresholds), True) if new else (ALREADY_STORED, False)
+    if not insert_submission(session, Feedback, {
+            "team_id": author.team_id, "about": draft.about, "anonymous": False, "month": month,
+            "submitted_on": day, "submission_key": dedupe, "author_id": author.id, "submitted_at": now,
+            "reply_link": None, "withdrawn": False, **texts}):
+        return ALREADY_STORED, False
     session.add(AuditEvent(at=now, actor_id=author.id, action="feedback.named", detail={}))
     session.flush()
     return explain_visibility(draft, thresholds), True
@@ -190,8 +218,10 @@ class ReplyTo:
     replier: str
 
 
-def reply(session: Session, *, caller: Person, feedback_id: int, text: str, key: FeedbackKey | None,
-          now: datetime) -> ReplyTo:
+def check_reply(session: Session, *, caller: Person, feedback_id: int, text: str,
+                key: FeedbackKey | None) -> ReplyTo:
+    """Reads only: whether the caller may reply to this feedback with this text (refused with the reason, the
+    text's problems by field), and where the reply would go. `reply` checks again when it records the reply."""
     feedback = session.get(Feedback, feedback_id)
     if feedback is None or feedback.withdrawn:
         raise NotFound("That feedback is no longer there.")
@@ -213,8 +243,15 @@ def reply(session: Session, *, caller: Person, feedback_id: int, text: str, key:
             raise BadInput(f"The reply cannot be delivered: {error}.") from None
     if recipient is None:
         raise NotFound("Its author can no longer be reached on any chat platform.")
-    session.add(FeedbackReply(feedback_id=feedback.id, author_id=caller.id, text=text, sent_at=now))
     return ReplyTo(recipient=recipient, text=text, replier=caller.name)
+
+
+def reply(session: Session, *, caller: Person, feedback_id: int, text: str, key: FeedbackKey | None,
+          now: datetime) -> ReplyTo:
+    """Record a reply (checked again: the feedback may have been withdrawn since); the caller sends it."""
+    reply_to = check_reply(session, caller=caller, feedback_id=feedback_id, text=text, key=key)
+    session.add(FeedbackReply(feedback_id=feedback_id, author_id=caller.id, text=reply_to.text, sent_at=now))
+    return reply_to
 
 
 def _unsealed_recipient(session: Session, sealed: str) -> Address | None:

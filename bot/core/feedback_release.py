@@ -27,7 +27,7 @@ from bot.core.feedback_key import FeedbackKey
 from bot.core.sealing import SealError, open_pending, open_seal, respondent_tag, seal, seal_pending
 from schedules.materialise import zone
 from storage.models import Feedback, FeedbackPending
-from storage.queries.feedback import add_respondents, stranded_pending, take_due_pending
+from storage.queries.feedback import add_respondents, insert_submission, stranded_pending, take_due_pending
 
 log = logging.getLogger(__name__)
 
@@ -39,17 +39,17 @@ def org_today(now: datetime, tz: str) -> date:
 
 
 def hold(session: Session, *, key: FeedbackKey, author_id: int, team_id: int | None, texts: dict[str, str],
-         about: str, allow_replies: bool, day: date, submission_key: str) -> None:
-    """Seal one anonymous submission until its day's release. The sealed item holds the author's tag, never
-    their id (only the reply link, itself sealed, holds that, and only when the author asked for replies)."""
+         about: str, allow_replies: bool, day: date, submission_key: str) -> bool:
+    """Seal one anonymous submission until its day's release; False when that submission is already held. The
+    sealed item holds the author's tag, never their id (only the reply link, itself sealed, holds that, and only
+    when the author asked for replies)."""
     item: dict[str, object] = {"team_id": team_id, "about": about, **texts}
     if team_id is not None:
         item["tag"] = respondent_tag(key.secret, author_id, team_id, day.strftime("%Y-%m"))
     if allow_replies:
         item["reply"] = base64.b64encode(seal(key.secret, f"{SEALED_PERSON}{author_id}")).decode()
-    session.add(FeedbackPending(day=day, key_id=key.key_id, sealed=seal_pending(key.secret, item),
-                                submission_key=submission_key))
-    session.flush()
+    return insert_submission(session, FeedbackPending, {"day": day, "key_id": key.key_id, "submission_key": submission_key,
+                                                        "sealed": seal_pending(key.secret, item)})
 
 
 def release_due(session: Session, *, key: FeedbackKey | None, now: datetime, tz: str) -> int:

@@ -163,9 +163,13 @@ def send_again_now(session: Session, *, caller: Person, broadcast_id: int, now: 
     return f"Sending it now to {added} people in {broadcast.audience_label}{note}."
 
 
-def edit_message(session: Session, *, caller: Person, broadcast_id: int, title: str, body: str, now: datetime) -> EditResult:
-    """A new version of the message; sent deliveries keep theirs, queued ones carry the new one."""
+def check_edit(session: Session, *, caller: Person, broadcast_id: int, title: str,
+               body: str) -> tuple[Broadcast, Message, NewMessage]:
+    """Reads only: whether the caller may give this broadcast this message now (refused with the reason, the
+    message's problems by field), and the broadcast, its current message and the new one."""
     broadcast = _owned(session, caller, broadcast_id)
+    if broadcast.status == BroadcastStatus.CANCELLED:
+        raise BadInput("That broadcast was cancelled, so there is nothing left to edit.")
     current = session.get(Message, broadcast.message_id)
     assert current is not None
     new = NewMessage(title=title, body=body, key=current.key, key_message=current.key_message,
@@ -173,6 +177,13 @@ def edit_message(session: Session, *, caller: Person, broadcast_id: int, title: 
     problems = check_new_message(new)
     if problems:
         raise DraftProblems(problems)
+    return broadcast, current, new
+
+
+def edit_message(session: Session, *, caller: Person, broadcast_id: int, title: str, body: str, now: datetime) -> EditResult:
+    """A new version of the message; sent deliveries keep theirs, queued ones carry the new one. Checked again as
+    it is written (the broadcast may have been cancelled since the form was checked)."""
+    broadcast, current, new = check_edit(session, caller=caller, broadcast_id=broadcast_id, title=title, body=body)
     if (title.strip(), body.strip()) == (current.title, current.body):
         return EditResult(current.version, ())
     message = new_version(session, caller, new, now)

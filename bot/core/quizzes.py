@@ -118,52 +118,80 @@ QUESTION_AUTHORS = (Role.LEADER, Role.ADMIN)
 MAX_PROMPT, MAX_OPTION, MAX_EXPLANATION = 300, 75, 1200
 
 
-def add_question(session: Session, *, author: Person, expectation_key: str | None, prompt: str,
-                 options: list[str], correct: int | None, explanation: str, now: datetime) -> Question:
-    """A leader's own question (from Slack), checked like a content pack's; every problem by field."""
-    require_role(author, QUESTION_AUTHORS, "add quiz questions")
-    problems: dict[str, str] = {}
-    expectation = None
-    if not expectation_key:
-        problems["expectation"] = "Pick the expectation this question tests."
-    else:
-        expectation = session.execute(select(Expectation).where(Expectation.key == expectation_key)).scalar_one_or_none()
-        if expectation is None:
-            problems["expectation"] = f"There is no expectation '{expectation_key}'."
-    prompt = prompt.strip()
+@dataclass(frozen=True)
+class CheckedQuestion:
+    """A leader's question as it would be stored: what `check_question` found valid."""
+
+    expectation_id: int
+    prompt: str
+    options: list[str]
+    correct: int  # index into options
+    explanation: str
+
+
+def _text_problems(prompt: str, options: list[str], correct: int | None, explanation: str,
+                   problems: dict[str, str]) -> list[int]:
+    """The problems of the texts, by field; the positions of the options filled in."""
     if not prompt:
         problems["prompt"] = "Write the question."
     elif len(prompt) > MAX_PROMPT:
         problems["prompt"] = f"The question is {len(prompt)} characters; keep it under {MAX_PROMPT}."
-    filled = [(number, option.strip()) for number, option in enumerate(options) if option and option.strip()]
-    texts = [text for _, text in filled]
-    if len(filled) < 2:
+    texts = [option.strip() for option in options if option and option.strip()]
+    if len(texts) < 2:
         problems["options"] = "Give at least 2 options."
-    elif len(filled) > 5:
+    elif len(texts) > 5:
         problems["options"] = "Give at most 5 options."
     elif len({text.casefold() for text in texts}) != len(texts):
         problems["options"] = "Two options say the same thing."
     elif any(len(text) > MAX_OPTION for text in texts):
         problems["options"] = f"An option is longer than {MAX_OPTION} characters (a button's limit)."
-    positions = [number for number, _ in filled]
+    positions = [number for number, option in enumerate(options) if option and option.strip()]
     if correct is None:
         problems["correct"] = "Say which option is right."
     elif correct not in positions:
         problems["correct"] = f"Option {correct + 1} is empty; pick one of the options you wrote."
-    explanation = explanation.strip()
     if not explanation:
         problems["explanation"] = "Explain the right answer: reps see it right after they answer."
     elif len(explanation) > MAX_EXPLANATION:
         problems["explanation"] = f"The explanation is {len(explanation)} characters; keep it under {MAX_EXPLANATION}."
+    return positions
+
+
+def check_question(session: Session, *, author: Person, expectation_key: str | None, prompt: str,
+                   options: list[str], correct: int | None, explanation: str) -> CheckedQuestion:
+    """Reads only: every problem of a leader's question by field (DraftProblems), else the question as it would
+    be stored. A modal acknowledges from this; `add_question` checks again when it writes."""
+    require_role(author, QUESTION_AUTHORS, "add quiz questions")
+    problems: dict[str, str] = {}
+    expectation_id = None
+    if not expectation_key:
+        problems["expectation"] = "Pick the expectation this question tests."
+    else:
+        expectation_id = session.execute(
+            select(Expectation.id).where(Expectation.key == expectation_key)).scalar_one_or_none()
+        if expectation_id is None:
+            problems["expectation"] = f"There is no expectation '{expectation_key}'."
+    prompt, explanation = prompt.strip(), explanation.strip()
+    positions = _text_problems(prompt, options, correct, explanation, problems)
     if problems:
         raise DraftProblems(problems)
-    assert expectation is not None and correct is not None
-    base = "q-" + (re.sub(r"[^a-z0-9]+", "-", prompt.lower()).strip("-")[:50].strip("-") or "question")
+    assert expectation_id is not None and correct is not None
+    return CheckedQuestion(expectation_id=expectation_id, prompt=prompt,
+                           options=[options[number].strip() for number in positions],
+                           correct=positions.index(correct), explanation=explanation)
+
+
+def add_question(session: Session, *, author: Person, expectation_key: str | None, prompt: str,
+                 options: list[str], correct: int | None, explanation: str, now: datetime) -> Question:
+    """A leader's own question (from Slack), checked like a content pack's; every problem by field."""
+    checked = check_question(session, author=author, expectation_key=expectation_key, prompt=prompt,
+                             options=options, correct=correct, explanation=explanation)
+    base = "q-" + (re.sub(r"[^a-z0-9]+", "-", checked.prompt.lower()).strip("-")[:50].strip("-") or "question")
     key, suffix = base, 2
     while session.execute(select(Question.id).where(Question.key == key)).first() is not None:
         key, suffix = f"{base}-{suffix}", suffix + 1
-    question = Question(key=key, expectation_id=expectation.id, prompt=prompt, options=texts,
-                        correct=positions.index(correct), explanation=explanation)
+    question = Question(key=key, expectation_id=checked.expectation_id, prompt=checked.prompt,
+                        options=checked.options, correct=checked.correct, explanation=checked.explanation)
     session.add(question)
     session.add(AuditEvent(at=now, actor_id=author.id, action="quiz.add_question", detail={"key": key}))
     session.flush()

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from storage.models import Feedback, FeedbackPending, FeedbackRespondent
+from storage.models import Feedback, FeedbackPending, FeedbackRespondent, random_id
 
 
 @dataclass(frozen=True)
@@ -93,3 +93,13 @@ def add_respondents(session: Session, rows: list[dict[str, object]]) -> None:
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(insert(FeedbackRespondent).values(rows).on_conflict_do_nothing(
         index_elements=["team_id", "month", "key_id", "tag"]))
+
+
+def insert_submission(session: Session, model: type[Feedback] | type[FeedbackPending], values: dict[str, object]) -> bool:
+    """Store one submission unless its `submission_key` is already stored; False when it was (a repeat of the
+    same modal, even one running at the same moment: the unique key decides, on both databases)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    inserted = session.execute(insert(model).values({"id": random_id(), **values})
+                               .on_conflict_do_nothing(index_elements=["submission_key"])
+                               .returning(model.id)).scalar_one_or_none()
+    return inserted is not None

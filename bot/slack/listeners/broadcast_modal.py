@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from bot.core import broadcasts, commands
 from bot.core.library import broadcast_form
+from bot.core.broadcasts import DraftProblems
 from bot.core.errors import BadInput, DrumbeatError
 from bot.core.once import RequestKey
 from bot.core.roles import identify, require_role
@@ -22,6 +23,7 @@ from bot.slack.identity import PLATFORM
 from bot.slack.people import acting_user
 from bot.slack import replies
 from bot.slack.after_ack import after_ack, hand_over
+from bot.slack.modal_work import tell_refused
 from bot.slack.ids import ActionId, CallbackId, ModalBlock
 from bot.slack.modal_state import FIELD_BLOCKS, draft_from_state
 from bot.slack.render import render_blocks
@@ -129,24 +131,20 @@ def submit_broadcast(ack: Ack, body: dict[str, Any], view: dict[str, Any], clien
 
 def queue_broadcast(body: dict[str, Any], view: dict[str, Any], client: WebClient, services: Services) -> None:
     """After the acknowledgement: one broadcast per modal submission (its view id), however often Slack or the
-    leader submits it, and a DM saying what was queued."""
+    leader submits it, checked again as it is written, and a DM saying what was queued or why nothing was."""
     user_id = body["user"]["id"]
     request = RequestKey(PLATFORM, f"view:{view['id']}")
     try:
         with services.unit_of_work() as session:
-            caller, draft, _ = _draft(session, body, view, client, services)
-            if draft is None:
-                return  # the acknowledgement showed the problems
-            try:
-                broadcasts.check_draft(session, sender=caller, draft=draft, now=services.clock())
-            except DrumbeatError:
-                return  # likewise
+            caller, draft, errors = _draft(session, body, view, client, services)
+            if draft is None:  # the acknowledgement passed it: what changed since is told in the DM below
+                raise DraftProblems(errors)
             queued = broadcasts.schedule(session, sender=caller, draft=draft, now=services.clock(),
                                          rules=services.rules, request=request)
             tz = caller.tz
         client.chat_postMessage(channel=user_id, **replies.notice(describe_queued(queued, tz), "message"))
-    except DrumbeatError as problem:
-        client.chat_postMessage(channel=user_id, **replies.problem(problem, services.settings.command))
+    except DrumbeatError as problem:  # found only now (a user group emptied, the audience left): never dropped
+        tell_refused(client, body, "Your broadcast", problem)
 
 
 COMMANDS = {commands.OpenBroadcast: open_broadcast_modal}

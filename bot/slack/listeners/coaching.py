@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, BoltRequest, Respond
 from slack_sdk import WebClient
 
 from bot.core import coaching, showing
@@ -18,7 +18,8 @@ from bot.core.roles import identify
 from bot.services import Services
 from bot.slack.people import acting_user
 from bot.slack import replies
-from bot.slack.after_ack import after_ack
+from bot.slack.after_ack import after_ack, hand_over
+from bot.slack.modal_work import first_submission, tell_refused
 from bot.slack.render import render_blocks
 from bot.slack.respond import (
     choice_of,
@@ -108,26 +109,44 @@ def open_coached(body: dict[str, Any], action: dict[str, Any], client: WebClient
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def save_coached(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, services: Services) -> None:
+def _coached_fields(view: dict[str, Any]) -> dict[str, Any]:
     values = modal_values(view)
-    cause, note = choice_of(values, "cause"), text_of(values, "note") or None
+    return {"nudge_id": id_of(str(view.get("private_metadata") or "")), "cause": choice_of(values, "cause"),
+            "note": text_of(values, "note") or None}
+
+
+def save_coached(ack: Ack, body: dict[str, Any], view: dict[str, Any], services: Services, context: BoltContext,
+                 request: BoltRequest) -> None:
+    """Field errors from reads in the acknowledgement; the nudge is marked after it (`write_coached`)."""
     try:
         with services.unit_of_work() as session:
-            caller = identify(session, acting_user(body))
-            metadata = str(view.get("private_metadata") or "")
-            nudge_id = id_of(metadata)
-            outcome = coaching.mark_coached(session, nudge_id=nudge_id, caller=caller, cause=cause, note=note,
-                                            now=services.clock())
-            session.flush()
-            outgoing, ref = showing.digest_now(session, outcome.nudge, services.clock())
+            coaching.check_coached(session, caller=identify(session, acting_user(body)), **_coached_fields(view))
     except DrumbeatError as problem:
         ack(response_action="errors", errors=field_errors(problem, {}, "note" if isinstance(problem, BadInput)
                                                           else "cause"))
         return
     ack()
+    hand_over(context, request, write_coached)
+
+
+def write_coached(body: dict[str, Any], view: dict[str, Any], client: WebClient, services: Services) -> None:
+    """After the acknowledgement: marked once per submitted view, checked again; the coaching DM is re-rendered in
+    place, and the manager told in a DM what was recorded, or why nothing was (settled by someone else since)."""
+    try:
+        with services.unit_of_work() as session:
+            if not first_submission(session, view, services):
+                return  # an earlier delivery of this view marked it, and said so
+            outcome = coaching.mark_coached(session, caller=identify(session, acting_user(body)),
+                                            now=services.clock(), **_coached_fields(view))
+            session.flush()
+            outgoing, ref = showing.digest_now(session, outcome.nudge, services.clock())
+    except DrumbeatError as problem:
+        tell_refused(client, body, "Your coaching note", problem)
+        return
     if ref is not None:
         SlackSender(client).update(ref, outgoing)
-    client.chat_postMessage(channel=body["user"]["id"], **replies.notice(outcome.note or "", "ok"))
+    client.chat_postMessage(channel=body["user"]["id"],
+                            **replies.notice(outcome.note or "", "ok" if outcome.changed else "info"))
 
 
 def register(app: App, services: Services) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext, BoltRequest
 from slack_sdk import WebClient
 
 from bot.core import commands, feedback
@@ -12,7 +13,8 @@ from bot.core.errors import DrumbeatError
 from bot.core.roles import identify
 from bot.services import Services
 from bot.slack import replies
-from bot.slack.after_ack import after_ack
+from bot.slack.after_ack import after_ack, hand_over
+from bot.slack.modal_work import first_submission, tell_refused
 from bot.slack.people import acting_user
 from bot.slack.render import render_blocks
 from bot.slack.respond import (
@@ -29,6 +31,8 @@ from bot.slack.payloads import id_of
 from messages.rich import Emphasis, Rich, Strong
 from schedules.sending import Outgoing
 from storage.models import Feedback, Person
+
+log = logging.getLogger(__name__)
 
 FIELDS = {"stop": "stop", "start": "start", "keep": "keep", "about": "about", "anonymous": "anonymous"}
 
@@ -55,24 +59,51 @@ def _checked(values: dict[str, Any], block: str) -> bool:
     return bool(input_of(values, block).get("selected_options"))
 
 
-def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], services: Services) -> None:
+def _draft(view: dict[str, Any]) -> feedback.FeedbackDraft:
     values = modal_values(view)
-    draft = feedback.FeedbackDraft(
+    return feedback.FeedbackDraft(
         stop=text_of(values, "stop"), start=text_of(values, "start"), keep=text_of(values, "keep"),
         about=choice_of(values, "about") or "strategy", anonymous=_checked(values, "anonymous"),
         allow_replies=_checked(values, "replies"),
     )
+
+
+def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], services: Services, context: BoltContext,
+           request: BoltRequest) -> None:
+    """Checked with reads, answered with the receipt in the modal, stored after (`store_feedback`).
+
+    The receipt replaces the form, in the modal: a DM to the author would be a timed message (and, at DEBUG,
+    a logged request with the author's id) right after each anonymous submission. Storing after the receipt
+    keeps that: the receipt is decided from the same checks the write makes (the texts, the key, whether this
+    view was stored already), the write is keyed by the view id's HMAC (unique, so a repeat stores once), and
+    it writes exactly the rows it wrote inside the request. Only a write that fails after the receipt (the
+    database unreachable) is told in a DM, and that DM is timed by a submission that left no row."""
     try:
         with services.unit_of_work() as session:
-            receipt, _new = feedback.submit(
-                session, author=identify(session, acting_user(body)), draft=draft, submission_id=view["id"],
-                key=services.feedback_key, thresholds=services.feedback_thresholds, now=services.clock())
+            identify(session, acting_user(body))
+            receipt, new = feedback.check_feedback(session, draft=_draft(view), submission_id=view["id"],
+                                                   key=services.feedback_key, thresholds=services.feedback_thresholds)
     except DrumbeatError as problem:
         ack(response_action="errors", errors=field_errors(problem, FIELDS, "stop"))
         return
-    # The receipt replaces the form, in the modal: a DM to the author would be a timed message (and, at DEBUG,
-    # a logged request with the author's id) right after each anonymous submission.
     ack(response_action="update", view=render_blocks("feedback_thanks_modal", {"text": receipt}, surface="modal"))
+    if new:
+        hand_over(context, request, store_feedback)
+
+
+def store_feedback(body: dict[str, Any], view: dict[str, Any], client: WebClient, services: Services) -> None:
+    """After the receipt: stored once per view, checked again. Nothing is logged of what or which item."""
+    try:
+        with services.unit_of_work() as session:
+            feedback.submit(session, author=identify(session, acting_user(body)), draft=_draft(view),
+                            submission_id=view["id"], key=services.feedback_key,
+                            thresholds=services.feedback_thresholds, now=services.clock())
+    except DrumbeatError as problem:
+        tell_refused(client, body, "Your feedback", problem)
+    except Exception:  # noqa: BLE001 - the receipt said it was sent: the author must learn it was not
+        log.exception("storing a feedback submission failed")
+        client.chat_postMessage(channel=body["user"]["id"], **replies.notice(
+            "Your feedback could not be stored just now, so nothing of it was kept. Please send it again.", "warning"))
 
 
 def _entry(item: Feedback, who: Rich | str, *, can_reply: bool) -> dict[str, Any]:
@@ -146,19 +177,36 @@ def open_reply(body: dict[str, Any], action: dict[str, Any], client: WebClient, 
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def send_reply(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, services: Services) -> None:
-    """The reply goes straight to its author through the Sender of their platform: no outbox row, since a row
-    would join an anonymous author to the feedback."""
-    values = modal_values(view)
+def send_reply(ack: Ack, body: dict[str, Any], view: dict[str, Any], services: Services, context: BoltContext,
+               request: BoltRequest) -> None:
+    """Field errors and refusals from reads in the acknowledgement; recorded and sent after it (`deliver_reply`)."""
     try:
         with services.unit_of_work() as session:
-            reply_to = feedback.reply(session, caller=identify(session, acting_user(body)),
-                                      feedback_id=id_of(view.get("private_metadata")), text=text_of(values, "text"),
-                                      key=services.feedback_key, now=services.clock())
+            feedback.check_reply(session, caller=identify(session, acting_user(body)),
+                                 feedback_id=id_of(view.get("private_metadata")),
+                                 text=text_of(modal_values(view), "text"), key=services.feedback_key)
     except DrumbeatError as problem:
         ack(response_action="errors", errors=field_errors(problem, {}, "text"))
         return
     ack()
+    hand_over(context, request, deliver_reply)
+
+
+def deliver_reply(body: dict[str, Any], view: dict[str, Any], client: WebClient, services: Services) -> None:
+    """After the acknowledgement: recorded once per view, checked again (the feedback may have been withdrawn),
+    then sent straight to its author through the Sender of their platform: no outbox row, since a row would
+    join an anonymous author to the feedback."""
+    try:
+        with services.unit_of_work() as session:
+            if not first_submission(session, view, services):
+                return  # an earlier delivery of this view sent it, and said so
+            reply_to = feedback.reply(session, caller=identify(session, acting_user(body)),
+                                      feedback_id=id_of(view.get("private_metadata")),
+                                      text=text_of(modal_values(view), "text"), key=services.feedback_key,
+                                      now=services.clock())
+    except DrumbeatError as problem:
+        tell_refused(client, body, "Your reply", problem)
+        return
     words = Rich(f"{reply_to.replier} replied to your feedback:\n{reply_to.text}")
     services.send(Outgoing(recipient=reply_to.recipient, kind="notice", context={"text": words, "icon": "feedback"},
                            fallback_text=str(words), idempotency_key=f"feedback-reply-{view.get('id', '')}"))

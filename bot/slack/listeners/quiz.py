@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, BoltRequest, Respond
 from slack_sdk import WebClient
 
 from bot.core import commands, quizzes, showing
@@ -14,7 +14,8 @@ from bot.core.errors import BadInput, DrumbeatError
 from bot.core.roles import identify
 from bot.services import Services
 from bot.slack import replies
-from bot.slack.after_ack import after_ack
+from bot.slack.after_ack import after_ack, hand_over
+from bot.slack.modal_work import first_submission, tell_refused
 from bot.slack.people import acting_user
 from bot.slack.render import render_blocks
 from bot.slack.respond import (
@@ -94,22 +95,40 @@ def open_editor(call: CommandCall, command: commands.NewQuestion) -> None:
     call.client.views_open(trigger_id=call.body["trigger_id"], view=view)
 
 
-def save_question(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, services: Services) -> None:
-    values = modal_values(view)
+def _question_fields(values: dict[str, Any]) -> dict[str, Any]:
     correct = choice_of(values, "correct")
+    return {"expectation_key": choice_of(values, "expectation"), "prompt": text_of(values, "prompt"),
+            "options": [text_of(values, f"option_{n}") for n in range(1, 6)],
+            "correct": int(correct) if correct is not None and correct.isdigit() else None,
+            "explanation": text_of(values, "explanation")}
+
+
+def save_question(ack: Ack, body: dict[str, Any], view: dict[str, Any], services: Services,
+                  context: BoltContext, request: BoltRequest) -> None:
+    """Field errors from reads in the acknowledgement; the question is written after it (`write_question`)."""
     try:
         with services.unit_of_work() as session:
-            question = quizzes.add_question(
-                session, author=identify(session, acting_user(body)), expectation_key=choice_of(values, "expectation"),
-                prompt=text_of(values, "prompt"), options=[text_of(values, f"option_{n}") for n in range(1, 6)],
-                correct=int(correct) if correct is not None and correct.isdigit() else None,
-                explanation=text_of(values, "explanation"), now=services.clock(),
-            )
-            key, prompt = question.key, question.prompt
+            quizzes.check_question(session, author=identify(session, acting_user(body)),
+                                   **_question_fields(modal_values(view)))
     except DrumbeatError as problem:
         ack(response_action="errors", errors=field_errors(problem, FIELDS, "prompt"))
         return
     ack()
+    hand_over(context, request, write_question)
+
+
+def write_question(body: dict[str, Any], view: dict[str, Any], client: WebClient, services: Services) -> None:
+    """After the acknowledgement: one question per submitted view, checked again, and a DM saying so."""
+    try:
+        with services.unit_of_work() as session:
+            if not first_submission(session, view, services):
+                return  # an earlier delivery of this view wrote it, and said so
+            question = quizzes.add_question(session, author=identify(session, acting_user(body)),
+                                            now=services.clock(), **_question_fields(modal_values(view)))
+            key, prompt = question.key, question.prompt
+    except DrumbeatError as problem:
+        tell_refused(client, body, "Your question", problem)
+        return
     client.chat_postMessage(channel=body["user"]["id"], **replies.notice(Rich(
         "Added the question ", Code(key), f": {prompt}\nAttach it to a broadcast, or send it alone, with ",
         Code(f"{services.settings.command} broadcast"), "."), "questions"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, BoltRequest, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
@@ -16,7 +16,8 @@ from bot.core.words.figures import percent
 from bot.services import Services
 from bot.slack.people import acting_user
 from bot.slack import replies
-from bot.slack.after_ack import after_ack
+from bot.slack.after_ack import after_ack, hand_over
+from bot.slack.modal_work import first_submission, tell_refused
 from bot.slack.ids import ActionId, CallbackId
 from bot.slack.render import render_blocks
 from bot.slack.respond import CommandCall, Reply, field_errors, modal_values, replace_clicked, tell_problem, text_of
@@ -103,19 +104,36 @@ def open_editor(body: dict[str, Any], action: dict[str, Any], client: WebClient,
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def save_edit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, services: Services) -> None:
+def _edit_fields(view: dict[str, Any]) -> dict[str, Any]:
     values = modal_values(view)
-    title, text = text_of(values, "title"), text_of(values, "body")
-    metadata = str(view.get("private_metadata") or "")
+    return {"broadcast_id": id_of(str(view.get("private_metadata") or "")), "title": text_of(values, "title"),
+            "body": text_of(values, "body")}
+
+
+def save_edit(ack: Ack, body: dict[str, Any], view: dict[str, Any], services: Services, context: BoltContext,
+              request: BoltRequest) -> None:
+    """Field errors from reads in the acknowledgement; the new version is written after it (`write_edit`)."""
     try:
         with services.unit_of_work() as session:
-            caller = identify(session, acting_user(body))
-            result = manage.edit_message(session, caller=caller, broadcast_id=id_of(metadata),
-                                         title=title, body=text, now=services.clock())
+            manage.check_edit(session, caller=identify(session, acting_user(body)), **_edit_fields(view))
     except DrumbeatError as problem:
         ack(response_action="errors", errors=field_errors(problem, {"body": "body"}, "title"))
         return
     ack()
+    hand_over(context, request, write_edit)
+
+
+def write_edit(body: dict[str, Any], view: dict[str, Any], client: WebClient, services: Services) -> None:
+    """After the acknowledgement: one new version per submitted view, checked again, and a DM saying so."""
+    try:
+        with services.unit_of_work() as session:
+            if not first_submission(session, view, services):
+                return  # an earlier delivery of this view saved it, and said so
+            result = manage.edit_message(session, caller=identify(session, acting_user(body)), now=services.clock(),
+                                         **_edit_fields(view))
+    except DrumbeatError as problem:
+        tell_refused(client, body, "Your edit", problem)
+        return
     lines = [Rich(f"Saved v{result.version}. Messages already sent keep their version; queued ones carry "
                   f"v{result.version}.")]
     lines += [Rich(Icon("warning"), f" {warning}") for warning in result.warnings]
