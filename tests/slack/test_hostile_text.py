@@ -12,15 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from bot.cli import main
 from bot.demo import DEMO_CSV_COLUMNS, DEMO_PEOPLE, demo_person
-from storage.models import Broadcast, Delivery
 from tests.slack.conftest import SIGNING_SECRET, Workspace
 from tests.slack.hostile import assert_nothing_became_markup, hostile, shown, text_of
 from tests.slack.test_coaching import answer_waiting, broadcast_quiz, coaching_dms, live
@@ -106,6 +105,8 @@ def test_names_and_team_names_stay_text_in_summaries_feedback_lists_and_the_expo
     workspace = said.workspace
     said.command(JONAS, "feedback")
     said.submit(JONAS, "feedback_modal", {"stop_input": hostile("Stop"), "anonymous_input": []})
+    workspace.clock.advance(timedelta(days=1))  # the day's feedback is released after midnight
+    workspace.drumbeat.release_feedback_now()
     said.command(MARCO, "feedback list")
     said.command(MARCO, "summary")
     said.command(MARCO, f"summary <@{JONAS}|jonas>")
@@ -131,7 +132,7 @@ def test_home_tabs_of_leader_manager_and_reps_keep_names_as_text(said: Said) -> 
     for user_id in (LENA, MARCO, JONAS, NEWCOMER):
         said.keep(said.workspace.slack.open_home(user_id))
     homes = text_of(said.checked(), "views.publish", kind="plain_text")
-    assert "Hi <https://evil.example|Jonas!" in homes and "Hi <https://evil.example|Mia!" in homes  # first names
+    assert "Hi <https://evil.example|Jonas>!" in homes and "Hi <https://evil.example|Mia>!" in homes  # first names
     assert "East &lt;!everyone&gt;" in text_of(said.checked(), "views.publish")
 
 
@@ -153,8 +154,8 @@ def test_a_broadcast_greets_hostile_names_as_text_and_keeps_the_leaders_own_mark
 
     said_all = said.checked()
     jonas = dm_text(workspace, "jonas")
-    # The leader's markup works; the values in it are text: Jonas's first name is "<https://evil.example|Jonas".
-    assert "Hi *&lt;https://evil.example|Jonas* of East &lt;!everyone&gt; &amp; &lt;#C0EVIL&gt;" in jonas
+    # The leader's markup works; the values in it are text: Jonas's first name is "<https://evil.example|Jonas>".
+    assert "Hi *&lt;https://evil.example|Jonas&gt;* of East &lt;!everyone&gt; &amp; &lt;#C0EVIL&gt;" in jonas
     assert "<https://example.com/plan|our plan>" in jonas
     assert f"_{shown('Jonas')}_" in jonas  # a value inside a {% set %} block is escaped once, not twice
     assert shown("Marco") in jonas and shown("Lena") in jonas  # manager in the body, author in the context line
@@ -165,21 +166,19 @@ def test_a_broadcast_greets_hostile_names_as_text_and_keeps_the_leaders_own_mark
 
 def test_a_managers_request_and_a_reps_answer_are_literal_everywhere(said: Said) -> None:
     workspace = said.workspace
-    request = hostile("Request") + " {{ 7*7 }}"
-    said.command(MARCO, f"feedback request {TEAM} | {request}")
+    said.command(MARCO, f"feedback request {TEAM} | <https://evil.example|Request> <!channel> & *Request* {{{{ 7*7 }}}}")
     workspace.dispatch()
     (message,) = workspace.slack.inbox(JONAS)
-    with workspace.drumbeat.services.unit_of_work() as session:
-        delivery_id = session.execute(select(Delivery.id).where(Delivery.broadcast_id.in_(
-            select(Broadcast.id)))).scalars().first()
-    assert delivery_id is not None
-    said.click(JONAS, message, "feedback_open", f"delivery:{delivery_id}")
+    said.click(JONAS, message, "feedback_open")
     said.submit(JONAS, "feedback_modal", {"stop_input": hostile("Answer"), "anonymous_input": []})
     said.command(MARCO, "feedback list")
+    said.command(JONAS, "feedback mine")
 
-    everything = text_of(said.checked())
-    assert f"{shown('Request')} {{{{ 7*7 }}}}" in everything  # in the DM and in the feedback modal's question
-    assert shown("Answer") in everything
+    said_all = said.checked()
+    request = "&lt;https://evil.example|Request&gt; &lt;!channel&gt; &amp; *Request* {{ 7*7 }}"
+    assert request in text_of(said_all, "chat.postMessage")  # the reps' DM
+    assert request in text_of(said_all, "views.open")  # the feedback modal's question
+    assert shown("Answer") in text_of(said_all)
 
 
 def test_a_quiz_question_written_in_slack_is_text_in_every_dm_and_modal(said: Said) -> None:
@@ -215,12 +214,17 @@ def test_coaching_dms_and_the_coached_modal_name_reps_as_text(said: Said) -> Non
     answer_waiting(workspace, "jonas", right=False)
     answer_waiting(workspace, "aiko", right=True)
     answer_waiting(workspace, "priya", right=True)
-    live(workspace, 25, {"jonas": False})
-    (dm,) = coaching_dms(workspace)
+    for _ in range(72):  # until the re-ask is missed too and it is Marco's morning
+        if coaching_dms(workspace):
+            break
+        live(workspace, 1, {"jonas": False})
+    (dm, *_) = coaching_dms(workspace)
     nudge = next(element for block in dm["blocks"] if block["type"] == "actions" for element in block["elements"]
                  if element["action_id"].startswith("coaching_coached_"))
     said.click(MARCO, dm, nudge["action_id"], nudge["value"])
+    said.submit(MARCO, "coaching_modal", {"cause_input": "tasks", "note_input": hostile("Note")})
 
     said_all = said.checked()
-    assert shown("Jonas") in text_of(said_all, "chat.postMessage")
-    assert shown("Jonas") in text_of(said_all, "views.open")
+    assert shown("Jonas") in text_of(said_all, "chat.postMessage")  # the coaching DM
+    assert shown("Jonas") in text_of(said_all, "views.open")  # the Coached modal
+    assert shown("Note") in text_of(said_all, "chat.update")  # the DM, settled, with the note
