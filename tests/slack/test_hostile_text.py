@@ -139,18 +139,26 @@ def test_home_tabs_of_leader_manager_and_reps_keep_names_as_text(said: Said) -> 
 def test_a_broadcast_greets_hostile_names_as_text_and_keeps_the_leaders_own_markup(said: Said) -> None:
     workspace = said.workspace
     said.command(LENA, "broadcast")
-    said.submit(LENA, "broadcast_modal", {
+    sent = said.submit(LENA, "broadcast_modal", {
         "title_input": TITLE, "teams_input": [TEAM],
         "body_input": "Hi *{{ person.first_name }}* of {{ person.team }} ({{ person.manager }}): "
                       "read <https://example.com/plan|our plan> {% set who %}_{{ person.name }}_{% endset %}{{ who }}",
     })
+    assert not (isinstance(sent.body, dict) and sent.body.get("errors")), sent.body
     workspace.dispatch()
     said.command(LENA, "schedules")
-    schedules = workspace.slack.inbox(LENA)[-1]
+    schedules = [m for m in workspace.slack.inbox(LENA) if "Your broadcasts" in json.dumps(m)][-1]
     said.click(LENA, schedules, "schedule_send_now")
     workspace.dispatch()
     (delivery, *_) = workspace.slack.inbox(JONAS)
     said.click(JONAS, delivery, "delivery_ack")
+    said.command(LENA, "broadcast")  # a broken body is refused; the preview of a library message greets Lena
+    refused = said.submit(LENA, "broadcast_modal", {"title_input": TITLE, "teams_input": [TEAM],
+                                                    "body_input": "Hi {{ person.nick }} <!channel> & you"})
+    assert refused.body["response_action"] == "errors"
+    modal = [v for v in workspace.slack.open_views(LENA) if v["callback_id"] == "broadcast_modal"][-1]
+    said.keep(workspace.slack.click_in_view(LENA, view_id=modal["id"], action_id="message_pick",
+                                            value="win-on-strategy"))
 
     said_all = said.checked()
     jonas = dm_text(workspace, "jonas")
@@ -159,6 +167,8 @@ def test_a_broadcast_greets_hostile_names_as_text_and_keeps_the_leaders_own_mark
     assert "<https://example.com/plan|our plan>" in jonas
     assert f"_{shown('Jonas')}_" in jonas  # a value inside a {% set %} block is escaped once, not twice
     assert shown("Marco") in jonas and shown("Lena") in jonas  # manager in the body, author in the context line
+    assert "*Preview for you:*\nHi &lt;https://evil.example|Lena&gt;," in text_of(said_all, "views.update")
+    assert "has no attribute 'nick'" in refused.body["errors"]["body"]  # next to the field, in plain text
     leader = text_of(said_all, "chat.postMessage")
     assert shown("Title") in leader  # the confirmation and the schedules list
     assert TITLE in text_of(said_all, kind="plain_text")  # the DM's header shows the title as typed
