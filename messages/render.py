@@ -2,8 +2,11 @@
 
 Two kinds of template go through here and they fail differently:
 
-* a leader's body (``render_text``) is untrusted input; every failure becomes
-  a ``TemplateProblem`` whose ``str()`` can be shown to the leader as is;
+* a leader's body (``render_body``) is untrusted input; every failure becomes
+  a ``TemplateProblem`` whose ``str()`` can be shown to the leader as is; it
+  renders autoescaped, to rich text whose values (a reader's name, team ...)
+  each dialect escapes (``messages.marks``), so the leader's markup works and a
+  name never becomes markup;
 * our own ``templates/<platform>/*.json.j2`` files (``render_template``) are
   code; a failure there is our bug, raised as ``BlockTemplateError`` naming
   the template and line so it is fixed once, in CI, not per recipient.
@@ -34,6 +37,8 @@ from jinja2 import Template, TemplateNotFound, TemplateSyntaxError, nodes
 from jinja2.visitor import NodeTransformer
 
 from messages.budget import BUDGET_WORDS, Budget, BudgetExceeded, spending
+from messages.marks import strip_marks, to_rich
+from messages.rich import Rich
 from messages.sandbox import DEFAULT_TEMPLATES_DIR, DrumbeatSandbox, make_environment
 from messages.template_errors import TEMPLATE_FILENAME, TemplateProblem, from_render_error, from_syntax_error
 from messages.template_errors import template_line
@@ -48,6 +53,7 @@ __all__ = [
     "BudgetExceeded",
     "TemplateProblem",
     "check_template",
+    "render_body",
     "render_template",
     "render_text",
     "trial_render",
@@ -103,8 +109,10 @@ class _Metered(NodeTransformer):
 
     def visit_Output(self, node: nodes.Output) -> nodes.Node:
         self.generic_visit(node)
-        node.nodes = [_filter(nodes.Const(child.data, lineno=child.lineno) if isinstance(child, nodes.TemplateData)
-                              else child, "_budget_out") for child in node.nodes]
+        # The body's own text is safe (autoescaping leaves it as written); every other value is marked.
+        node.nodes = [_filter(nodes.MarkSafe(nodes.Const(child.data, lineno=child.lineno), lineno=child.lineno)
+                              if isinstance(child, nodes.TemplateData) else child, "_budget_out")
+                      for child in node.nodes]
         return node
 
 
@@ -144,9 +152,21 @@ def trial_render(source: str) -> str:
     return render_text(source, SAMPLE_CONTEXT)
 
 
+def render_body(source: str, context: Mapping[str, Any], *, limits: Budget | None = None) -> Rich:
+    """A leader's body for one reader, as neutral rich text: the leader's own markup as `Written` spans, each
+    value the body wrote out (the reader's name, team, manager) as a plain string, which the platform's dialect
+    escapes: a rep called `<!channel>` greeted by `Hi {{ person.first_name }}` pings nobody."""
+    return to_rich(_render_marked(source, context, limits))
+
+
 def render_text(source: str, context: Mapping[str, Any], *, limits: Budget | None = None) -> str:
-    """Render a leader's template string within its budget; any failure is a TemplateProblem
-    (a BudgetExceeded, whose text says "over the template budget", when it did too much work)."""
+    """Render a leader's template string within its budget, as plain text (values as they are); any failure
+    is a TemplateProblem (a BudgetExceeded, whose text says "over the template budget", when it did too much
+    work)."""
+    return strip_marks(_render_marked(source, context, limits))
+
+
+def _render_marked(source: str, context: Mapping[str, Any], limits: Budget | None) -> str:
     refused = _over_budget.get(source)
     if refused is not None:
         raise refused
@@ -162,7 +182,7 @@ def render_text(source: str, context: Mapping[str, Any], *, limits: Budget | Non
     except TemplateProblem:
         raise
     except Exception as error:  # noqa: BLE001 - untrusted code: every failure is the leader's to fix
-        raise from_render_error(error, source=source, env=make_environment(), context=context) from error
+        raise from_render_error(error, source=source, env=make_environment(bodies=True), context=context) from error
 
 
 def _generate(template: Template, context: Mapping[str, Any]) -> str:
@@ -242,9 +262,9 @@ def _compile(source: str) -> Template:
     """Parse and compile once per distinct body; bodies render once per recipient."""
     if not isinstance(source, str):
         raise TypeError(f"a template must be a string, not {type(source).__name__}")
-    env = make_environment()
+    env = make_environment(bodies=True)
     try:
-        tree = env.parse(source)
+        tree = env.parse(strip_marks(source))  # marks are ours alone (messages.marks)
         for node in tree.find_all(_FORBIDDEN_TAGS):
             tag = type(node).__name__.lower().replace("fromimport", "from ... import")
             raise TemplateProblem(f"a message template cannot use {{% {tag} %}}", node.lineno)

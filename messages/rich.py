@@ -58,7 +58,16 @@ class Link:
     label: str
 
 
-Span = Union[str, Strong, Emphasis, Code, Mention, Icon, Link]
+@dataclass(frozen=True)
+class Written:
+    """Text a leader wrote in a message body, in the markup of the platform it is written for (bodies are Slack
+    mrkdwn today): a dialect passes it through as its own markup. Only `messages.marks` makes these, from a
+    body's template text; the people's values substituted into a body stay plain strings, escaped as any."""
+
+    text: str
+
+
+Span = Union[str, Strong, Emphasis, Code, Mention, Icon, Link, Written]
 Part = Union[Span, "Rich"]
 
 

@@ -30,8 +30,9 @@ from jinja2.filters import do_batch, do_center, do_format, do_indent, do_slice, 
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.utils import generate_lorem_ipsum
+from markupsafe import Markup
 
-from messages import budget
+from messages import budget, marks
 from messages.budget import BudgetExceeded
 from messages.filters import truncate_chars
 
@@ -113,6 +114,8 @@ def _bounded_add(left: Any, right: Any) -> Any:
         budget.charge(size)
     elif isinstance(left, int) and isinstance(right, int) and max(left.bit_length(), right.bit_length()) > MAX_POWER_BITS:
         raise SecurityError("the result of + would be too large a number")
+    if isinstance(left, str) and isinstance(right, str) and hasattr(left, "__html__") != hasattr(right, "__html__"):
+        return Markup(marks.safe_text(left) + marks.safe_text(right))  # a body's own text + a value: marked
     return operator.add(left, right)
 
 
@@ -191,10 +194,12 @@ def _budget_out(context: Context, value: Any) -> Any:
 
 @pass_context
 def _budget_concat(context: Context, values: list[Any]) -> str:
-    """``a ~ b``: bounded like ``+`` (the namespace doubling attack built 268 MB in 3.6 s through it)."""
-    parts = [str(value) for value in values]
+    """``a ~ b``: bounded like ``+`` (the namespace doubling attack built 268 MB in 3.6 s through it).
+    In a body, joining its own text (a macro's output) with a value keeps the value marked (`messages.marks`)."""
+    mixed = any(hasattr(value, "__html__") for value in values)
+    parts = [marks.safe_text(value) if mixed else str(value) for value in values]
     _check_size(sum(map(len, parts)), "~")
-    return "".join(parts)
+    return Markup("".join(parts)) if mixed else "".join(parts)
 
 
 BUDGET_FILTERS: Final = {"_budget_iter": _budget_iter, "_budget_out": _budget_out, "_budget_concat": _budget_concat}
@@ -248,20 +253,26 @@ def _json_default(value: Any) -> Any:
 
 
 Filters = tuple[tuple[str, Callable[..., Any]], ...]
+# Filters that make Markup out of a value (`|safe`) or escape it for HTML: in a body they make a plain value.
+_UNMARKING_FILTERS: Final = ("safe", "e", "escape", "forceescape", "urlize", "xmlattr")
 
 
 @lru_cache(maxsize=16)
-def make_environment(templates_dir: Path | None = None, filters: Filters = ()) -> DrumbeatSandbox:
+def make_environment(templates_dir: Path | None = None, filters: Filters = (), *, bodies: bool = False
+                     ) -> DrumbeatSandbox:
     """Build (once per directory and set of filters) the sandbox, with our filters and a loader.
 
     Leaders' strings and every platform's templates share this configuration
     so a filter behaves the same everywhere. ``filters`` are a platform
     dialect's own (its escaping, its rich text), added on top of the neutral
     ones; ``templates_dir`` exists so tests can render their own small templates.
+    ``bodies`` is the environment of leaders' message bodies: autoescaped, with every value they write out
+    marked (``messages.marks``) so that each dialect can escape it, and no filter that would unmark one.
     """
     env = DrumbeatSandbox(
         loader=FileSystemLoader(str(templates_dir or DEFAULT_TEMPLATES_DIR)),
-        autoescape=False,
+        autoescape=bodies,
+        finalize=marks.finalize if bodies else None,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -283,4 +294,7 @@ def make_environment(templates_dir: Path | None = None, filters: Filters = ()) -
     # and <, >, &, ' (as \u003c ...); ensure_ascii keeps U+2028/2029 escaped too.
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": True, "default": _json_default}
     env.filters.update(filters)
+    if bodies:
+        for name in _UNMARKING_FILTERS:
+            env.filters[name] = marks.as_value
     return env

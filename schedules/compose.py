@@ -13,7 +13,8 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlmodel import Session
 
-from messages.render import render_text
+from messages.render import render_body
+from messages.rich import Rich
 from schedules.compose_coaching import compose_coaching, refresher_sender
 from schedules.sending import Outgoing
 from schedules.reader import local_time_label, recipient_of
@@ -95,12 +96,13 @@ def reader_context(name: str, team: str | None, manager: str | None) -> dict[str
     return {"name": name, "first_name": first_name_of(name), "team": team or "", "manager": manager or ""}
 
 
-def body_text(message: Message, context: Mapping[str, Any]) -> str:
-    """What a message's body says to a reader: a leader's template rendered in the sandbox under its budget,
-    or a manager's plain text (a feedback request, a "you said, we did" note) exactly as typed."""
+def body_text(message: Message, context: Mapping[str, Any]) -> Rich:
+    """What a message's body says to a reader, as rich text each platform's dialect writes out: a leader's
+    template rendered in the sandbox under its budget (their markup kept, the reader's values to be escaped), or
+    a manager's plain text (a feedback request, a "you said, we did" note) exactly as typed, all of it escaped."""
     if message.source == LITERAL_SOURCE:
-        return message.body
-    return render_text(message.body, context)
+        return Rich(message.body)
+    return render_body(message.body, context)
 
 
 LATE_AFTER = timedelta(minutes=30)

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from bot.core.errors import NotFound
 from messages.render import TemplateProblem, trial_render
+from messages.rich import Rich
 from schedules.compose import body_text, person_context
 from storage.models import LITERAL_SOURCE, Expectation, Message, Person, Question, Team
 
@@ -69,8 +70,9 @@ def key_from_title(title: str) -> str:
     return slug or "message"
 
 
-def preview(session: Session, *, message: Message, reader: Person) -> str:
-    """A message body as `reader` would read it; template problems raise TemplateProblem."""
+def preview(session: Session, *, message: Message, reader: Person) -> Rich:
+    """A message body as `reader` would read it (the leader's markup kept, the reader's values to be escaped by
+    the dialect); template problems raise TemplateProblem."""
     return body_text(message, {"person": person_context(session, reader)})
 
 
@@ -129,7 +131,7 @@ class BroadcastForm:
 
     library: list[tuple[str, str]]  # (key, title)
     selected: tuple[str, str] | None
-    preview: str | None
+    preview: Rich | None
     preview_problem: str | None  # the picked message's template does not render
     teams: list[str]
     questions: list[tuple[str, str]]  # (key, prompt)

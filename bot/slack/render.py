@@ -15,7 +15,7 @@ from typing import Any, Final
 from bot.slack.blockkit import Surface, check_payload
 from bot.slack.people import slack_user_id
 from messages.render import Dialect, Payload, render_template
-from messages.rich import Code, Emphasis, Icon, Link, Mention, PersonRef, Rich, Span, Strong, plain
+from messages.rich import Code, Emphasis, Icon, Link, Mention, PersonRef, Rich, Span, Strong, Written, plain
 
 # One table for every neutral icon name the core uses, so an emoji is chosen once per meaning.
 ICONS: Final[Mapping[str, str]] = {
@@ -77,6 +77,8 @@ def _span(span: Span) -> str:
         return span
     if isinstance(span, str):
         return escape(span)
+    if isinstance(span, Written):
+        return span.text  # a leader's own mrkdwn in a message body (the values in it are plain strings)
     if isinstance(span, Strong):
         return f"*{escape(span.text)}*" if span.text else ""
     if isinstance(span, Emphasis):

@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 from bot.slack.identity import PLATFORM
 from bot.slack.pooled import KeepAliveWebClient
 from bot.slack.ids import DELIVERY_METADATA_EVENT
-from bot.slack.render import render_blocks
+from bot.slack.render import escape, render_blocks
 from schedules.sending import Outgoing, PermanentFailure, RateLimited, SentRef, TemporaryFailure
 
 # Errors that retrying cannot fix (from Slack's chat.postMessage / chat.update contracts).
@@ -80,7 +80,7 @@ class SlackSender:
         """The Block Kit message for an Outgoing: {"text": ..., "blocks": [...]}."""
         rendered = render_blocks(outgoing.kind, outgoing.context, surface="message")
         if isinstance(rendered, list):
-            rendered = {"text": outgoing.fallback_text, "blocks": rendered}
+            rendered = {"text": escape(outgoing.fallback_text), "blocks": rendered}
         return rendered
 
     def send(self, outgoing: Outgoing) -> SentRef:
@@ -89,7 +89,7 @@ class SlackSender:
         response = self._call(
             self.client.chat_postMessage,
             channel=outgoing.recipient.user_id,
-            text=payload.get("text") or outgoing.fallback_text,
+            text=payload.get("text") or escape(outgoing.fallback_text),
             blocks=payload.get("blocks"),
             metadata={"event_type": DELIVERY_METADATA_EVENT, "event_payload": {"key": outgoing.idempotency_key}},
             unfurl_links=False,
@@ -103,7 +103,7 @@ class SlackSender:
             self.client.chat_update,
             channel=ref.conversation_id,
             ts=ref.message_id,
-            text=payload.get("text") or outgoing.fallback_text,
+            text=payload.get("text") or escape(outgoing.fallback_text),
             blocks=payload.get("blocks"),
         )
 

@@ -34,7 +34,7 @@ from bot.core.broadcasts import AudienceSpec, BroadcastDraft, BroadcastQueued
 from bot.core.org import import_org_csv
 from bot.core.roles import identify
 from bot.settings import settings_from_mapping
-from messages.rich import PersonRef, Rich
+from messages.rich import PersonRef, Rich, Written
 from storage.address import Address
 from storage.models import Delivery, DeliveryKind, DeliveryStatus, Question, QuizAsk
 from storage.queries import understanding
@@ -217,8 +217,10 @@ def test_fake_platform_receives_broadcast_rendered_from_its_own_templates(
     assert r"Hi Jo\_Ann Weber," in jo.text
     assert (delivery.status, delivery.platform, delivery.conversation_id, delivery.platform_message_id) == (
         DeliveryStatus.SENT, PLATFORM, "DM-F301", ria.ref.message_id)
-    # What the core handed over is neutral: the body as rendered for Ria, unescaped (escaping is each dialect's).
-    assert ria.outgoing.context["body"] == "Hi Ria *Star* Bell, run a discovery call before any proposal."
+    # What the core handed over is neutral: the body as rendered for Ria, as rich text whose value (her name) is a
+    # plain string apart from the leader's words, unescaped (escaping is each dialect's).
+    assert ria.outgoing.context["body"] == Rich(Written("Hi "), "Ria *Star* Bell",
+                                                Written(", run a discovery call before any proposal."))
     assert_only_fakechat_was_involved(world, slack_unloaded)
 
 
