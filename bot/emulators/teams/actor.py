@@ -175,7 +175,9 @@ class Actor:
     # -- a person in the personal chat ---------------------------------------------------------
     def message(self, aad_object_id: str, text: str) -> ActorResponse:
         with self.d.lock:
-            activity = self._activity(self._user(aad_object_id), "message", text=text, textFormat="plain")
+            user = self._user(aad_object_id)
+            activity = self._activity(user, "message", text=text, textFormat="plain")
+            self.d.personal_chat(user).messages[activity["id"]] = copy.deepcopy(activity)  # a reply may point here
         return self.deliver(activity)
 
     def _card_of(self, user: User, message_id: str) -> dict[str, Any]:

@@ -200,7 +200,9 @@ class TeamsEmulator:
             if chat_id is None:
                 return []
             chat = self._directory.conversations[chat_id]
-            return [dict(m) for mid, m in chat.messages.items() if mid not in chat.deleted]
+            bot_id = self._directory.bot_id
+            return [dict(m) for mid, m in chat.messages.items()
+                    if mid not in chat.deleted and m.get("from", {}).get("id") == bot_id]
 
     def dialog(self, aad_object_id: str) -> Dialog | None:
         with self._directory.lock:

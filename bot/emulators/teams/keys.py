@@ -44,16 +44,28 @@ class KeyPair:
 
 
 class Signer:
-    """Signs and verifies the emulator's tokens; keeps retired keys' ids so a rotation can be played."""
+    """Signs and verifies the emulator's tokens, with key rotation as Microsoft does it: the next key is
+    published in the JWKS before anything is signed with it (validators cache the key set for minutes and
+    refetch at most every so often on an unknown key id, PyJWT's client every 30 s)."""
 
     def __init__(self) -> None:
         self.current = KeyPair.generate()
         self._published: list[KeyPair] = [self.current]
+        self._next: KeyPair | None = None
+
+    def publish_next(self) -> KeyPair:
+        """Announce the key the next `rotate()` will sign with (it appears in the JWKS now)."""
+        if self._next is None:
+            self._next = KeyPair.generate()
+            self._published.append(self._next)
+        return self._next
 
     def rotate(self, *, keep_old: bool = True) -> None:
-        """Start signing with a new key (published at once); drop the old one unless `keep_old`."""
-        fresh = KeyPair.generate()
-        self._published = [fresh, *self._published] if keep_old else [fresh]
+        """Start signing with the announced key (a fresh one if none was: validators may not know it yet);
+        drop the old key from the JWKS unless `keep_old`."""
+        fresh = self.publish_next()
+        self._next = None
+        self._published = [p for p in self._published if keep_old or p is fresh]
         self.current = fresh
 
     def jwks(self) -> dict[str, Any]:
