@@ -41,7 +41,7 @@ def test_connector_denies_calls_without_a_valid_token(emu: TeamsEmulator, alice:
     chat = emu.conversation_reference(alice.aad_object_id)["conversation_id"]
     url = f"{emu.service_url}v3/conversations/{chat}/activities"
     other_key_token = jwt.encode({"aud": "https://api.botframework.com", "exp": 4102444800, "appid": emu.app_id},
-                                 "not-the-key", algorithm="HS256")
+                                 "not-the-emulators-key-and-not-rsa-either", algorithm="HS256")
     for token in (None, "garbage", other_key_token):
         reply = http("POST", url, {"type": "message", "text": "hi"}, token=token)
         assert reply.status == 401

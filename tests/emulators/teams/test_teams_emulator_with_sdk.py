@@ -99,3 +99,15 @@ def test_sdk_api_client_creates_sends_updates_deletes_and_reads_members(emu: Tea
     assert emu.inbox(person) == []
     assert [c.operation for c in emu.calls][-4:] == ["send_activity", "update_activity", "get_members",
                                                      "delete_activity"]
+
+
+def test_sdk_does_not_retry_a_429_and_leaves_retry_after_to_the_caller(emu: TeamsEmulator, sdk_bot: SdkBot) -> None:
+    import httpx
+
+    person = _person(emu, sdk_bot)
+    chat = emu.conversation_reference(person)["conversation_id"]
+    emu.inject_fault("send_activity", status=429, retry_after=9)
+    with pytest.raises(httpx.HTTPStatusError) as raised:
+        sdk_bot.run(sdk_bot.app.send(chat, "hello"))
+    assert raised.value.response.status_code == 429 and raised.value.response.headers["Retry-After"] == "9"
+    assert len(emu.calls_to("send_activity")) == 1, "one call: the SDK does not retry"
