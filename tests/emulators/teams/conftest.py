@@ -117,6 +117,7 @@ def sdk_bot(emu: TeamsEmulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sdk
     async def on_install(ctx: Any) -> None:
         bot.received.append(ctx.activity)
 
+    _card_and_dialog_handlers(app, bot)
     bot.run(app.initialize())
     server = uvicorn.Server(uvicorn.Config(app.server.adapter.app, log_level="warning", lifespan="off"))
     serving = asyncio.run_coroutine_threadsafe(server.serve(sockets=[listener]), loop)
@@ -132,3 +133,35 @@ def sdk_bot(emu: TeamsEmulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sdk
         loop.call_soon_threadsafe(loop.stop)
         thread.join(5)
         listener.close()
+
+
+THANKS = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "Thanks, noted."}]}
+FEEDBACK_FORM = {"type": "AdaptiveCard", "version": "1.5",
+                 "body": [{"type": "Input.Text", "id": "start", "label": "Start doing"}],
+                 "actions": [{"type": "Action.Submit", "title": "Send", "data": {"action": "send_feedback"}}]}
+
+
+def _card_and_dialog_handlers(app: Any, bot: SdkBot) -> None:
+    """Handlers answering with the SDK's own response models: Action.Execute `got_it` replaces the card,
+    dialog `feedback` opens a form, its `send_feedback` submit closes it with a message."""
+    from microsoft_teams.api import (AdaptiveCardActionCardResponse, AdaptiveCardAttachment,
+                                     CardTaskModuleTaskInfo, InvokeResponse, TaskModuleContinueResponse,
+                                     TaskModuleMessageResponse, TaskModuleResponse, card_attachment)
+    from microsoft_teams.cards import AdaptiveCard
+
+    @app.on_card_action_execute("got_it")
+    async def got_it(ctx: Any) -> Any:
+        bot.received.append(ctx.activity)
+        return AdaptiveCardActionCardResponse(value=AdaptiveCard.model_validate(THANKS))
+
+    @app.on_dialog_open("feedback")
+    async def open_feedback(ctx: Any) -> Any:
+        bot.received.append(ctx.activity)
+        form = card_attachment(AdaptiveCardAttachment(content=AdaptiveCard.model_validate(FEEDBACK_FORM)))
+        info = CardTaskModuleTaskInfo(title="Feedback", card=form)
+        return InvokeResponse(status=200, body=TaskModuleResponse(task=TaskModuleContinueResponse(value=info)))
+
+    @app.on_dialog_submit("send_feedback")
+    async def submit_feedback(ctx: Any) -> Any:
+        bot.received.append(ctx.activity)
+        return InvokeResponse(status=200, body=TaskModuleResponse(task=TaskModuleMessageResponse(value="Thanks")))

@@ -111,3 +111,34 @@ def test_sdk_does_not_retry_a_429_and_leaves_retry_after_to_the_caller(emu: Team
         sdk_bot.run(sdk_bot.app.send(chat, "hello"))
     assert raised.value.response.status_code == 429 and raised.value.response.headers["Retry-After"] == "9"
     assert len(emu.calls_to("send_activity")) == 1, "one call: the SDK does not retry"
+
+
+def test_sdk_card_action_answer_replaces_the_card_in_place(emu: TeamsEmulator, sdk_bot: SdkBot) -> None:
+    from microsoft_teams.cards import AdaptiveCard
+
+    from .conftest import THANKS
+
+    person = _person(emu, sdk_bot)
+    chat = emu.conversation_reference(person)["conversation_id"]
+    broadcast = AdaptiveCard.model_validate({"type": "AdaptiveCard", "version": "1.5",
+                                             "body": [{"type": "TextBlock", "text": "Lead with outcomes"}],
+                                             "actions": [{"type": "Action.Execute", "title": "Got it", "verb": "gotIt",
+                                                          "data": {"action": "got_it", "delivery": "41"}}]})
+    sent = sdk_bot.run(sdk_bot.app.send(chat, broadcast))
+    response = emu.execute(person, sent.id, title="Got it")
+    assert response.status == 200 and response.card_problems == []
+    assert sdk_bot.received[-1].value.action.data == {"action": "got_it", "delivery": "41"}
+    shown = emu.inbox(person)[0]
+    assert shown["id"] == sent.id and shown["attachments"][0]["content"] == THANKS
+
+
+def test_sdk_dialog_opens_and_submits(emu: TeamsEmulator, sdk_bot: SdkBot) -> None:
+    person = _person(emu, sdk_bot)
+    opened = emu.fetch_dialog(person, {"dialog_id": "feedback"})
+    assert opened.status == 200 and opened.card_problems == []
+    dialog = emu.dialog(person)
+    assert dialog is not None and dialog.title == "Feedback"
+    submitted = emu.submit_dialog(person, {"start": "demo days"}, title="Send")
+    assert submitted.status == 200 and submitted.body["task"] == {"type": "message", "value": "Thanks"}
+    assert sdk_bot.received[-1].value.data == {"action": "send_feedback", "start": "demo days"}
+    assert emu.dialog(person) is None
