@@ -166,16 +166,15 @@ def insert_deliveries(
         return 0
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    added = 0
-    for start in range(0, len(rows), 500):
-        statement = (
-            insert(Delivery)
-            .values(rows[start : start + 500])
-            .on_conflict_do_nothing(index_elements=["broadcast_id", "occurrence", "person_id"])
-            .returning(Delivery.id)  # rowcount is -1 on some drivers; the returned rows are exact
-        )
-        added += len(session.execute(statement).all())
-    return added
+    table = Delivery.__table__  # Core, not the ORM entity: one statement compiled once (and cached) for every
+    # batch, its rows sent as executemany ("insertmanyvalues"), where a VALUES list of 500 literal rows was
+    # compiled anew on every call (70 ms of a 300-person send, bench/ack.py)
+    statement = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["broadcast_id", "occurrence", "person_id"])
+        .returning(table.c.id)  # rowcount is -1 on some drivers; the returned rows are exact
+    )
+    return len(session.execute(statement, rows).all())
 
 
 def delivery_kind(broadcast: Broadcast) -> str:
