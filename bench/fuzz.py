@@ -19,13 +19,16 @@ from any logger, plus uncaught thread exceptions) and the slowest answer. Goals:
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import logging
 import sys
 import tempfile
 import threading
 import time
+import traceback
 import urllib.error
+import urllib.parse
 import urllib.request
 import warnings
 from collections import Counter
@@ -140,6 +143,7 @@ class Tally:
         self.slowest = 0.0
         self.slowest_input = ""
         self.unhandled: list[str] = []
+        self.tracebacks: list[str] = []  # the first of each place, for --tracebacks
         self.samples_5xx: list[str] = []
         self.refusals: Counter[str] = Counter()  # why a fuzzed input was refused 400 (its first bad field)
         self._lock = threading.Lock()
@@ -170,10 +174,41 @@ class Unhandled(logging.Handler):
                 while tb.tb_next is not None:
                     tb = tb.tb_next
                 where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
-            self.tally.unhandled.append(f"{kind}{where}: {record.getMessage()[:120]}")
+            place = f"{kind}{where}: {record.getMessage()[:120]}"
+            if place not in self.tally.unhandled:
+                self.tally.tracebacks.append("".join(traceback.format_exception(*record.exc_info))
+                                             if record.exc_info else record.getMessage())
+            self.tally.unhandled.append(place)
+
+
+def headers_first_post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, float]:
+    """A body too big to take: the server answers from the declared length and closes, while a client still
+    writing the body would see only the reset. So send the headers, read the answer, and send the body only if
+    the server waits for it (an answer after the whole body is what a server that reads it all gives)."""
+    parts = urllib.parse.urlsplit(url)
+    started = time.monotonic()
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+    try:
+        connection.putrequest("POST", parts.path)
+        for name, value in {**headers, "Content-Length": str(len(body))}.items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        try:
+            status = connection.getresponse().status
+        except TimeoutError:
+            connection.sock.settimeout(30)
+            connection.send(body)
+            status = connection.getresponse().status
+    except OSError:
+        status = 599
+    finally:
+        connection.close()
+    return status, time.monotonic() - started
 
 
 def raw_post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, float]:
+    if len(body) > 1_000_000:
+        return headers_first_post(url, body, headers)
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)
     started = time.monotonic()
     try:
@@ -283,6 +318,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=75.0, help="time spent generating inputs (about)")
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    parser.add_argument("--tracebacks", action="store_true", help="print the first traceback of each place")
     args = parser.parse_args()
     warnings.simplefilter("ignore")  # Hypothesis warns about strategies it finds slow; irrelevant here
     database_url, drop = throwaway_database(args.database_url)
@@ -329,6 +365,9 @@ def main() -> int:
     print(f"unhandled errors  {len(tally.unhandled)} at {len(places)} places  (goal 0)")
     for place, count in places.most_common(10):
         print(f"    {count:>4} x {place}")
+    if args.tracebacks:
+        for text in tally.tracebacks:
+            print(text)
     print(f"slowest answer    {tally.slowest:.2f} s  (goal < {GOAL_SLOWEST_S:.0f} s) for {tally.slowest_input!r}")
     met = int(fives == 0) + int(not tally.unhandled) + int(tally.slowest < GOAL_SLOWEST_S)
     print(f"fuzz: {met}/3 goals met")

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -109,19 +110,34 @@ def check_new_message(new: NewMessage) -> dict[str, str]:
     return problems
 
 
+VERSION_ATTEMPTS = 20
+
+
+def _latest_version(session: Session, key: str) -> int:
+    return session.execute(select(func.max(Message.version)).where(Message.key == key)).scalar_one() or 0
+
+
 def new_version(session: Session, sender: Person, new: NewMessage, now: datetime) -> Message:
+    """The next version of a message. People writing the same key at the same moment (two `feedback request`s to
+    one team) all read the same latest version: the unique (key, version) refuses all inserts but one, and each
+    refused one takes a later number, inside a savepoint so the rest of its transaction stands."""
     key = new.key or key_from_title(new.title)
-    existing = session.execute(select(func.max(Message.version)).where(Message.key == key)).scalar_one()
-    message = Message(
-        key=key, version=(existing or 0) + 1, title=new.title.strip(), body=new.body.strip(),
-        key_message=new.key_message, author_id=sender.id, source=LITERAL_SOURCE if new.literal else "chat",
-        created_at=now,
-    )
-    session.add(message)
-    session.flush()
-    return message
-
-
+    version = _latest_version(session, key) + 1
+    for _ in range(VERSION_ATTEMPTS):
+        message = Message(
+            key=key, version=version, title=new.title.strip(), body=new.body.strip(),
+            key_message=new.key_message, author_id=sender.id, source=LITERAL_SOURCE if new.literal else "chat",
+            created_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(message)
+        except IntegrityError:  # someone took this number a moment ago (a snapshot may not show it yet)
+            version = max(version, _latest_version(session, key)) + 1
+            continue
+        return message
+    raise IntegrityError("INSERT INTO message", None, Exception(f"no free version of {key!r} after "
+                                                                  f"{VERSION_ATTEMPTS} attempts"))
 
 
 @dataclass(frozen=True)
