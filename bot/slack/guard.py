@@ -31,7 +31,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.platforms import WsgiApp
 from bot.services import Services
-from bot.slack.payloads import payload_problem
+from bot.slack.payloads import carries_nul, payload_problem
 from bot.slack.replay import SeenSignatures
 
 log = logging.getLogger(__name__)
@@ -110,8 +110,11 @@ def _check_shape(environ: dict[str, Any], body: bytes) -> None:
     Bolt would choke on; bounded by the body's size, and deep nesting is a RecursionError caught here."""
     text = body.decode("utf-8")
     content_type = str(environ.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
+    is_json = content_type == "application/json" or text.lstrip().startswith("{")
+    if carries_nul(text, form=not is_json):
+        raise Refused("400 Bad Request", "malformed request: a NUL character")
     try:
-        if content_type == "application/json" or text.lstrip().startswith("{"):
+        if is_json:
             body_ = json.loads(text)
         else:
             form = parse_qs(text, keep_blank_values=True)

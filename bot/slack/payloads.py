@@ -127,3 +127,13 @@ def _problem(value: Any, shape: Any, path: str) -> str | None:
             if found:
                 return found
     return None
+
+
+def carries_nul(text: str, *, form: bool) -> bool:
+    """Whether a request's body holds a NUL character: raw or JSON-escaped, and in a form body also
+    percent-encoded (a literal "%" is "%25" there, so "%00" can only be a NUL). Slack never sends one, and
+    PostgreSQL refuses it in any text column, so such a request is malformed, said once here rather than found
+    by a query deep in a listener."""
+    if "\x00" in text or "\\u0000" in text:
+        return True
+    return form and ("%00" in text or "%5cu0000" in text.lower())

@@ -8,6 +8,7 @@ so a malformed one is acknowledged (with no payload) and logged, once.
 
 from __future__ import annotations
 
+import json
 import logging
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -15,7 +16,7 @@ from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
-from bot.slack.payloads import payload_problem
+from bot.slack.payloads import carries_nul, payload_problem
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,8 @@ class CheckedSocketModeHandler(SocketModeHandler):
 
     def handle(self, client: BaseSocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
         problem = payload_problem(req.payload)
+        if problem is None and carries_nul(json.dumps(req.payload), form=False):
+            problem = "a NUL character"
         if problem is not None:
             log.info("dropped a malformed Socket Mode %s envelope: %s", req.type, problem)
             client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
