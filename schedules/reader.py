@@ -28,6 +28,6 @@ def local_time_label(moment: datetime, tz_name: str) -> str:
     """A short local time for a person, e.g. 'Mon 24 Nov, 09:00'; an unknown zone reads as UTC."""
     try:
         zone = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         zone = ZoneInfo("UTC")
     return moment.astimezone(zone).strftime("%a %d %b, %H:%M")

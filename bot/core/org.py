@@ -347,8 +347,12 @@ def apply_directory(session: Session, entries: Iterable[DirectoryEntry]) -> int:
 
 
 def _valid_zone(name: str) -> bool:
+    """An IANA zone name we can load (a name longer than a column holds, or one the OS cannot open as a file,
+    is no zone: a fuzzed 300-character `tz` made ZoneInfo raise OSError "File name too long")."""
+    if not name or len(name) > 64:
+        return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True

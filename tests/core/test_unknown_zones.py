@@ -56,3 +56,15 @@ def test_zone_notes_name_the_count_and_what_it_means() -> None:
     assert import_zones_note(1, synced=True).startswith("1 person has no time zone yet: they will get messages at UTC")
     assert import_zones_note(0, synced=True) == "Everyone imported has a time zone."
     assert import_zones_note(0, synced=False) == ""
+
+
+def test_a_directory_zone_no_system_could_load_leaves_the_known_zone(engine: Engine) -> None:
+    """A fuzzed `tz` of 300 characters made ZoneInfo raise OSError ("File name too long") inside user_change."""
+    with session_scope(engine) as session:
+        import_org_csv(session, demo_org_csv(), formats=USER_ID_FORMATS)
+        apply_directory(session, [DirectoryEntry(slack("U0REPEA01"), "Asia/Tokyo", None, False)])
+    with session_scope(engine) as session:
+        for odd in ("Europe/" + "x" * 300, "../../etc/passwd", "\u00ea\u00b3/\u0090"):
+            apply_directory(session, [DirectoryEntry(slack("U0REPEA01"), odd, None, False)])
+    with session_scope(engine) as session:
+        assert identify(session, slack("U0REPEA01")).tz == "Asia/Tokyo"
