@@ -41,17 +41,18 @@ class OwnConversations:
 
     def of(self, client: WebClient, user_id: str) -> str | None:
         """The id of `user_id`'s DM with the bot, or None when Slack will not say (an unknown user)."""
+        key = f"{client.base_url}|{user_id}"  # one workspace per installation; emulators in tests differ by URL
         with self._lock:
-            if user_id in self._known:
-                self._known.move_to_end(user_id)
-                return self._known[user_id]
+            if key in self._known:
+                self._known.move_to_end(key)
+                return self._known[key]
         try:
             channel = client.conversations_open(users=user_id)["channel"]["id"]
         except (SlackApiError, KeyError, TypeError) as problem:
             log.info("could not learn the DM of %s: %s", user_id, problem)
             return None
         with self._lock:
-            self._known[user_id] = str(channel)
+            self._known[key] = str(channel)
             if len(self._known) > self._limit:
                 self._known.popitem(last=False)
         return str(channel)

@@ -225,3 +225,19 @@ def test_leaders_schedule_click_aimed_at_a_reps_dm_posts_the_list_to_the_leader(
     assert updates_in(workspace, aikos["channel"]) == []
     assert len(workspace.inbox("lena")) == before + 1
     assert "paused" in json.dumps(workspace.inbox("lena")[-1]).lower()
+
+
+def test_the_clickers_dm_is_learned_once_per_person(workspace: Workspace) -> None:
+    from bot.slack.clicked import OWN_DMS
+
+    OWN_DMS._known.clear()  # other tests in this process may have taught it already
+    opened = len(workspace.slack.calls_named("conversations.open"))
+    for _ in range(2):
+        workspace.command("aiko", "quiz me")
+        question = workspace.inbox("aiko")[-1]
+        answer = next(element for block in question["blocks"] if block.get("type") == "actions"
+                      for element in block["elements"] if element["action_id"].startswith("quiz_answer_"))
+        workspace.slack.click("U0REPEA01", channel=question["channel"], ts=question["ts"],
+                              action_id=answer["action_id"], value=answer["value"])
+
+    assert len(workspace.slack.calls_named("conversations.open")) - opened == 1
