@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, Final
 
 from messages.render import Dialect, Payload, render_template
@@ -53,12 +53,28 @@ def icon(name: str | None) -> str:
     return ICONS[name] if name else ""
 
 
+_HOLE = re.compile("\ue010(\\d+)\ue011")
+
+
 def markdown(value: Rich | str | None) -> str:
-    """Neutral words as Teams markdown (the templates' `rich` filter)."""
+    """Neutral words as Teams markdown (the templates' `rich` filter).
+
+    A leader's markup may wrap a value (`*{{ person.first_name }}*` is three spans), so the `Written` spans are
+    translated together, each other span standing in as a placeholder, and put in, rendered, afterwards."""
     if value is None:
         return ""
-    spans: Iterable[Span] = value.spans if isinstance(value, Rich) else (value,)
-    return "".join(_span(span) for span in spans)
+    spans: tuple[Span, ...] = value.spans if isinstance(value, Rich) else (value,)
+    if not any(isinstance(span, Written) for span in spans):
+        return "".join(_span(span) for span in spans)
+    rendered: list[str] = []
+    parts: list[str] = []
+    for span in spans:
+        if isinstance(span, Written):
+            parts.append(span.text.replace("\ue010", "").replace("\ue011", ""))
+        else:
+            parts.append(f"\ue010{len(rendered)}\ue011")
+            rendered.append(_span(span))
+    return _HOLE.sub(lambda match: rendered[int(match.group(1))], from_mrkdwn("".join(parts)))
 
 
 def _span(span: Span) -> str:
