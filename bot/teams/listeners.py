@@ -90,8 +90,7 @@ class Listeners:
             try:
                 with self.services.unit_of_work() as session:
                     remember(session, reference)
-                    zone = activity.get("localTimezone")
-                    org.apply_directory(session, [org.DirectoryEntry(caller_of(activity), zone, None, False)])
+                    org.record_zone(session, caller_of(activity), activity.get("localTimezone"))
                 return
             except IntegrityError:
                 if attempt == 2:
@@ -101,6 +100,8 @@ class Listeners:
     def answer_message(self, activity: dict[str, Any]) -> None:
         """After the acknowledgement: the command's answer, as a card in the chat it was typed in."""
         try:
+            with self.services.unit_of_work() as session:  # every message says where the person is now
+                org.record_zone(session, caller_of(activity), activity.get("localTimezone"))
             card = answers.answer_text(self.services, caller_of(activity), str(activity.get("text") or ""))
             self.sender.post(activity["conversation"]["id"], card, service_url=activity.get("serviceUrl"))
         except Exception:  # noqa: BLE001 - after the acknowledgement nobody else would log it

@@ -151,3 +151,16 @@ def test_typed_help_and_summary_are_answered_as_cards(world: World) -> None:
     assert world.emu.send_message(RIA, "frobnicate").status == 200
     world.emu.wait_for(lambda: len(world.emu.inbox(RIA)) == 2)
     assert "I don't know `frobnicate`" in "\n".join(card_texts(world.card(RIA)))
+
+
+def test_the_time_zone_teams_reports_with_a_message_becomes_the_persons(world: World) -> None:
+    installed(world, RIA)
+    world.emu.set_user(RIA, local_timezone="Asia/Tokyo")
+
+    assert world.emu.send_message(RIA, "help").status == 200
+    world.emu.wait_for(lambda: world.emu.inbox(RIA))
+    assert world.drumbeat.wait_for_background()
+
+    with world.drumbeat.services.unit_of_work() as session:
+        ria = session.execute(select(Person).where(Person.email == "ria@example.com")).scalar_one()
+        assert ria.tz == "Asia/Tokyo"
