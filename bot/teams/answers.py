@@ -1,5 +1,5 @@
 """Typed commands in the personal chat, answered as Adaptive Cards: Teams has no slash commands, so a person
-types `help`, `summary`, `summary Team East`... to the bot (the manifest's `commandLists` only suggests them).
+types `help`, `summary`, `summary Team East`, `quiz me`... to the bot (the manifest's `commandLists` only suggests them).
 
 The text is tokenised here (the bot's own `<at>` mention and a leading `drumbeat` are dropped; any other mention
 is shown back as unreadable, since a typed `<at>` carries no Entra id) and understood by the core's one grammar
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from bot.core import commands, summaries
+from bot.core import commands, quizzes, showing, summaries
 from bot.core.errors import BadInput, DrumbeatError, PermissionDenied
 from bot.core.roles import identify
 from bot.core.words.screen import Screen
@@ -92,6 +92,10 @@ def answer_text(services: Services, caller: Address, text: str) -> dict[str, Any
                 result = summaries.summarise(session, caller=person, request=parsed.request, now=services.clock(),
                                              thresholds=services.feedback_thresholds)
                 return screen_card(summary_screen(result, command=COMMAND))
+            if isinstance(parsed, commands.QuizMe):
+                ask = quizzes.quiz_me(session, person=person, now=services.clock())
+                outgoing = showing.ask_now(session, ask, services.clock()).outgoing
+                return render_card(outgoing.kind, outgoing.context)  # the question itself, answered in place
         return notice_card(f"That command is not available in Teams yet. Type {COMMAND} help to see what is.",
                            "info")
     except DrumbeatError as problem:

@@ -4,8 +4,9 @@
   on removal), and the time zone Teams reports for them recorded.
 - message (text typed in the personal chat): tokenised into the core's command grammar and answered in the
   chat. Acknowledged first (HTTP 200 at once), answered after, on the runtime's background pool.
-- invoke adaptiveCard/action `got_it` (Action.Execute): the delivery is acknowledged by the core and the card
-  answered at once (Teams waits about 5 s) from the database's state, replacing the card in place.
+- invoke adaptiveCard/action `got_it` / `answer` (Action.Execute): the delivery is acknowledged (the question
+  scored) by the core and the card answered at once (Teams waits about 5 s) from the database's state,
+  replacing the card in place.
 
 Handlers read the activity as the plain JSON Teams sent (`raw`), so nothing here depends on the SDK's models.
 Every database call runs off the SDK's loop (a thread), so one slow query never holds up other activities.
@@ -20,10 +21,12 @@ from concurrent.futures import Executor
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
-from bot.core import broadcasts, org, showing
+from bot.core import broadcasts, org, quizzes, showing
 from bot.core.errors import DrumbeatError, PermissionDenied
 from bot.core.roles import identify
+from bot.core.showing import Shown
 from bot.services import Services
 from bot.teams import answers
 from bot.teams.conversations import forget, reference_of, remember
@@ -31,10 +34,12 @@ from bot.teams.identity import PLATFORM
 from bot.teams.render import ADAPTIVE_CARD_TYPE
 from bot.teams.sender import TeamsSender
 from storage.address import Address
+from storage.models import Person
 
 log = logging.getLogger(__name__)
 
 ACKNOWLEDGE = "got_it"
+ANSWER = "answer"
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
 
 
@@ -73,6 +78,10 @@ class Listeners:
         async def got_it(ctx: Any) -> dict[str, Any]:
             return await _off_loop(self.acknowledge, raw(ctx))
 
+        @app.on_card_action_execute(ANSWER)
+        async def answer(ctx: Any) -> dict[str, Any]:
+            return await _off_loop(self.answer_quiz, raw(ctx))
+
     # -- installation -----------------------------------------------------------------------------
     def installation_changed(self, activity: dict[str, Any]) -> None:
         if str(activity.get("action", "")).startswith("remove"):
@@ -107,29 +116,52 @@ class Listeners:
         except Exception:  # noqa: BLE001 - after the acknowledgement nobody else would log it
             log.exception("Teams message %s could not be answered", activity.get("id"))
 
-    # -- Got it -----------------------------------------------------------------------------------
+    # -- card buttons -----------------------------------------------------------------------------
     def acknowledge(self, activity: dict[str, Any]) -> dict[str, Any]:
-        """Acknowledge the delivery the button names (the core refuses someone else's), then show the card as
-        it stands now: in place of the pressed one when that is the message Drumbeat recorded sending, else by
-        updating the recorded message and telling the presser so."""
-        data = ((activity.get("value") or {}).get("action") or {}).get("data") or {}
-        delivery_id = answers.id_of(data.get("delivery"))
-        try:
+        """Got it: the core acknowledges the delivery the button names (refusing someone else's)."""
+        delivery_id = answers.id_of(_data(activity).get("delivery"))
+
+        def use_case(session: Session, person: Person) -> Shown:
             if not delivery_id:
                 raise PermissionDenied("That button doesn't point at a message I know.")
+            broadcasts.acknowledge(session, delivery_id=delivery_id, person=person, now=self.services.clock())
+            return showing.delivery_now(session, delivery_id, self.services.clock())
+
+        return self._pressed(activity, use_case)
+
+    def answer_quiz(self, activity: dict[str, Any]) -> dict[str, Any]:
+        """A pulse-check option: scored once by the core (a second press changes nothing)."""
+        data = _data(activity)
+        ask_id, choice = answers.id_of(data.get("ask")), str(data.get("choice", ""))
+
+        def use_case(session: Session, person: Person) -> Shown:
+            if not ask_id or not (choice.isascii() and choice.isdigit() and len(choice) <= 2):
+                raise PermissionDenied("That button doesn't point at a question I know.")
+            outcome = quizzes.answer(session, ask_id=ask_id, person=person, choice=int(choice),
+                                     now=self.services.clock())
+            return showing.ask_now(session, outcome.ask, self.services.clock())
+
+        return self._pressed(activity, use_case)
+
+    def _pressed(self, activity: dict[str, Any], use_case: Callable[[Session, Person], Shown]) -> dict[str, Any]:
+        """Run one use case for the presser, then show the message as it stands now: in place of the pressed
+        card when that is the message Drumbeat recorded sending (or there is no record: a practice question,
+        pressed in the presser's own chat), else by updating the recorded message and saying so."""
+        try:
             with self.services.unit_of_work() as session:
-                person = identify(session, caller_of(activity))
-                broadcasts.acknowledge(session, delivery_id=delivery_id, person=person, now=self.services.clock())
-                shown = showing.delivery_now(session, delivery_id, self.services.clock())
+                shown = use_case(session, identify(session, caller_of(activity)))
         except DrumbeatError as problem:
             return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": str(problem.text)}
-        card = self.sender.card(shown.outgoing)
         pressed = (activity.get("replyToId"), (activity.get("conversation") or {}).get("id"))
-        if shown.sent is not None and pressed == (shown.sent.message_id, shown.sent.conversation_id):
-            return {"statusCode": 200, "type": ADAPTIVE_CARD_TYPE, "value": card}
-        if shown.sent is not None:
-            self.sender.update(shown.sent, shown.outgoing)
+        if shown.sent is None or pressed == (shown.sent.message_id, shown.sent.conversation_id):
+            return {"statusCode": 200, "type": ADAPTIVE_CARD_TYPE, "value": self.sender.card(shown.outgoing)}
+        self.sender.update(shown.sent, shown.outgoing)
         return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": "Noted: thank you."}
+
+
+def _data(activity: dict[str, Any]) -> dict[str, Any]:
+    data = ((activity.get("value") or {}).get("action") or {}).get("data")
+    return data if isinstance(data, dict) else {}
 
 
 async def _off_loop(function: Callable[[dict[str, Any]], Any], activity: dict[str, Any]) -> Any:

@@ -45,13 +45,21 @@ class TeamsPlatform:
         self.services = context.services
         self.settings = context.services.settings.teams
         self.settings.require()
-        assert self.settings.app_id and self.settings.app_password
+        self.service_url = service_url
         self.loop = SdkLoop()
+        try:
+            self._start(context)
+        except BaseException:
+            self.loop.close()
+            raise
+
+    def _start(self, context: PlatformContext) -> None:
+        assert self.settings.app_id and self.settings.app_password
         self.bridge = WsgiBridge(self.loop)
         token = ClientCredentials(login_url=self.settings.login_url, app_id=self.settings.app_id,
                                   app_password=self.settings.app_password, tenant_id=self.settings.tenant_id)
         self.app = App(client_id=self.settings.app_id, tenant_id=self.settings.tenant_id, token=token,
-                       service_url=service_url, cloud=cloud_for(self.settings), http_server_adapter=self.bridge,
+                       service_url=self.service_url, cloud=cloud_for(self.settings), http_server_adapter=self.bridge,
                        messaging_endpoint=MESSAGING_PATH, dangerously_allow_unauthenticated_requests=False)
         _check_credentials(self.app)
         pacer = Pacer(SENDS_PER_SECOND, sleep=context.sleep, clock=context.monotonic)
