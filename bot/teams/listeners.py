@@ -33,6 +33,7 @@ from bot.teams.conversations import forget, reference_of, remember
 from bot.teams.identity import PLATFORM
 from bot.teams.render import ADAPTIVE_CARD_TYPE
 from bot.teams.sender import TeamsSender
+from schedules.sending import DeliveryFailure
 from storage.address import Address
 from storage.models import Person
 
@@ -153,9 +154,12 @@ class Listeners:
         except DrumbeatError as problem:
             return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": str(problem.text)}
         pressed = (activity.get("replyToId"), (activity.get("conversation") or {}).get("id"))
-        if shown.sent is None or pressed == (shown.sent.message_id, shown.sent.conversation_id):
-            return {"statusCode": 200, "type": ADAPTIVE_CARD_TYPE, "value": self.sender.card(shown.outgoing)}
-        self.sender.update(shown.sent, shown.outgoing)
+        try:
+            if shown.sent is None or pressed == (shown.sent.message_id, shown.sent.conversation_id):
+                return {"statusCode": 200, "type": ADAPTIVE_CARD_TYPE, "value": self.sender.card(shown.outgoing)}
+            self.sender.update(shown.sent, shown.outgoing)
+        except DeliveryFailure as failure:  # recorded all the same: only the card could not be shown anew
+            log.warning("Teams card for %s not refreshed: %s", shown.outgoing.idempotency_key, failure)
         return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": "Noted: thank you."}
 
 
