@@ -77,4 +77,8 @@ def configured_platforms(services: Services) -> list[PlatformFactory]:
         from bot.slack.platform import SlackPlatform
 
         factories.append(SlackPlatform)
+    if services.settings.teams.configured:
+        from bot.teams.platform import TeamsPlatform
+
+        factories.append(TeamsPlatform)
     return factories

@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 from dotenv import dotenv_values
 
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
+TEAMS_DEFAULT_LOGIN_URL = "https://login.microsoftonline.com"
 DEFAULT_DATABASE_URL = "sqlite:///drumbeat.db"
 DEFAULT_KEY_FILE = "drumbeat-feedback.key"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -62,12 +63,35 @@ class SlackSettings:
 
 
 @dataclass(frozen=True)
+class TeamsSettings:
+    """How Drumbeat reaches Microsoft Teams (read only by the Teams adapter): the Entra app registration of the
+    Azure bot. `login_url` and `openid_metadata_url` point elsewhere only for a sovereign cloud or the emulator."""
+
+    app_id: str | None = None
+    app_password: str | None = None
+    tenant_id: str | None = None  # single-tenant bots; None: multi-tenant (tokens from botframework.com)
+    login_url: str = TEAMS_DEFAULT_LOGIN_URL
+    openid_metadata_url: str | None = None  # None: the Bot Framework's own
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.app_id and self.app_password)
+
+    def require(self) -> None:
+        if not self.app_id:
+            raise SettingsError("TEAMS_APP_ID is missing: set it to the Azure bot's Microsoft App ID")
+        if not self.app_password:
+            raise SettingsError("TEAMS_APP_PASSWORD is missing: set it to a client secret of the bot's app registration")
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything Drumbeat can be configured with. See `.env.example` for what each one means.
 
     Core settings are fields here; each platform's connection settings are grouped apart (`slack`)."""
 
     slack: SlackSettings = field(default_factory=SlackSettings)
+    teams: TeamsSettings = field(default_factory=TeamsSettings)
     database_url: str = DEFAULT_DATABASE_URL
     command: str = "/drumbeat"
     port: int = 3000
@@ -100,7 +124,7 @@ class Settings:
     @property
     def has_platform_credentials(self) -> bool:
         """True when a real chat platform is configured (otherwise Drumbeat runs its sandbox)."""
-        return self.slack.configured
+        return self.slack.configured or self.teams.configured
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -146,6 +170,26 @@ def _api_url(values: Mapping[str, str | None]) -> str:
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise SettingsError(f"SLACK_API_URL must be an http(s) URL like {SLACK_DEFAULT_API_URL}, got {raw!r}")
     return raw if raw.endswith("/") else raw + "/"
+
+
+def _http_url(values: Mapping[str, str | None], name: str, default: str | None) -> str | None:
+    raw = _text(values, name) or default
+    if raw is None:
+        return None
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(f"{name} must be an http(s) URL, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _teams(values: Mapping[str, str | None]) -> TeamsSettings:
+    return TeamsSettings(
+        app_id=_text(values, "TEAMS_APP_ID"),
+        app_password=_text(values, "TEAMS_APP_PASSWORD"),
+        tenant_id=_text(values, "TEAMS_TENANT_ID"),
+        login_url=_http_url(values, "TEAMS_LOGIN_URL", TEAMS_DEFAULT_LOGIN_URL) or TEAMS_DEFAULT_LOGIN_URL,
+        openid_metadata_url=_http_url(values, "TEAMS_OPENID_METADATA_URL", None),
+    )
 
 
 def _database_url(values: Mapping[str, str | None]) -> str:
@@ -239,6 +283,7 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
             api_url=_api_url(values),
             posts_per_minute=_integer(values, "DRUMBEAT_SLACK_POSTS_PER_MINUTE", 300, low=0, high=100_000),
         ),
+        teams=_teams(values),
         database_url=database_url,
         command=_command(values),
         port=_integer(values, "PORT", 3000, low=1, high=65535),

@@ -507,3 +507,23 @@ class RequestReceipt(SQLModel, table=True):
     key: str = Field(max_length=200)  # "event:Ev0123", "view:V0123", "trigger:123.456.abc"
     received_at: datetime = Field(default_factory=utcnow, index=True)
     outcome: str | None = Field(default=None, max_length=200)
+
+
+class ConversationRef(SQLModel, table=True):
+    """Where a platform that cannot open a DM by user id alone (Teams) reaches a person: the conversation it
+    learnt when its app was installed for them, and the service that conversation lives on.
+
+    `usable` turns False when the app is uninstalled for the person (a send there would be refused); a new
+    installation makes it usable again. The ids are the platform's own, stored as it gave them."""
+
+    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    user_id: str = Field(max_length=128)  # the `Address.user_id` (Teams: the Entra object id)
+    conversation_id: str = Field(max_length=512)
+    service_url: str = Field(max_length=512)
+    tenant_id: str = Field(default="", max_length=64)
+    platform_user_id: str = Field(default="", max_length=256)  # Teams: the person's `29:` id for this bot
+    usable: bool = Field(default=True)
+    updated_at: datetime = Field(default_factory=utcnow)

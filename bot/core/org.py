@@ -356,3 +356,17 @@ def _valid_zone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
+
+
+def record_zone(session: Session, address: Address, tz: str | None) -> bool:
+    """The time zone a platform reported with something a person did (Teams: every activity's localTimezone),
+    for whoever Drumbeat knows at that address; nothing else changes (a deactivated person stays so). True if
+    it changed."""
+    if not tz or not _valid_zone(tz):
+        return False
+    person = people_at(session, [address], active_only=False).get(address)
+    if person is None or person.tz == tz:
+        return False
+    person.tz, person.updated_at = tz, utcnow()
+    session.flush()
+    return True

@@ -1,1 +1,1 @@
-"""The Microsoft Teams adapter (its identity format so far; the adapter itself is issue 15)."""
+"""The Microsoft Teams adapter (issue 15): the Teams SDK's App behind the `bot.platforms.Platform` seam."""
