@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\ndrumbeat: stopped.", file=sys.stderr)
         return 130
     except Exception as error:
-        problem = explain(error, settings.database_url)
+        problem = explain(error, settings)
         if problem is None:
             raise  # not a start-up failure we know: a bug, whose traceback is for whoever fixes it
         print(f"drumbeat: {problem}", file=sys.stderr)

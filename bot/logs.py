@@ -50,7 +50,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
-def root_handler(log_format: str) -> logging.Handler:
+def root_handler(log_format: str) -> logging.StreamHandler:
     """The handler on the root logger (stderr), formatted as LOG_FORMAT says."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter(TEXT_FORMAT))

@@ -10,7 +10,9 @@ The lines never carry a password or a token: a database is named by host, port a
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -18,7 +20,16 @@ from sqlalchemy.exc import ArgumentError
 from bot.core.feedback_key import FeedbackKeyError
 from schedules.outages import is_database_outage
 
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
 MAX_DETAIL_CHARS = 160
+# Why the HTTP server could not bind HOST:PORT, and what to do.
+LISTEN_ERRORS = {
+    errno.EADDRINUSE: "the port is in use: stop what listens there, or set PORT to a free one",
+    errno.EADDRNOTAVAIL: "this machine has no such address: set HOST to one of its addresses, or 0.0.0.0",
+    errno.EACCES: "ports below 1024 need privileges: set PORT to 1024 or above (and map it in your proxy)",
+}
 
 
 class StartupError(RuntimeError):
@@ -26,12 +37,14 @@ class StartupError(RuntimeError):
     saying what is wrong and what to do (raised by the platform adapters, e.g. a wrong bot token)."""
 
 
-def explain(error: BaseException, database_url: str) -> str | None:
+def explain(error: BaseException, settings: Settings) -> str | None:
     """The one line for a start-up failure Drumbeat knows, or None for anything else (a bug)."""
     if isinstance(error, StartupError | FeedbackKeyError):
         return str(error)
     if is_database_outage(error):
-        return database_problem(error, database_url)
+        return database_problem(error, settings.database_url)
+    if isinstance(error, OSError) and error.errno in LISTEN_ERRORS:
+        return f"cannot listen on {settings.host}:{settings.port} ({LISTEN_ERRORS[error.errno]})"
     return None
 
 

@@ -7,7 +7,7 @@ import io
 import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -30,9 +30,9 @@ def library_levels() -> Iterator[None]:
         logging.getLogger(name).setLevel(level)
 
 
-def lines_through(handler: logging.Handler, logger_name: str, emit: callable) -> list[str]:  # type: ignore[valid-type]
+def lines_through(handler: logging.StreamHandler, logger_name: str, emit: Callable[[logging.Logger], None]) -> list[str]:
     stream = io.StringIO()
-    handler.setStream(stream)  # type: ignore[attr-defined]
+    handler.setStream(stream)
     logger = logging.getLogger(logger_name)
     logger.addHandler(handler)
     try:

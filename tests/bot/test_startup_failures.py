@@ -203,3 +203,18 @@ def test_the_sandbox_says_nothing_when_database_url_is_not_set(
     monkeypatch.delenv("DATABASE_URL", raising=False)
     assert main(["--env-file", os.devnull, "sandbox"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_a_port_already_in_use_is_one_line_and_exit_2(
+        slack: SlackEmulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", slack.bot_token)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("HOST", "127.0.0.1")
+        monkeypatch.setenv("PORT", str(port))
+        code, lines = run_cli("run", capsys)
+    assert code == 2
+    assert lines == [f"drumbeat: cannot listen on 127.0.0.1:{port} (the port is in use: stop what listens there, "
+                     "or set PORT to a free one)"]
