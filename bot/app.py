@@ -26,6 +26,7 @@ from bot.health import DatabaseProbe, Heartbeat, health_app
 from bot.platforms import Platform, PlatformContext, PlatformFactory, WsgiApp, configured_platforms
 from bot.services import Services, utc_now
 from bot.settings import Settings
+from bot.startup import listen_problem
 from messages.library import default_pack_path, load_packs
 from schedules.compose_batch import BATCH_COMPOSER
 from schedules.leadership import run_alone
@@ -271,10 +272,15 @@ class Drumbeat:
         """Serve every platform's webhook (Slack: POST /slack/events) and /healthz on HOST and PORT (unless
         given); returns the port (useful with port 0)."""
         host = self.settings.host if host is None else host
-        self._http_server = create_server(
-            self.wsgi_app(), host=host, port=self.settings.port if port is None else port, threads=8,
-            ident="drumbeat", max_request_body_size=MAX_REQUEST_BODY_BYTES,
-        )
+        port = self.settings.port if port is None else port
+        try:
+            self._http_server = create_server(self.wsgi_app(), host=host, port=port, threads=8, ident="drumbeat",
+                                              max_request_body_size=MAX_REQUEST_BODY_BYTES)
+        except OSError as error:  # the port is taken, HOST is not this machine's: one line (bot.startup)
+            problem = listen_problem(error, host, port)
+            if problem is None:
+                raise
+            raise problem from None
         bound_port = int(self._http_server.effective_port)
         for path in [*self.routes(), HEALTH_PATH]:
             log.info("Drumbeat is listening on http://%s:%s%s", host, bound_port, path)

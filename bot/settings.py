@@ -194,10 +194,9 @@ def _host(values: Mapping[str, str | None]) -> str:
 
     raw = _text(values, "HOST") or DEFAULT_HOST
     try:
-        ipaddress.ip_address(raw)
+        ipaddress.ip_address(raw)  # one address, not a name (a name can resolve to several, each its own socket)
     except ValueError:
-        if raw != "localhost":
-            raise SettingsError(f"HOST must be an IP address to listen on, like 0.0.0.0 or 127.0.0.1, got {raw!r}") from None
+        raise SettingsError(f"HOST must be an IP address to listen on, like 0.0.0.0 or 127.0.0.1, got {raw!r}") from None
     return raw
 
 

@@ -43,9 +43,14 @@ def explain(error: BaseException, settings: Settings) -> str | None:
         return str(error)
     if is_database_outage(error):
         return database_problem(error, settings.database_url)
-    if isinstance(error, OSError) and error.errno in LISTEN_ERRORS:
-        return f"cannot listen on {settings.host}:{settings.port} ({LISTEN_ERRORS[error.errno]})"
     return None
+
+
+def listen_problem(error: OSError, host: str, port: int) -> StartupError | None:
+    """Why the HTTP server could not listen on HOST:PORT, as a StartupError; None for another OSError."""
+    if error.errno not in LISTEN_ERRORS:
+        return None
+    return StartupError(f"cannot listen on {host}:{port} ({LISTEN_ERRORS[error.errno]})")
 
 
 def one_line(error: BaseException | None) -> str:
