@@ -109,7 +109,7 @@ def test_a_bot_token_slack_refuses_is_one_line_and_exit_2(
     assert lines == ["drumbeat: Slack refused SLACK_BOT_TOKEN (invalid_auth): copy the Bot User OAuth Token "
                      "(xoxb-...) from the app's OAuth & Permissions page at api.slack.com/apps (reinstall the app "
                      "if it was revoked)"]
-    assert [call.body.get("error") for call in slack.calls_named("auth.test")] == ["invalid_auth"]
+    assert [call.response.get("error") for call in slack.calls_named("auth.test")] == ["invalid_auth"]
 
 
 @pytest.mark.parametrize("command", ["run", "dispatch"])
