@@ -7,6 +7,7 @@ is the whole response, and an unreachable API raises urllib's error after slack_
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -27,9 +28,20 @@ def refused_token_line(code: str) -> str:
     return f"Slack did not accept SLACK_BOT_TOKEN (auth.test answered {code}): check the token and the app's install"
 
 
+# slack_sdk logs each failed attempt (an ERROR, then its retry at INFO); at start the StartupError says it once.
+WEB_CLIENT_LOGGER = "slack_sdk.web.base_client"
+
+
+class WithoutAttemptLines(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno < logging.INFO
+
+
 @contextmanager
 def explained_slack_start(api_url: str) -> Iterator[None]:
     """Around building the Bolt app: Slack's refusals and network failures become one-line StartupErrors."""
+    quiet, logger = WithoutAttemptLines(), logging.getLogger(WEB_CLIENT_LOGGER)
+    logger.addFilter(quiet)  # at start nothing else calls Slack yet: only the token check is quietened
     try:
         yield
     except BoltError as error:
@@ -43,3 +55,5 @@ def explained_slack_start(api_url: str) -> Iterator[None]:
         reason = getattr(error, "reason", None) or error
         raise StartupError(f"cannot reach the Slack API at {api_url} ({one_line(reason)}): check the network "
                            "(and HTTPS_PROXY, if you use one), or SLACK_API_URL") from None
+    finally:
+        logger.removeFilter(quiet)
