@@ -222,3 +222,17 @@ def test_a_port_already_in_use_is_one_line_and_exit_2(
     assert code == 2
     assert lines == [f"drumbeat: cannot listen on 127.0.0.1:{port} (the port is in use: stop what listens there, "
                      "or set PORT to a free one)"]
+
+
+def test_socket_mode_that_slack_will_not_open_is_one_line_and_exit_2(
+        slack: SlackEmulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The emulator has no Socket Mode, so apps.connections.open answers unknown_method; Slack answers a wrong
+    app-level token with invalid_auth, said the same way ("Slack refused SLACK_APP_TOKEN (invalid_auth): ...")."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", slack.bot_token)
+    monkeypatch.delenv("SLACK_SIGNING_SECRET")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-not-this-apps-token")
+    code, lines = run_cli("run", capsys)
+    assert code == 2
+    assert lines == ["drumbeat: Slack did not accept SLACK_APP_TOKEN (apps.connections.open answered unknown_method): "
+                     "make an app-level token with the connections:write scope (the app's Basic Information page, "
+                     "App-Level Tokens) and turn Socket Mode on"]
