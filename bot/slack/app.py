@@ -16,7 +16,7 @@ from bot.slack.logs import keep_bodies_out_of_logs
 from bot.slack.failures import answer_slack_refusal
 from bot.slack.response_urls import refuse_foreign_response_urls
 from bot.slack.retries import forget_failed_event, skip_retried_events
-from bot.slack.startup import explained_slack_start
+from bot.slack.startup import BOLT_LOGGER, explained_slack_start
 from bot.slack.listeners import (
     actions,
     broadcast_modal,
@@ -46,7 +46,6 @@ def command_table() -> dict[type, Any]:
     return table
 
 log = logging.getLogger(__name__)
-BOLT_LOGGER = "bot.slack.bolt"
 
 
 class WithoutTokenUnusedWarning(logging.Filter):

@@ -24,7 +24,8 @@ BOT_TOKEN_FIX = ("copy the Bot User OAuth Token (xoxb-...) from the app's OAuth 
 APP_TOKEN_FIX = ("make an app-level token with the connections:write scope (the app's Basic Information page, "
                  "App-Level Tokens) and turn Socket Mode on")
 # slack_sdk logs each failed attempt (an ERROR, then its retry at INFO); at start the StartupError says it once.
-QUIETENED_AT_START = ("slack_sdk.web.base_client", "slack_sdk.socket_mode")
+WEB_CLIENT_LOGGER = "slack_sdk.web.base_client"
+BOLT_LOGGER = "bot.slack.bolt"  # Bolt's logger, which its Socket Mode client logs to as well
 
 
 def refused_line(setting: str, method: str, code: str, fix: str) -> str:
@@ -43,9 +44,9 @@ def _code(error: SlackApiError) -> str:
 
 
 @contextmanager
-def _quiet_attempts() -> Iterator[None]:
+def _quiet_attempts(*names: str) -> Iterator[None]:
     """At start nothing else calls Slack yet: only the check being explained is quietened."""
-    quiet, loggers = WithoutAttemptLines(), [logging.getLogger(name) for name in QUIETENED_AT_START]
+    quiet, loggers = WithoutAttemptLines(), [logging.getLogger(name) for name in names]
     for logger in loggers:
         logger.addFilter(quiet)
     try:
@@ -66,7 +67,7 @@ def explained_slack_start(api_url: str) -> Iterator[None]:
     """Around building the Bolt app (Bolt calls auth.test): a refused bot token or an unreachable API becomes
     a one-line StartupError."""
     try:
-        with _quiet_attempts():
+        with _quiet_attempts(WEB_CLIENT_LOGGER):
             yield
     except BoltError as error:
         cause = error.__context__  # Bolt raises it while handling auth.test's SlackApiError
@@ -83,7 +84,7 @@ def explained_slack_start(api_url: str) -> Iterator[None]:
 def explained_socket_start() -> Iterator[None]:
     """Around opening Socket Mode (apps.connections.open, then the WebSocket): the same, for SLACK_APP_TOKEN."""
     try:
-        with _quiet_attempts():
+        with _quiet_attempts(WEB_CLIENT_LOGGER, BOLT_LOGGER, "slack_sdk.socket_mode"):
             yield
     except SlackApiError as error:
         raise StartupError(refused_line("SLACK_APP_TOKEN", "apps.connections.open", _code(error),
