@@ -22,9 +22,11 @@ from waitress.server import create_server
 from bot.background import BackgroundWork
 from bot.core import coaching, content, feedback_key, feedback_release
 from bot.core.feedback_key import FeedbackKey
+from bot.health import DatabaseProbe, Heartbeat, health_app
 from bot.platforms import Platform, PlatformContext, PlatformFactory, WsgiApp, configured_platforms
 from bot.services import Services, utc_now
 from bot.settings import Settings
+from bot.startup import listen_problem
 from messages.library import default_pack_path, load_packs
 from schedules.compose_batch import BATCH_COMPOSER
 from schedules.leadership import run_alone
@@ -98,6 +100,9 @@ class Drumbeat:
             **dispatcher_options,
         )
         self._scheduler = None
+        # /healthz: the dispatcher is alive while it runs, or ran within a few of its intervals (bot/health.py).
+        self.heartbeat = Heartbeat(stale_after=max(10.0, 5 * settings.dispatch_interval_seconds))
+        self._database_probe: DatabaseProbe | None = None
         self._http_server: Any = None
         self._http_thread: threading.Thread | None = None
 
@@ -151,7 +156,8 @@ class Drumbeat:
         return self._background.wait_idle(timeout)
 
     def dispatch_now(self) -> DispatchReport:
-        return self.dispatcher.dispatch_due()
+        with self.heartbeat.running():
+            return self.dispatcher.dispatch_due()
 
     def materialise_now(self) -> MaterialiseReport:
         """Turn due occurrences into deliveries, release people back from time away, queue reminders and re-asks.
@@ -240,6 +246,7 @@ class Drumbeat:
         ]
         self._scheduler = build_scheduler(jobs)
         self._scheduler.start()
+        self.heartbeat.beat()  # alive from now on, until its first run is overdue
 
     def routes(self) -> dict[str, WsgiApp]:
         routes: dict[str, WsgiApp] = {}
@@ -248,14 +255,12 @@ class Drumbeat:
         return routes
 
     def wsgi_app(self) -> WsgiApp:
-        routes = self.routes()
+        if self._database_probe is None:
+            self._database_probe = DatabaseProbe(self.engine)
+        routes = {**self.routes(), HEALTH_PATH: health_app(self._database_probe, self.heartbeat)}
 
         def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-            path = environ.get("PATH_INFO")
-            if path == HEALTH_PATH:
-                start_response("200 OK", [("Content-Type", "text/plain")])
-                return [b"ok"]
-            route = routes.get(path or "")
+            route = routes.get(environ.get("PATH_INFO") or "")
             if route is None:
                 start_response("404 Not Found", [("Content-Type", "text/plain")])
                 return [b"not found"]
@@ -263,19 +268,26 @@ class Drumbeat:
 
         return application
 
-    def serve_http(self, *, host: str = "0.0.0.0", port: int | None = None, background: bool = False) -> int:
-        """Serve every platform's webhook (Slack: POST /slack/events); returns the port (useful with port 0)."""
-        self._http_server = create_server(
-            self.wsgi_app(), host=host, port=self.settings.port if port is None else port, threads=8,
-            ident="drumbeat", max_request_body_size=MAX_REQUEST_BODY_BYTES,
-        )
+    def serve_http(self, *, host: str | None = None, port: int | None = None, background: bool = False) -> int:
+        """Serve every platform's webhook (Slack: POST /slack/events) and /healthz on HOST and PORT (unless
+        given); returns the port (useful with port 0)."""
+        host = self.settings.host if host is None else host
+        port = self.settings.port if port is None else port
+        try:
+            self._http_server = create_server(self.wsgi_app(), host=host, port=port, threads=8, ident="drumbeat",
+                                              max_request_body_size=MAX_REQUEST_BODY_BYTES)
+        except OSError as error:  # the port is taken, HOST is not this machine's: one line (bot.startup)
+            problem = listen_problem(error, host, port)
+            if problem is None:
+                raise
+            raise problem from None
         bound_port = int(self._http_server.effective_port)
+        for path in [*self.routes(), HEALTH_PATH]:
+            log.info("Drumbeat is listening on http://%s:%s%s", host, bound_port, path)
         if background:
             self._http_thread = threading.Thread(target=self._http_server.run, name="drumbeat-http", daemon=True)
             self._http_thread.start()
         else:
-            for path in self.routes():
-                log.info("Drumbeat is listening on http://%s:%s%s", host, bound_port, path)
             self._http_server.run()
         return bound_port
 
@@ -312,4 +324,6 @@ class Drumbeat:
         self._background.shutdown(wait=True, cancel_futures=True)
         for platform in self.platforms:
             platform.close()
+        if self._database_probe is not None:
+            self._database_probe.close()
         self.engine.dispose()

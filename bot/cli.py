@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from bot.settings import Settings, SettingsError, configure_logging, load_settings
+from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, configure_logging, load_settings
+from bot.startup import explain
 from messages.library import ContentPackError
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ log = logging.getLogger("drumbeat")
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="drumbeat", description="Drumbeat: strategy messages, pulse checks and summaries in Slack.")
-    parser.add_argument("--env-file", default=".env", help="settings file read before the environment (default: .env)")
+    parser.add_argument("--env-file", help="settings file read before the environment (default: .env, if there is one)")
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help="connect to Slack (or start the sandbox when no Slack credentials are set)")
     run.add_argument("--sandbox", action="store_true", help="start the sandbox even if Slack credentials are set")
@@ -45,26 +46,13 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings(args.env_file)
+        settings = load_settings(_env_file(args.env_file))
     except SettingsError as error:
         print(f"drumbeat: {error}", file=sys.stderr)
         return 2
     configure_logging(settings)
-    command = args.command or "run"
     try:
-        if command == "manifest":
-            return _manifest(settings, args)
-        if command == "org":
-            return _org_import(settings, args.file)
-        if command == "db":
-            return _db_upgrade(settings)
-        if command == "dispatch":
-            return _dispatch(settings, until_idle=args.until_idle)
-        if command == "sandbox" or (command == "run" and (getattr(args, "sandbox", False) or not settings.has_platform_credentials)):
-            from bot.sandbox import run_sandbox
-
-            return run_sandbox(settings, database=getattr(args, "database", "drumbeat-sandbox.db"))
-        return _run(settings)
+        return _command(settings, args)
     except SettingsError as error:
         print(f"drumbeat: {error}", file=sys.stderr)
         return 2
@@ -74,11 +62,61 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ndrumbeat: stopped.", file=sys.stderr)
         return 130
+    except Exception as error:
+        problem = explain(error, settings)
+        if problem is None:
+            raise  # not a start-up failure we know: a bug, whose traceback is for whoever fixes it
+        print(f"drumbeat: {problem}", file=sys.stderr)
+        return 2
+
+
+def _env_file(given: str | None) -> str:
+    """The default .env is read if it is there; a file named on the command line must be there."""
+    if given is None:
+        return ".env"
+    path = Path(given)
+    if not path.exists():
+        raise SettingsError(f"--env-file {given}: no such file (leave the option out to read ./.env if present)")
+    if path.is_dir():
+        raise SettingsError(f"--env-file {given} is a folder, not a settings file")
+    return given
+
+
+def _command(settings: Settings, args: argparse.Namespace) -> int:
+    command = args.command or "run"
+    if command == "manifest":
+        return _manifest(settings, args)
+    if command == "org":
+        return _org_import(settings, args.file)
+    if command == "db":
+        return _db_upgrade(settings)
+    if command == "dispatch":
+        return _dispatch(settings, until_idle=args.until_idle)
+    if command == "sandbox" or (command == "run" and (getattr(args, "sandbox", False) or not settings.has_platform_credentials)):
+        from bot.sandbox import run_sandbox
+
+        database = getattr(args, "database", "drumbeat-sandbox.db")
+        note = sandbox_database_note(settings, database)
+        if note:
+            print(f"drumbeat: {note}", file=sys.stderr)
+        return run_sandbox(settings, database=database)
+    return _run(settings)
+
+
+def sandbox_database_note(settings: Settings, database: str) -> str | None:
+    """The sandbox builds its demo in a file of its own; someone who set DATABASE_URL should hear it is unused."""
+    if settings.database_url == DEFAULT_DATABASE_URL:
+        return None
+    return (f"the sandbox uses its own SQLite file {database} (recreated each time), not DATABASE_URL; "
+            "DATABASE_URL is used by `drumbeat run` once Slack credentials are set")
 
 
 def _manifest(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.slack.manifest import build_manifest
+    from bot.slack.manifest import build_manifest, request_url_problem
 
+    if args.request_url is not None and (problem := request_url_problem(args.request_url)):
+        print(f"drumbeat: {problem}", file=sys.stderr)
+        return 2
     manifest = build_manifest(command=settings.command, request_url=args.request_url)
     if args.json:
         print(json.dumps(manifest, indent=2))
@@ -170,7 +208,7 @@ def _run(settings: Settings) -> int:
     try:
         drumbeat.start_scheduler()
         if not drumbeat.connect():
-            drumbeat.serve_http(port=settings.port, background=True)
+            drumbeat.serve_http(host=settings.host, port=settings.port, background=True)
         shutdown.event.wait()
     finally:
         drumbeat.close()

@@ -22,6 +22,10 @@ TEAMS_DEFAULT_LOGIN_URL = "https://login.microsoftonline.com"
 DEFAULT_DATABASE_URL = "sqlite:///drumbeat.db"
 DEFAULT_KEY_FILE = "drumbeat-feedback.key"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+# HTTP mode exists to be reached (by Slack, or a proxy in front of it), every request on it is signed, and in a
+# container only 0.0.0.0 is reachable from outside; HOST=127.0.0.1 keeps it to a proxy on the same machine.
+DEFAULT_HOST = "0.0.0.0"
 
 
 class SettingsError(ValueError):
@@ -95,7 +99,9 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     command: str = "/drumbeat"
     port: int = 3000
+    host: str = DEFAULT_HOST  # HOST: the address the HTTP server binds
     log_level: str = "INFO"
+    log_format: str = "text"  # LOG_FORMAT: text, or json (one object per line, for log shippers)
     content_packs: tuple[Path, ...] = field(default_factory=tuple)
     dispatch_interval_seconds: float = 2.0
     dispatch_batch_size: int = 200
@@ -220,6 +226,24 @@ def _log_level(values: Mapping[str, str | None]) -> str:
     return raw
 
 
+def _log_format(values: Mapping[str, str | None]) -> str:
+    raw = (_text(values, "LOG_FORMAT") or "text").lower()
+    if raw not in LOG_FORMATS:
+        raise SettingsError(f"LOG_FORMAT must be text or json, got {raw!r}")
+    return raw
+
+
+def _host(values: Mapping[str, str | None]) -> str:
+    import ipaddress
+
+    raw = _text(values, "HOST") or DEFAULT_HOST
+    try:
+        ipaddress.ip_address(raw)  # one address, not a name (a name can resolve to several, each its own socket)
+    except ValueError:
+        raise SettingsError(f"HOST must be an IP address to listen on, like 0.0.0.0 or 127.0.0.1, got {raw!r}") from None
+    return raw
+
+
 def _content_packs(values: Mapping[str, str | None]) -> tuple[Path, ...]:
     raw = _text(values, "DRUMBEAT_CONTENT_PACKS")
     if raw is None:
@@ -287,7 +311,9 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         database_url=database_url,
         command=_command(values),
         port=_integer(values, "PORT", 3000, low=1, high=65535),
+        host=_host(values),
         log_level=_log_level(values),
+        log_format=_log_format(values),
         content_packs=_content_packs(values),
         dispatch_interval_seconds=_positive_float(values, "DRUMBEAT_DISPATCH_INTERVAL", 2.0),
         dispatch_batch_size=_integer(values, "DRUMBEAT_DISPATCH_BATCH", 200, low=1, high=10_000),
@@ -325,13 +351,7 @@ def load_settings(env_file: str | Path | None = ".env", environ: Mapping[str, st
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if settings.log_level != "DEBUG":
-        # Alembic narrates every start at INFO; only its warnings matter in operation.
-        logging.getLogger("alembic").setLevel(logging.WARNING)
-    # Never SQL's result rows, whatever the level: at DEBUG they would put a person's row next to the feedback
-    # the same request reads (a reply to anonymous feedback), which no log line may do (issue 14, item 8).
-    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+    from bot.logs import quiet_library_loggers, root_handler
+
+    logging.basicConfig(level=getattr(logging, settings.log_level), handlers=[root_handler(settings.log_format)])
+    quiet_library_loggers(settings.log_level)

@@ -33,7 +33,7 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
 
 def test_env_example_lists_every_setting_the_code_reads() -> None:
     settings_source = (ROOT / "bot" / "settings.py").read_text()
-    read = set(re.findall(r'"((?:SLACK|DRUMBEAT|DATABASE|LOG|PORT)[A-Z_]*)"', settings_source))
+    read = set(re.findall(r'"((?:SLACK|DRUMBEAT|DATABASE|LOG|PORT|HOST)[A-Z_]*)"', settings_source))
     listed = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
     assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"
 

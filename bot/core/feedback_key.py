@@ -61,7 +61,7 @@ def load_or_create(path: Path) -> FeedbackKey:
     """Read the key file, or make it if there is none (atomically: of two racing starts one writes, both read)."""
     path = path.expanduser()
     try:
-        return FeedbackKey(_read(path), str(path))
+        return FeedbackKey(_read(path, wait=True), str(path))  # it may have been created a moment ago, unwritten
     except FileNotFoundError:
         pass
     try:

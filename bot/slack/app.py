@@ -16,6 +16,7 @@ from bot.slack.logs import keep_bodies_out_of_logs
 from bot.slack.failures import answer_slack_refusal
 from bot.slack.response_urls import refuse_foreign_response_urls
 from bot.slack.retries import forget_failed_event, skip_retried_events
+from bot.slack.startup import BOLT_LOGGER, explained_slack_start
 from bot.slack.listeners import (
     actions,
     broadcast_modal,
@@ -47,6 +48,21 @@ def command_table() -> dict[type, Any]:
 log = logging.getLogger(__name__)
 
 
+class WithoutTokenUnusedWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and, since we hand it a client (which has the
+    token), warns on every start that the token will be unused: true, expected, and noise to an operator."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.WARNING and "`token` will be unused" in str(record.msg))
+
+
+def _quiet_bolt_logger() -> logging.Logger:
+    logger = logging.getLogger(BOLT_LOGGER)
+    if not any(isinstance(existing, WithoutTokenUnusedWarning) for existing in logger.filters):
+        logger.addFilter(WithoutTokenUnusedWarning())
+    return logger
+
+
 def build_app(services: Services, *, client: WebClient | None = None,
               listener_executor: Executor | None = None) -> App:
     """`listener_executor` runs the work after acknowledgements (bot.slack.after_ack); the runtime owns it so
@@ -54,16 +70,17 @@ def build_app(services: Services, *, client: WebClient | None = None,
     settings = services.settings.slack
     keep_bodies_out_of_logs()
     client = client or WebClient(token=settings.bot_token, base_url=settings.api_url)
-    app = App(
-        client=client,
-        signing_secret=settings.signing_secret or "",
-        # Listeners finish their (short) unit of work before Slack gets the answer, so what a button
-        # or command changed is committed by the time the person sees the reply.
-        process_before_response=True,
-        request_verification_enabled=not settings.socket_mode,
-        logger=logging.getLogger("bot.slack.bolt"),
-        listener_executor=listener_executor,
-    )
+    with explained_slack_start(settings.api_url):  # Bolt calls auth.test here: a wrong token is one line
+        app = App(
+            client=client,
+            signing_secret=settings.signing_secret or "",
+            # Listeners finish their (short) unit of work before Slack gets the answer, so what a button
+            # or command changed is committed by the time the person sees the reply.
+            process_before_response=True,
+            request_verification_enabled=not settings.socket_mode,
+            logger=_quiet_bolt_logger(),
+            listener_executor=listener_executor,
+        )
 
     app.middleware(skip_retried_events(services))  # first: a retried event costs one INSERT and nothing else
     app.middleware(refuse_foreign_response_urls(settings.api_url))  # answers go to Slack's webhooks only

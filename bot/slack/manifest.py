@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlparse
 
 BOT_SCOPES = (
     "commands",  # the slash command
     "chat:write",  # DMs, updates to them, ephemeral answers
     "im:write",  # open DMs (only to recover after a crash; sends go to the user id directly)
-    "im:history",  # find a message already sent, by metadata, after a crash
+    "im:history",  # find a message already sent, by metadata, after a crash; the message.im event
     "users:read",  # the people directory: names and time zones (users.list)
     "users:read.email",  # match the directory to the imported org by email
     "usergroups:read",  # teams mapped to Slack user groups
@@ -16,7 +17,19 @@ BOT_SCOPES = (
     "groups:read",
     "files:write",  # summary charts
 )
-BOT_EVENTS = ("app_home_opened", "user_change", "subteam_members_changed")
+# message.im: someone wrote to the bot in its DM (the Messages tab is open): it answers with where help is.
+BOT_EVENTS = ("app_home_opened", "user_change", "subteam_members_changed", "message.im")
+EXAMPLE_REQUEST_URL = "https://drumbeat.example.com/slack/events"
+
+
+def request_url_problem(url: str) -> str | None:
+    """Why Slack would refuse this request URL (it must be a public https URL), or None when it is one."""
+    parsed = urlparse(url.strip())
+    if parsed.scheme == "http":
+        return f"--request-url must use https (Slack sends requests to https URLs only), got {url!r}"
+    if parsed.scheme != "https" or not parsed.hostname:
+        return f"--request-url must be the public https URL of POST /slack/events, like {EXAMPLE_REQUEST_URL}, got {url!r}"
+    return None
 
 
 def build_manifest(*, command: str = "/drumbeat", request_url: str | None = None, name: str = "Drumbeat") -> dict[str, Any]:

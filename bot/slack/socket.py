@@ -17,12 +17,18 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
 from bot.slack.payloads import carries_nul, payload_problem
+from bot.slack.startup import explained_socket_start
 
 log = logging.getLogger(__name__)
 
 
 class CheckedSocketModeHandler(SocketModeHandler):
     """Bolt's built-in Socket Mode handler, refusing envelopes whose payload Slack would never send."""
+
+    def connect(self) -> None:
+        """A refused SLACK_APP_TOKEN (or no route to Slack) stops the start with one line (bot.slack.startup)."""
+        with explained_socket_start():
+            super().connect()
 
     def handle(self, client: BaseSocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
         problem = payload_problem(req.payload)

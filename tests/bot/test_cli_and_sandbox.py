@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def test_sandbox_lets_you_act_as_anyone(tmp_path: Path) -> None:
 
 
 def test_manifest_declares_command_events_interactivity_and_socket_mode(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--env-file", "/nonexistent", "manifest"]) == 0
+    assert main(["--env-file", os.devnull, "manifest"]) == 0
     manifest = yaml.safe_load(capsys.readouterr().out)
     assert manifest["features"]["slash_commands"][0]["command"] == "/drumbeat"
     assert manifest["settings"]["socket_mode_enabled"] is True
@@ -72,7 +73,7 @@ def test_manifest_declares_command_events_interactivity_and_socket_mode(capsys: 
 
 def test_http_mode_manifest_points_slack_at_the_request_url(capsys: pytest.CaptureFixture[str]) -> None:
     url = "https://drumbeat.example.com/slack/events"
-    assert main(["--env-file", "/nonexistent", "manifest", "--json", "--request-url", url]) == 0
+    assert main(["--env-file", os.devnull, "manifest", "--json", "--request-url", url]) == 0
     manifest = json.loads(capsys.readouterr().out)
     assert manifest["settings"]["socket_mode_enabled"] is False
     assert manifest["features"]["slash_commands"][0]["url"] == url
@@ -85,9 +86,9 @@ def test_org_import_command_reports_counts_and_is_safe_to_repeat(
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'org.db'}")
     csv_file = tmp_path / "org.csv"
     csv_file.write_text(demo_org_csv())
-    assert main(["--env-file", "/nonexistent", "org", "import", str(csv_file)]) == 0
+    assert main(["--env-file", os.devnull, "org", "import", str(csv_file)]) == 0
     assert "9 created, 0 updated, 0 unchanged" in capsys.readouterr().out
-    assert main(["--env-file", "/nonexistent", "org", "import", str(csv_file)]) == 0
+    assert main(["--env-file", os.devnull, "org", "import", str(csv_file)]) == 0
     assert "0 created, 0 updated, 9 unchanged" in capsys.readouterr().out
 
 
@@ -97,13 +98,13 @@ def test_org_import_command_lists_bad_rows_and_fails(
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'org.db'}")
     csv_file = tmp_path / "org.csv"
     csv_file.write_text("slack_id,email,name,role,team,manager_slack_id\nU0A1,a@example.com,Ann,chief,East,\n")
-    assert main(["--env-file", "/nonexistent", "org", "import", str(csv_file)]) == 1
+    assert main(["--env-file", os.devnull, "org", "import", str(csv_file)]) == 1
     assert "line 2: role 'chief' is not one of rep, manager, leader, admin" in capsys.readouterr().err
 
 
 def test_bad_setting_stops_with_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("PORT", "eighty")
-    assert main(["--env-file", "/nonexistent", "db", "upgrade"]) == 2
+    assert main(["--env-file", os.devnull, "db", "upgrade"]) == 2
     assert capsys.readouterr().err.strip() == "drumbeat: PORT must be a whole number, got 'eighty'"
 
 
@@ -113,13 +114,13 @@ def test_half_configured_slack_names_the_missing_setting(
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-123")
     monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
     monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
-    assert main(["--env-file", "/nonexistent", "run"]) == 2
+    assert main(["--env-file", os.devnull, "run"]) == 2
     assert "SLACK_SIGNING_SECRET is missing" in capsys.readouterr().err
 
 
 def test_db_upgrade_reports_the_revision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'up.db'}")
-    assert main(["--env-file", "/nonexistent", "db", "upgrade"]) == 0
+    assert main(["--env-file", os.devnull, "db", "upgrade"]) == 0
     from storage.migrate import head_revision
 
     assert f"Database is at revision {head_revision()}." in capsys.readouterr().out
@@ -133,6 +134,6 @@ def test_a_bad_extra_content_pack_stops_start_with_its_problems(
                     "    prompt: Why?\n    options: [a, b]\n    correct: 0\n    explanation: Because.\n")
     monkeypatch.setenv("DRUMBEAT_CONTENT_PACKS", str(pack))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'db.db'}")
-    assert main(["--env-file", "/nonexistent", "sandbox", "--database", str(tmp_path / "s.db")]) == 2
+    assert main(["--env-file", os.devnull, "sandbox", "--database", str(tmp_path / "s.db")]) == 2
     err = capsys.readouterr().err
     assert "nothing was loaded" in err and "extra.yaml:5" in err and "nowhere" in err

@@ -3,6 +3,7 @@ time zone (they get messages at UTC times meanwhile)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def slack(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackEmul
 def test_import_with_slack_configured_syncs_time_zones_and_names_who_has_none(
     engine: Engine, slack: SlackEmulator, org_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--env-file", "/nonexistent", "org", "import", str(org_file)]) == 0
+    assert main(["--env-file", os.devnull, "org", "import", str(org_file)]) == 0
     out = capsys.readouterr().out
     assert "9 created, 0 updated, 0 unchanged" in out
     assert "Synced the directory: 8 people updated (time zones, deactivations)." in out
@@ -60,7 +61,7 @@ def test_import_when_the_directory_sync_fails_is_kept_and_says_so(
     engine: Engine, slack: SlackEmulator, org_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     slack.inject_fault("users.list", status=500, times=3)
-    assert main(["--env-file", "/nonexistent", "org", "import", str(org_file)]) == 0
+    assert main(["--env-file", os.devnull, "org", "import", str(org_file)]) == 0
     captured = capsys.readouterr()
     assert "9 created" in captured.out
     assert "the import is saved, but the directory sync failed" in captured.err
@@ -74,7 +75,7 @@ def test_import_without_a_platform_says_everyone_waits_for_the_directory_sync(
     for name in SLACK_SETTINGS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'org.db'}")
-    assert main(["--env-file", "/nonexistent", "org", "import", str(org_file)]) == 0
+    assert main(["--env-file", os.devnull, "org", "import", str(org_file)]) == 0
     out = capsys.readouterr().out
     assert "Synced the directory" not in out
     assert "9 people have no time zone yet: they will get messages at UTC times until the directory sync" in out

@@ -80,3 +80,35 @@ def test_the_key_file_defaults_to_beside_the_sqlite_database(tmp_path: Path) -> 
     settings = settings_from_mapping({"DATABASE_URL": f"sqlite:///{tmp_path}/drumbeat.db"})
     assert settings.feedback_key_file == tmp_path / "drumbeat-feedback.key"
     assert settings_from_mapping({"DATABASE_URL": "postgresql://db/x"}).feedback_key_file == Path("drumbeat-feedback.key")
+
+
+def test_socket_mode_without_a_signing_secret_or_a_configured_key_makes_one_and_takes_anonymous_feedback(
+        engine: Engine, database_url: str, tmp_path: Path) -> None:
+    """Issue 16: anonymous feedback (the default) used to be refused at the first submission when Socket Mode had
+    no signing secret to derive a key from; the key file made on the first start means nothing is missing."""
+    import os
+    from datetime import UTC, datetime
+
+    from bot.core import feedback
+    from storage.db import session_scope
+    from storage.models import Role, Team
+    from tests.people import add_person
+
+    path = tmp_path / "feedback.key"
+    settings = settings_from_mapping({"DATABASE_URL": database_url, "DRUMBEAT_FEEDBACK_KEY_FILE": str(path),
+                                      "SLACK_BOT_TOKEN": "xoxb-socket", "SLACK_APP_TOKEN": "xapp-1-socket"})
+    assert settings.slack.socket_mode and not settings.slack.signing_secret and not settings.feedback_key
+    drumbeat = Drumbeat(settings, engine=engine, platforms=[])
+    drumbeat.close()
+    key = drumbeat.services.feedback_key
+    assert key is not None and key.created and path.is_file()
+    with session_scope(engine) as session:
+        east = Team(name="East")
+        session.add(east)
+        session.flush()
+        rep = add_person(session, "U0REP01", name="Rep", role=Role.REP, team_id=east.id, tz="UTC")
+        _, stored = feedback.submit(session, author=rep, draft=feedback.FeedbackDraft(stop="Long calls"),
+                                    submission_id=os.urandom(8).hex(), key=key,
+                                    thresholds=feedback.Thresholds(people_for_comments=3, people_for_scores=3),
+                                    now=datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    assert stored

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -84,7 +85,7 @@ def said(workspace: Workspace, engine: Engine, tmp_path: Path, monkeypatch: pyte
                         ("DRUMBEAT_FEEDBACK_KEY_FILE", str(tmp_path / "feedback.key"))):
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
-    assert main(["--env-file", "/nonexistent", "org", "import", str(org_file)]) == 0
+    assert main(["--env-file", os.devnull, "org", "import", str(org_file)]) == 0
     # Slack's directory says the same (a user_change event), and a newcomer arrives through a linked user group
     # with the real name Slack has for them.
     workspace.slack.set_user(JONAS, real_name=NAMES["jonas"])

@@ -33,3 +33,8 @@ def usage_screen(command: str, problem: str | Rich | None = None) -> Screen:
         Section(lines=tuple(Rich(Code(f"{command} {syntax}"), ": ", what) for syntax, what in COMMANDS)),
     ]
     return Screen(summary=f"Drumbeat commands: {command} help", sections=tuple(sections))
+
+
+def direct_message_hint(command: str) -> Rich:
+    """The answer to someone who writes to the bot in its DM: it reads commands there, not messages."""
+    return Rich("I don't read messages written here. Type ", Code(f"{command} help"), " to see what I can do.")

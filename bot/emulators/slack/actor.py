@@ -491,6 +491,18 @@ class Actor:
         response.event_id = event_id
         return response
 
+    def write_dm(self, user_id: str, text: str) -> ActorResponse:
+        """The person types a message in the bot's Messages tab: it is stored in their DM and Slack sends the bot a
+        `message` event with `channel_type: im` (the manifest's `message.im` subscription)."""
+        with self.ws.lock:
+            self._user(user_id)
+            channel = self.ws.dm_for(user_id)
+            message = {"type": "message", "ts": self.ws.next_ts(), "channel": channel.id, "user": user_id,
+                       "team": self.ws.team_id, "text": text}
+            channel.messages.append(message)
+            event = {**message, "channel_type": "im"}
+        return self.send_event(event)
+
     def open_home(self, user_id: str) -> ActorResponse:
         with self.ws.lock:
             self._user(user_id)

@@ -352,6 +352,10 @@ class SlackEmulator:
     def send_event(self, event: dict[str, Any]) -> ActorResponse:
         return self._actor.send_event(event)
 
+    def write_dm(self, user_id: str, text: str) -> ActorResponse:
+        """The person writes to the bot in its DM (a `message.im` event)."""
+        return self._actor.write_dm(user_id, text)
+
     def retry_event(self, event_id: str, *, retry_num: int, reason: str = "http_timeout") -> ActorResponse:
         """The same event again, as Slack retries it (same event_id, X-Slack-Retry-Num / -Reason headers)."""
         return self._actor.retry_event(event_id, retry_num=retry_num, reason=reason)

@@ -1,16 +1,18 @@
-"""Events: the App Home tab and directory changes."""
+"""Events: the App Home tab, directory changes, and what people write to the bot in its DM."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core import org
+from bot.core.words.usage import direct_message_hint
 from bot.services import Services
+from bot.slack import replies
 from bot.slack.directory import entry_from_slack_user
 from bot.slack.failures import slack_error_code
 from bot.slack.respond import publish_home
@@ -44,6 +46,21 @@ def user_change(event: dict[str, Any], services: Services) -> None:
         org.apply_directory(session, [entry_from_slack_user(user)])
 
 
+def written_by_a_person(event: dict[str, Any], bot_user_id: str | None) -> bool:
+    """A new message a person typed in a DM: not an edit or deletion (subtypes), not a bot's (ours or another's)."""
+    return (event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id")
+            and bool(event.get("user")) and event.get("user") != bot_user_id and bool(event.get("channel")))
+
+
+def direct_message(event: dict[str, Any], client: WebClient, context: BoltContext, services: Services) -> None:
+    """Someone wrote to the bot in its Messages tab: one short answer saying where help is (Slack's retries of
+    the same event are skipped by bot.slack.retries, so it is one answer per message)."""
+    if not written_by_a_person(event, context.bot_user_id):
+        return
+    client.chat_postMessage(channel=event["channel"], **replies.notice(direct_message_hint(services.settings.command)))
+
+
 def register(app: App, services: Services) -> None:
     app.event("app_home_opened")(app_home_opened)
     app.event("user_change")(user_change)
+    app.event("message")(direct_message)  # every message event: edits, bots' posts are acknowledged and ignored
