@@ -292,8 +292,11 @@ class Drumbeat:
         return bound_port
 
     def connect(self) -> bool:
-        """Open the long-lived connections platforms hold instead of HTTP (Slack's Socket Mode); True if any."""
-        return any([platform.connect() for platform in self.platforms])
+        """Open the long-lived connections platforms hold instead of HTTP (Slack's Socket Mode); True when every
+        platform is connected that way, so no HTTP server is needed (Slack in Socket Mode beside Teams still
+        needs one: Teams only ever calls the bot over HTTP)."""
+        connected = [platform.connect() for platform in self.platforms]
+        return bool(connected) and all(connected)
 
     @staticmethod
     def _close_quietly(server: Any) -> None:

@@ -196,12 +196,20 @@ def _db_upgrade(settings: Settings) -> int:
     return 0
 
 
+def _require_configured(settings: Settings) -> None:
+    """Each platform that is configured at all must be configured completely (a Teams-only install needs no
+    Slack token; a half-configured Slack is refused with the setting it lacks)."""
+    for platform in (settings.slack, settings.teams):
+        if platform.configured:
+            platform.require()
+
+
 def _run(settings: Settings) -> int:
     """Serve the platforms and run the fixed jobs until SIGTERM or SIGINT."""
     from bot.app import Drumbeat
     from bot.lifecycle import Shutdown
 
-    settings.slack.require()
+    _require_configured(settings)
     shutdown = Shutdown(settings.shutdown_seconds).install()
     drumbeat = Drumbeat(settings)
     shutdown.on_stop(drumbeat.dispatcher.stop)
@@ -221,7 +229,7 @@ def _dispatch(settings: Settings, *, until_idle: bool) -> int:
     from bot.app import Drumbeat
     from bot.lifecycle import Shutdown, dispatch_until_stopped
 
-    settings.slack.require()
+    _require_configured(settings)
     shutdown = Shutdown(settings.shutdown_seconds).install()
     drumbeat = Drumbeat(settings)
     shutdown.on_stop(drumbeat.dispatcher.stop)
