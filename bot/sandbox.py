@@ -2,7 +2,8 @@
 
 It runs a short demo through the real paths (signed slash commands, the outbox, signed button clicks,
 the summary) and prints what each person sees. With a terminal attached it then lets you type
-commands as any demo person.
+commands as any demo person: modals they open are printed and filled from the prompt (bot.sandbox_views),
+their Home tab is shown on request, and files the bot sends are shown (a CSV's first rows) and saved.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import logging
 import re
 import secrets
+import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -27,12 +29,16 @@ from bot.clock import SimulatedClock
 from bot.core.org import import_org_csv
 from bot.platforms import USER_ID_FORMATS
 from bot.demo import DEMO_PEOPLE, DemoPerson, demo_org_csv, demo_person
-from bot.settings import Settings
+from bot.sandbox_repl import interact
+from bot.sandbox_views import MODAL_HELP, error_lines, find_input, parse_value, view_lines
+from bot.settings import DEFAULT_DATABASE_URL, Settings
 from bot.slack.blocktext import blocks_to_lines
-from bot.emulators.slack import SlackEmulator
+from bot.emulators.slack import EmulatorError, SlackEmulator
 from storage.models import Delivery, DeliveryStatus
 
 DEMO_MESSAGE = "win-on-strategy"
+FORM_PROMPT = "form> "
+CSV_ROWS_SHOWN = 6  # the header and the first five rows of an exported file
 
 
 def as_slack_escapes(text: str) -> str:
@@ -88,6 +94,8 @@ class Sandbox:
         for person in DEMO_PEOPLE:
             self.emulator.add_user(person.slack_id, name=person.handle, real_name=person.name, tz=person.tz,
                                    email=person.email)
+        for person in DEMO_PEOPLE:  # every sandbox gives each person the same DM id (the bot remembers DM ids
+            self.emulator.dm_channel(person.slack_id)  # per user id, process-wide: bot.slack.clicked.OWN_DMS)
         database_path = Path(database)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{database_path}{suffix}").unlink(missing_ok=True)
@@ -107,6 +115,10 @@ class Sandbox:
         self.emulator.after_each_answer(self.drumbeat.wait_for_background)
         self._seen: dict[tuple[str, str], tuple[str, list[str]]] = {}
         self._shown_in_full: set[str] = set()
+        self._views_done: set[str] = set()  # modals submitted, cancelled or only informative
+        self._views_shown: set[str] = set()
+        self._files_shown = 0
+        self.files_dir = database_path.with_name(f"{database_path.stem}-files")
 
     def close(self) -> None:
         self.drumbeat.close()
@@ -122,10 +134,15 @@ class Sandbox:
             print(f"  (Slack would show: the app did not respond, HTTP {response.status})", file=self.printer.out)
         elif body:
             self.printer.receives(person, "private answer", body.get("blocks"), body.get("text", ""))
+        self.drumbeat.wait_for_background()
         for later in self.emulator.response_url_posts[answered_before:]:  # answers after the acknowledgement
             answer = later["body"] if isinstance(later["body"], dict) else {"text": str(later["body"])}
             self.printer.receives(person, "private answer", answer.get("blocks"), answer.get("text", ""))
         self.show_new_messages()
+        self.show_modal(person)
+
+    def has_got_it_button(self, person: DemoPerson) -> bool:
+        return any(self._has_button(message, "delivery_ack") for message in self.emulator.inbox(person.slack_id))
 
     def click_got_it(self, person: DemoPerson) -> None:
         for message in self.emulator.inbox(person.slack_id):
@@ -146,6 +163,8 @@ class Sandbox:
                 self.emulator.click(person.slack_id, channel=message["channel"], ts=message["ts"], action_id=action_id)
                 self.show_new_messages()
                 return
+        print(f"\n{person.name} has no pulse-check question with an option {option + 1} waiting: "
+              f"`{person.handle} quiz me` asks one.", file=self.printer.out)
 
     @staticmethod
     def _has_button(message: dict, action_id: str) -> bool:
@@ -175,7 +194,12 @@ class Sandbox:
             self.dispatch()
 
     def show_new_messages(self) -> None:
-        """Print every DM that is new or changed since the last look."""
+        """Print every DM that is new or changed since the last look, then the files the bot sent."""
+        self.drumbeat.wait_for_background()
+        self._show_new_dms()
+        self.show_new_files()
+
+    def _show_new_dms(self) -> None:
         for person in DEMO_PEOPLE:
             for message in self.emulator.inbox(person.slack_id):
                 key = (message["channel"], message["ts"])
@@ -218,51 +242,203 @@ class Sandbox:
         self.command(demo_person("jonas"), f"send {DEMO_MESSAGE} to West")
         self.command(demo_person("marco"), "summary West")
 
-    def interact(self, read_line: Callable[[str], str] = input) -> None:
-        handles = ", ".join(person.handle for person in DEMO_PEOPLE)
-        print(f"\nYour turn. Type `<person> <command text>`, e.g. `marco summary 7d`, `lena send qualify-before-you-invest to @aiko, West`"
-              f", `aiko got-it`, `priya quiz me`, `priya answer 2`, `dispatch`, or `quit`.\nPeople: {handles}", file=self.printer.out)
-        while True:
+    # --- modals, the Home tab, buttons and files ------------------------------------------
+    def open_modal(self, person: DemoPerson) -> dict | None:
+        """The modal on top of the person's stack that they have not submitted or cancelled yet."""
+        views = self.emulator.open_views(person.slack_id)
+        if views and views[-1].get("type") == "modal" and views[-1]["id"] not in self._views_done:
+            return views[-1]
+        return None
+
+    def show_modal(self, person: DemoPerson, *, again: bool = False,
+                   filled: dict[str, str] | None = None, errors: dict[str, str] | None = None) -> dict | None:
+        """Print the person's open modal if it is new (or `again`); one without a submit button (a thank-you)
+        is shown and set aside, as Slack would show it until closed."""
+        view = self.open_modal(person)
+        if view is None or (view["id"] in self._views_shown and not again):
+            return view
+        self._views_shown.add(view["id"])
+        print(f"  -> {person.name} sees a modal:", file=self.printer.out)
+        for line in view_lines(view, filled=filled, errors=errors):
+            print(f"     {line}", file=self.printer.out)
+        if not view.get("submit"):
+            self._views_done.add(view["id"])
+            return None
+        print(f"     {MODAL_HELP}", file=self.printer.out)
+        return view
+
+    def fill_modal(self, person: DemoPerson, read_line: Callable[[str], str]) -> None:
+        """Let the person fill and submit their open modal from the prompt, as `<number> <value>` lines."""
+        values: dict[str, object] = {}
+        filled: dict[str, str] = {}
+        while (view := self.open_modal(person)) is not None:
             try:
-                line = read_line("sandbox> ").strip()
+                line = read_line(FORM_PROMPT).strip()
             except EOFError:
                 return
-            if not line:
-                continue
-            if line in ("quit", "exit"):
-                return
-            if line == "dispatch":
-                self.dispatch()
-                self.fast_forward()
-                continue
-            handle, _, text = line.partition(" ")
             try:
-                person = demo_person(handle.lower())
-            except StopIteration:
-                print(f"Unknown person '{handle}'. People: {handles}", file=self.printer.out)
-                continue
-            if text.strip() == "got-it":
-                self.click_got_it(person)
-            elif text.strip().startswith("answer"):
-                number = text.strip().removeprefix("answer").strip()
-                self.tap_answer(person, int(number) - 1 if number.isdigit() else 0)
-            else:
-                self.command(person, text.strip())
-                if text.strip().startswith("send"):
-                    self.dispatch()
-                    self.fast_forward()
+                values, filled = self._form_step(person, view, line, values, filled)
+            except EmulatorError as problem:  # what Slack itself would refuse (the bot is not involved)
+                print(f"  ! Slack would not accept that: {problem}", file=self.printer.out)
+
+    def _form_step(self, person: DemoPerson, view: dict, line: str, values: dict[str, object],
+                   filled: dict[str, str]) -> tuple[dict[str, object], dict[str, str]]:
+        """One typed line in an open modal; the values to keep (emptied when the bot replaced the form)."""
+        word, _, rest = line.partition(" ")
+        if line in ("cancel", "close"):
+            self._views_done.add(view["id"])
+            print(f"  ({person.name} closes the modal without submitting.)", file=self.printer.out)
+        elif line == "submit":
+            if self._submit(person, view, values, filled):
+                return {}, {}
+        elif line == "show":
+            self.show_modal(person, again=True, filled=filled)
+        elif (field := find_input(view, word)) is not None and rest.strip():
+            try:
+                value, shown = parse_value(field, rest, {p.handle: p.slack_id for p in DEMO_PEOPLE})
+            except ValueError as problem:
+                print(f"  ! {problem}", file=self.printer.out)
+                return values, filled
+            values, filled = {**values, field.key: value}, {**filled, field.key: shown}
+            print(f"  {field.label}: {shown or '(empty)'}", file=self.printer.out)
+            if field.dispatch:  # Slack tells the bot at once; it may update the modal (a preview)
+                self.emulator.click_in_view(person.slack_id, view_id=view["id"], action_id=field.action_id,
+                                            value=value)
+                self.drumbeat.wait_for_background()
+                self._show_changes(person, before=view, filled=filled)
+        elif line:
+            print(f"  Not an input of this modal: '{word}'. {MODAL_HELP}", file=self.printer.out)
+        return values, filled
+
+    def _show_changes(self, person: DemoPerson, *, before: dict, filled: dict[str, str]) -> None:
+        """What the bot changed in the open modal (a preview after a pick), not the whole form again."""
+        after = self.open_modal(person)
+        if after is None or after.get("blocks") == before.get("blocks"):
+            return
+        old = set(view_lines(before, filled=filled))
+        print(f"  -> {person.name}'s modal changes:", file=self.printer.out)
+        for line in view_lines(after, filled=filled):
+            if line not in old:
+                print(f"     {line}", file=self.printer.out)
+
+    def _submit(self, person: DemoPerson, view: dict, values: dict[str, object], filled: dict[str, str]) -> bool:
+        """Submit as Slack would; True when the bot answered with another view in its place."""
+        self.printer.says(person, f"[{view.get('submit', {}).get('text', 'Submit')}]", verb="clicks")
+        response = self.emulator.submit_view(person.slack_id, view["id"], values)
+        body = response.body if isinstance(response.body, dict) else {}
+        if response.status != 200:
+            print(f"  (Slack would show: the app did not respond, HTTP {response.status})", file=self.printer.out)
+            return False
+        if body.get("response_action") == "errors":
+            print("  Drumbeat points at what to fix (`show` prints the whole form):", file=self.printer.out)
+            for line in error_lines(view, body.get("errors") or {}):
+                print(f"     {line}", file=self.printer.out)
+            return False
+        self.show_new_messages()
+        still = next((v for v in self.emulator.open_views(person.slack_id) if v["id"] == view["id"]), None)
+        replaced = still is not None and still.get("blocks") != view.get("blocks")
+        if replaced:
+            self._views_shown.discard(view["id"])
+        else:
+            self._views_done.add(view["id"])
+        self.show_modal(person)
+        self.fast_forward()
+        return replaced
+
+    def home(self, person: DemoPerson) -> None:
+        self.printer.says(person, "the Home tab", verb="opens")
+        self.emulator.open_home(person.slack_id)
+        self.drumbeat.wait_for_background()
+        view = self.emulator.home_view(person.slack_id)
+        if view is None:
+            print("  (Drumbeat published no Home tab.)", file=self.printer.out)
+            return
+        self.printer.receives(person, "Home tab", view.get("blocks"))
+
+    def click_button(self, person: DemoPerson, label: str) -> None:
+        """Click the first button whose text has every word of `label`: on the Home tab, then in the DMs, newest
+        first."""
+        wanted = label.strip().lower()
+        home = self.emulator.home_view(person.slack_id)
+        for where, blocks in [("home", (home or {}).get("blocks") or []),
+                              *(((m["channel"], m["ts"]), m.get("blocks") or [])
+                                for m in reversed(self.emulator.inbox(person.slack_id)))]:
+            for element in _buttons(blocks):
+                if all(word in str(element.get("text", {}).get("text", "")).lower() for word in wanted.split()):
+                    self.printer.says(person, f"[{element['text']['text']}]", verb="clicks")
+                    if where == "home":
+                        self.emulator.click_in_view(person.slack_id, view_id=home["id"],  # type: ignore[index]
+                                                    action_id=element["action_id"])
+                    else:
+                        self.emulator.click(person.slack_id, channel=where[0], ts=where[1],
+                                            action_id=element["action_id"])
+                    self.show_new_messages()
+                    self.show_modal(person)
+                    return
+        print(f"\n{person.name} has no button '{label}' on their Home tab or in their DMs.", file=self.printer.out)
+
+    def show_new_files(self) -> None:
+        """Files the bot sent since the last look: saved under `files_dir` (the path is printed); a CSV's
+        first rows are printed too."""
+        files = self.emulator.uploaded_files
+        for upload in files[self._files_shown:]:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            path = self.files_dir / Path(str(upload["filename"])).name
+            data = upload.get("bytes") or b""
+            path.write_bytes(data)
+            who = next((p.name for p in DEMO_PEOPLE if self.emulator.dm_channel(p.slack_id) == upload["channel_id"]),
+                       "someone")
+            print(f"  -> {who} receives a file: {upload['filename']} ({len(data):,} bytes), saved as {path}",
+                  file=self.printer.out)
+            if path.suffix.lower() == ".csv":
+                rows = data.decode("utf-8", "replace").splitlines()
+                for row in rows[:CSV_ROWS_SHOWN]:
+                    print(f"     | {row}", file=self.printer.out)
+                if len(rows) > CSV_ROWS_SHOWN:
+                    print(f"     | ... {len(rows) - CSV_ROWS_SHOWN} more rows in the file", file=self.printer.out)
+        self._files_shown = len(files)
+
+    def interact(self, read_line: Callable[[str], str] = input) -> None:
+        interact(self, read_line)
+
+
+def _buttons(blocks: list[dict]) -> list[dict]:
+    found = []
+    for block in blocks:
+        elements = block.get("elements", []) if block.get("type") == "actions" else []
+        accessory = [block["accessory"]] if isinstance(block.get("accessory"), dict) else []
+        found += [e for e in [*elements, *accessory] if e.get("type") == "button" and e.get("action_id")]
+    return found
+
+
+def drumbeat_command() -> str:
+    """How to start `drumbeat` from here: the README's install puts it in .venv/bin, which is not on PATH."""
+    installed = Path(sys.executable).with_name("drumbeat")
+    on_path = shutil.which("drumbeat")
+    if on_path and Path(on_path).resolve() == installed.resolve():
+        return "drumbeat"
+    if not installed.exists():
+        return "drumbeat"
+    try:
+        return str(installed.relative_to(Path.cwd()))
+    except ValueError:
+        return str(installed)
 
 
 def run_sandbox(settings: Settings, *, database: str, interactive: bool | None = None) -> int:
     logging.getLogger().setLevel(logging.WARNING)
+    if settings.database_url != DEFAULT_DATABASE_URL:
+        print(f"(The sandbox keeps its demo in its own SQLite file, {database}: the DATABASE_URL you set is not "
+              "used, and nothing is written to it.)")
     sandbox = Sandbox(settings, database=database)
     try:
         sandbox.demo()
         if interactive if interactive is not None else sys.stdin.isatty():
             sandbox.interact()
         else:
-            print("\nSandbox demo finished. Run `drumbeat sandbox` in a terminal to try commands yourself;"
-                  " to connect a real workspace, see README (drumbeat manifest).")
+            command = drumbeat_command()
+            print(f"\nSandbox demo finished. Run `{command} sandbox` in a terminal to try commands yourself;"
+                  f" to connect a real workspace, see README (`{command} manifest`).")
     finally:
         sandbox.close()
     return 0
