@@ -121,3 +121,12 @@ def test_the_end_hint_names_a_command_that_exists(tmp_path: Path, capsys: pytest
     command = drumbeat_command()
     assert f"Run `{command} sandbox` in a terminal" in capsys.readouterr().out
     assert Path(command).exists() or shutil.which(command)
+
+
+def test_the_sandbox_says_it_does_not_use_a_database_url_that_was_set(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    settings = settings_from_mapping({"DATABASE_URL": "postgresql://drumbeat:s3cret@db.internal:5432/drumbeat"})
+    assert run_sandbox(settings, database=str(tmp_path / "s.db"), interactive=False) == 0
+    shown = capsys.readouterr().out
+    assert "the DATABASE_URL you set is not used" in shown and str(tmp_path / "s.db") in shown
+    assert "s3cret" not in shown and "db.internal" not in shown
