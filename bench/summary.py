@@ -1,8 +1,8 @@
 """Summary benchmark: how long one manager waits for `/drumbeat summary`, and whether that grows with others.
 
-Why: the issue promises that every summary figure is an SQL aggregate and that one team's summary takes
-under 300 ms on PostgreSQL and under 1 s on SQLite on a 200-team organisation, *whatever the size of the
-other teams' history*. This script seeds such an organisation on the real schema (storage.migrate.upgrade:
+Why: Drumbeat's goal for summaries is that every figure is an SQL aggregate and that one team's summary
+takes under 300 ms on PostgreSQL and under 1 s on SQLite on a 200-team organisation, *whatever the size of
+the other teams' history*. This script seeds such an organisation on the real schema (storage.migrate.upgrade:
 every migration and index), then times the whole use case for one team.
 
     .venv/bin/python bench/summary.py                                   # both databases, small and full
@@ -125,7 +125,7 @@ class DataSet:
 
 
 def data_set(name: str, scale: float) -> DataSet:
-    """`full` is the issue's organisation times `scale`; `small` is a tenth of it."""
+    """`full` is the 200-team organisation times `scale`; `small` is a tenth of it."""
     teams = FULL_TEAMS * scale / (10 if name == "small" else 1)
     if name not in ("small", "full") or teams < 1:
         raise SystemExit(f"unknown data set '{name}' (small, full) or scale too small")

@@ -2,7 +2,8 @@
 
 It runs a short demo through the real paths (signed slash commands, the outbox, signed button clicks,
 the summary) and prints what each person sees. With a terminal attached it then lets you type
-commands as any demo person.
+commands as any demo person: modals they open are printed and filled from the prompt (bot.sandbox_views),
+their Home tab is shown on request, and files the bot sends are shown (a CSV's first rows) and saved.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import logging
 import re
 import secrets
+import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -27,12 +29,15 @@ from bot.clock import SimulatedClock
 from bot.core.org import import_org_csv
 from bot.platforms import USER_ID_FORMATS
 from bot.demo import DEMO_PEOPLE, DemoPerson, demo_org_csv, demo_person
-from bot.settings import Settings
+from bot.sandbox_repl import interact
+from bot.sandbox_forms import FORM_PROMPT, SandboxForms
+from bot.settings import DEFAULT_DATABASE_URL, Settings
 from bot.slack.blocktext import blocks_to_lines
 from bot.emulators.slack import SlackEmulator
 from storage.models import Delivery, DeliveryStatus
 
 DEMO_MESSAGE = "win-on-strategy"
+CSV_ROWS_SHOWN = 6  # the header and the first five rows of an exported file
 
 
 def as_slack_escapes(text: str) -> str:
@@ -78,7 +83,7 @@ class SandboxPrinter:
         return all_lines
 
 
-class Sandbox:
+class Sandbox(SandboxForms):
     def __init__(self, settings: Settings, *, database: str, out: TextIO = sys.stdout,
                  start: datetime | None = None) -> None:
         self.clock = SimulatedClock(start or datetime.now(UTC).replace(microsecond=0))
@@ -88,6 +93,8 @@ class Sandbox:
         for person in DEMO_PEOPLE:
             self.emulator.add_user(person.slack_id, name=person.handle, real_name=person.name, tz=person.tz,
                                    email=person.email)
+        for person in DEMO_PEOPLE:  # every sandbox gives each person the same DM id (the bot remembers DM ids
+            self.emulator.dm_channel(person.slack_id)  # per user id, process-wide: bot.slack.clicked.OWN_DMS)
         database_path = Path(database)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{database_path}{suffix}").unlink(missing_ok=True)
@@ -107,6 +114,10 @@ class Sandbox:
         self.emulator.after_each_answer(self.drumbeat.wait_for_background)
         self._seen: dict[tuple[str, str], tuple[str, list[str]]] = {}
         self._shown_in_full: set[str] = set()
+        self._views_done: set[str] = set()  # modals submitted, cancelled or only informative
+        self._views_shown: set[str] = set()
+        self._files_shown = 0
+        self.files_dir = database_path.with_name(f"{database_path.stem}-files")
 
     def close(self) -> None:
         self.drumbeat.close()
@@ -122,10 +133,15 @@ class Sandbox:
             print(f"  (Slack would show: the app did not respond, HTTP {response.status})", file=self.printer.out)
         elif body:
             self.printer.receives(person, "private answer", body.get("blocks"), body.get("text", ""))
+        self.drumbeat.wait_for_background()
         for later in self.emulator.response_url_posts[answered_before:]:  # answers after the acknowledgement
             answer = later["body"] if isinstance(later["body"], dict) else {"text": str(later["body"])}
             self.printer.receives(person, "private answer", answer.get("blocks"), answer.get("text", ""))
         self.show_new_messages()
+        self.show_modal(person)
+
+    def has_got_it_button(self, person: DemoPerson) -> bool:
+        return any(self._has_button(message, "delivery_ack") for message in self.emulator.inbox(person.slack_id))
 
     def click_got_it(self, person: DemoPerson) -> None:
         for message in self.emulator.inbox(person.slack_id):
@@ -146,6 +162,8 @@ class Sandbox:
                 self.emulator.click(person.slack_id, channel=message["channel"], ts=message["ts"], action_id=action_id)
                 self.show_new_messages()
                 return
+        print(f"\n{person.name} has no pulse-check question with an option {option + 1} waiting: "
+              f"`{person.handle} quiz me` asks one.", file=self.printer.out)
 
     @staticmethod
     def _has_button(message: dict, action_id: str) -> bool:
@@ -175,7 +193,12 @@ class Sandbox:
             self.dispatch()
 
     def show_new_messages(self) -> None:
-        """Print every DM that is new or changed since the last look."""
+        """Print every DM that is new or changed since the last look, then the files the bot sent."""
+        self.drumbeat.wait_for_background()
+        self._show_new_dms()
+        self.show_new_files()
+
+    def _show_new_dms(self) -> None:
         for person in DEMO_PEOPLE:
             for message in self.emulator.inbox(person.slack_id):
                 key = (message["channel"], message["ts"])
@@ -218,51 +241,101 @@ class Sandbox:
         self.command(demo_person("jonas"), f"send {DEMO_MESSAGE} to West")
         self.command(demo_person("marco"), "summary West")
 
+    # --- the Home tab, buttons and files ----------------------------------------------------
+    def home(self, person: DemoPerson) -> None:
+        self.printer.says(person, "the Home tab", verb="opens")
+        self.emulator.open_home(person.slack_id)
+        self.drumbeat.wait_for_background()
+        view = self.emulator.home_view(person.slack_id)
+        if view is None:
+            print("  (Drumbeat published no Home tab.)", file=self.printer.out)
+            return
+        self.printer.receives(person, "Home tab", view.get("blocks"))
+
+    def click_button(self, person: DemoPerson, label: str) -> None:
+        """Click the first button whose text has every word of `label`: on the Home tab, then in the DMs, newest
+        first."""
+        wanted = label.strip().lower()
+        home = self.emulator.home_view(person.slack_id)
+        for where, blocks in [("home", (home or {}).get("blocks") or []),
+                              *(((m["channel"], m["ts"]), m.get("blocks") or [])
+                                for m in reversed(self.emulator.inbox(person.slack_id)))]:
+            for element in _buttons(blocks):
+                if all(word in str(element.get("text", {}).get("text", "")).lower() for word in wanted.split()):
+                    self.printer.says(person, f"[{element['text']['text']}]", verb="clicks")
+                    if where == "home":
+                        self.emulator.click_in_view(person.slack_id, view_id=home["id"],  # type: ignore[index]
+                                                    action_id=element["action_id"])
+                    else:
+                        self.emulator.click(person.slack_id, channel=where[0], ts=where[1],
+                                            action_id=element["action_id"])
+                    self.show_new_messages()
+                    self.show_modal(person)
+                    return
+        print(f"\n{person.name} has no button '{label}' on their Home tab or in their DMs.", file=self.printer.out)
+
+    def show_new_files(self) -> None:
+        """Files the bot sent since the last look: saved under `files_dir` (the path is printed); a CSV's
+        first rows are printed too."""
+        files = self.emulator.uploaded_files
+        for upload in files[self._files_shown:]:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            path = self.files_dir / Path(str(upload["filename"])).name
+            data = upload.get("bytes") or b""
+            path.write_bytes(data)
+            who = next((p.name for p in DEMO_PEOPLE if self.emulator.dm_channel(p.slack_id) == upload["channel_id"]),
+                       "someone")
+            print(f"  -> {who} receives a file: {upload['filename']} ({len(data):,} bytes), saved as {path}",
+                  file=self.printer.out)
+            if path.suffix.lower() == ".csv":
+                rows = data.decode("utf-8", "replace").splitlines()
+                for row in rows[:CSV_ROWS_SHOWN]:
+                    print(f"     | {row}", file=self.printer.out)
+                if len(rows) > CSV_ROWS_SHOWN:
+                    print(f"     | ... {len(rows) - CSV_ROWS_SHOWN} more rows in the file", file=self.printer.out)
+        self._files_shown = len(files)
+
     def interact(self, read_line: Callable[[str], str] = input) -> None:
-        handles = ", ".join(person.handle for person in DEMO_PEOPLE)
-        print(f"\nYour turn. Type `<person> <command text>`, e.g. `marco summary 7d`, `lena send qualify-before-you-invest to @aiko, West`"
-              f", `aiko got-it`, `priya quiz me`, `priya answer 2`, `dispatch`, or `quit`.\nPeople: {handles}", file=self.printer.out)
-        while True:
-            try:
-                line = read_line("sandbox> ").strip()
-            except EOFError:
-                return
-            if not line:
-                continue
-            if line in ("quit", "exit"):
-                return
-            if line == "dispatch":
-                self.dispatch()
-                self.fast_forward()
-                continue
-            handle, _, text = line.partition(" ")
-            try:
-                person = demo_person(handle.lower())
-            except StopIteration:
-                print(f"Unknown person '{handle}'. People: {handles}", file=self.printer.out)
-                continue
-            if text.strip() == "got-it":
-                self.click_got_it(person)
-            elif text.strip().startswith("answer"):
-                number = text.strip().removeprefix("answer").strip()
-                self.tap_answer(person, int(number) - 1 if number.isdigit() else 0)
-            else:
-                self.command(person, text.strip())
-                if text.strip().startswith("send"):
-                    self.dispatch()
-                    self.fast_forward()
+        interact(self, read_line)
+
+
+def _buttons(blocks: list[dict]) -> list[dict]:
+    found = []
+    for block in blocks:
+        elements = block.get("elements", []) if block.get("type") == "actions" else []
+        accessory = [block["accessory"]] if isinstance(block.get("accessory"), dict) else []
+        found += [e for e in [*elements, *accessory] if e.get("type") == "button" and e.get("action_id")]
+    return found
+
+
+def drumbeat_command() -> str:
+    """How to start `drumbeat` from here: the README's install puts it in .venv/bin, which is not on PATH."""
+    installed = Path(sys.executable).with_name("drumbeat")
+    on_path = shutil.which("drumbeat")
+    if on_path and Path(on_path).resolve() == installed.resolve():
+        return "drumbeat"
+    if not installed.exists():
+        return "drumbeat"
+    try:
+        return str(installed.relative_to(Path.cwd()))
+    except ValueError:
+        return str(installed)
 
 
 def run_sandbox(settings: Settings, *, database: str, interactive: bool | None = None) -> int:
     logging.getLogger().setLevel(logging.WARNING)
+    if settings.database_url != DEFAULT_DATABASE_URL:
+        print(f"(The sandbox keeps its demo in its own SQLite file, {database}: the DATABASE_URL you set is not "
+              "used, and nothing is written to it.)")
     sandbox = Sandbox(settings, database=database)
     try:
         sandbox.demo()
         if interactive if interactive is not None else sys.stdin.isatty():
             sandbox.interact()
         else:
-            print("\nSandbox demo finished. Run `drumbeat sandbox` in a terminal to try commands yourself;"
-                  " to connect a real workspace, see README (drumbeat manifest).")
+            command = drumbeat_command()
+            print(f"\nSandbox demo finished. Run `{command} sandbox` in a terminal to try commands yourself;"
+                  f" to connect a real workspace, see README (`{command} manifest`).")
     finally:
         sandbox.close()
     return 0

@@ -3,7 +3,9 @@
 A team summary has four sections, each answering one question a sales leader asks: *Message* (did they hear
 it, often enough, the same way?), *Measure* (do they understand it?), *Feedback* (what do they tell us?) and
 *Momentum* (is it getting better, week by week?). Every figure is an SQL aggregate from storage.queries; this
-module chooses whose figures the caller may see and assembles them.
+module chooses whose figures the caller may see and assembles them. Every section is asked about the same
+period, [now - days, now] (`storage.queries.summary_scope` says what falls in it), so no two sections of one
+summary count different deliveries or answers.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from storage.models import Person, Role, Team
 from storage.queries.accounts import person_at, primary_address, primary_addresses
 from storage.queries import understanding, waiting
 from storage.queries.coaching import CoachingActivity, coaching_activity
-from storage.queries.momentum import WeekPoint, team_weeks, week_starts
+from storage.queries.momentum import WeekPoint, team_weeks
+from storage.queries.summary_scope import week_starts
 from storage.queries.reach import (
     KeyMessageFrequency,
     MessageReach,
@@ -34,7 +37,7 @@ from storage.queries.reach import (
     team_reach,
     versions_sent,
 )
-from storage.queries.understanding import Rate, RepNeed
+from storage.queries.understanding import MIN_ANSWERS_TO_JUDGE, Rate, RepNeed
 
 SUMMARY_READERS = (Role.MANAGER, Role.LEADER, Role.ADMIN)
 PERIOD = re.compile(r"^(\d{1,3})d$")
@@ -61,6 +64,8 @@ class Coaching:
 
     named: list[RepNeed]
     unnamed: int
+    not_judged: int = 0  # reps who answered fewer than MIN_ANSWERS_TO_JUDGE expectations in the period
+    min_answers: int = MIN_ANSWERS_TO_JUDGE
 
 
 @dataclass(frozen=True)
@@ -156,49 +161,53 @@ def team_summary(session: Session, *, caller: Person, request: SummaryRequest, n
     assert team.id is not None
     since = now - timedelta(days=request.days)
     weeks = max(MIN_TREND_WEEKS, -(-request.days // 7))
+    period = {"since": since, "until": now}  # the same period for every section
     return TeamSummary(
         team=team.name,
         team_id=team.id,
         days=request.days,
         since=since,
         now=now,
-        reach=team_reach(session, team_id=team.id, since=since),
-        messages=message_reach(session, team_id=team.id, since=since),
-        key_messages=key_message_frequency(session, team_id=team.id, since=since),
-        versions=versions_sent(session, team_id=team.id, since=since),
-        understanding=understanding.for_team(session, team_id=team.id, since=since),
-        expectations=sorted(understanding.per_expectation(session, team_id=team.id, since=since),
+        reach=team_reach(session, team_id=team.id, **period),
+        messages=message_reach(session, team_id=team.id, **period),
+        key_messages=key_message_frequency(session, team_id=team.id, **period),
+        versions=versions_sent(session, team_id=team.id, **period),
+        understanding=understanding.for_team(session, team_id=team.id, **period),
+        expectations=sorted(understanding.per_expectation(session, team_id=team.id, **period),
                             key=lambda rate: (rate.rate if rate.rate is not None else 2.0, rate.key)),
-        coaching=_coaching(session, caller, team.id, since),
+        coaching=_coaching(session, caller, team.id, since, now),
         feedback=_feedback(session, caller, team, since, now, thresholds),
         trend=team_weeks(session, team_id=team.id, starts=week_starts(now, weeks), end=now),
-        coaching_activity=coaching_activity(session, team_id=team.id, since=since),
+        coaching_activity=coaching_activity(session, team_id=team.id, **period),
     )
 
 
 def person_summary(session: Session, *, caller: Person, person: Person, days: int, now: datetime) -> PersonSummary:
     assert person.id is not None
     since = now - timedelta(days=days)
+    period = {"since": since, "until": now}
     return PersonSummary(
         name=person.name,
         address=primary_address(session, person.id),
         days=days,
         since=since,
         now=now,
-        messages=message_reach(session, person_id=person.id, since=since),
-        waiting=waiting.unacknowledged_count(session, person_id=person.id, since=since),
+        messages=message_reach(session, person_id=person.id, **period),
+        waiting=waiting.unacknowledged_count(session, person_id=person.id, **period),
         open_questions=waiting.open_questions_count(session, person_id=person.id),
-        understanding=understanding.for_person(session, person_id=person.id, since=since),
-        expectations=understanding.person_per_expectation(session, person_id=person.id, since=since),
+        understanding=understanding.for_person(session, person_id=person.id, **period),
+        expectations=understanding.person_per_expectation(session, person_id=person.id, **period),
     )
 
 
-def _coaching(session: Session, caller: Person, team_id: int, since: datetime) -> Coaching:
-    needs = understanding.reps_needing_coaching(session, team_id=team_id, since=since, below=COACHING_BELOW)
+def _coaching(session: Session, caller: Person, team_id: int, since: datetime, now: datetime) -> Coaching:
+    needs = understanding.reps_needing_coaching(session, team_id=team_id, since=since, until=now,
+                                                below=COACHING_BELOW)
     named = [need for need in needs if sees_everything(caller) or need.manager_id == caller.id]
     addresses = primary_addresses(session, [need.person_id for need in named])
     return Coaching(named=[replace(need, address=addresses.get(need.person_id)) for need in named],
-                    unnamed=len(needs) - len(named))
+                    unnamed=len(needs) - len(named),
+                    not_judged=understanding.reps_too_few_answers(session, team_id=team_id, since=since, until=now))
 
 
 def _feedback(session: Session, caller: Person, team: Team, since: datetime, now: datetime,

@@ -57,6 +57,9 @@ def _team_rows(summary: TeamSummary) -> Iterator[Row]:
         yield "measure", f"needs coaching: {need.name}", "correct_of_answered", f"{need.correct}/{need.answered}"
     if summary.coaching.unnamed:
         yield "measure", "needs coaching: other managers' reps", "reps", summary.coaching.unnamed
+    if summary.coaching.not_judged:
+        yield "measure", f"too few answers to judge (under {summary.coaching.min_answers})", "reps", \
+            summary.coaching.not_judged
     activity = summary.coaching_activity
     for measure, value in (("nudges_sent", activity.nudges_sent), ("reps_nudged", activity.reps_nudged),
                            ("coached", activity.coached), ("snoozed", activity.snoozed),

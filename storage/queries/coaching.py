@@ -40,6 +40,7 @@ from storage.models import (
     QuizAsk,
     Role,
 )
+from storage.queries.summary_scope import in_period
 
 ACKNOWLEDGEABLE = (DeliveryKind.BROADCAST, DeliveryKind.REFRESHER)
 
@@ -263,8 +264,10 @@ def waiting_for_reps(session: Session, *, now: datetime, older_than: timedelta, 
     return [Waiting(rep_id, int(asked or 0), int(sent or 0)) for rep_id, asked, sent in session.execute(query)]
 
 
-def coaching_activity(session: Session, *, team_id: int, since: datetime) -> CoachingActivity:
-    """What coaching did for a team's reps: nudges created since `since`, and what followed them."""
+def coaching_activity(session: Session, *, team_id: int, since: datetime,
+                      until: datetime | None = None) -> CoachingActivity:
+    """What coaching did for a team's reps: nudges created in [since, until], and what followed them."""
+    created = in_period(CoachingNudge.created_at, since, until)
     rep = aliased(Person)
     sent = Delivery.status == DeliveryStatus.SENT
     counts = session.execute(
@@ -279,7 +282,7 @@ def coaching_activity(session: Session, *, team_id: int, since: datetime) -> Coa
         .join(rep, rep.id == CoachingNudge.rep_id)
         .join(CoachingDigest, CoachingDigest.id == CoachingNudge.digest_id)
         .outerjoin(Delivery, Delivery.id == CoachingDigest.delivery_id)
-        .where(rep.team_id == team_id, CoachingNudge.created_at >= since)
+        .where(rep.team_id == team_id, created)
     ).one()
     after = (
         select(
@@ -293,7 +296,7 @@ def coaching_activity(session: Session, *, team_id: int, since: datetime) -> Coa
         .join(QuizAsk, and_(QuizAsk.person_id == CoachingNudge.rep_id,
                             QuizAsk.expectation_id == CoachingNudge.expectation_id,
                             QuizAsk.answered_at > CoachingNudge.coached_at))
-        .where(rep.team_id == team_id, CoachingNudge.created_at >= since,
+        .where(rep.team_id == team_id, created,
                CoachingNudge.status == NudgeStatus.COACHED)
         .subquery()
     )

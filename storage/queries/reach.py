@@ -1,8 +1,9 @@
 """Reach and acknowledgement: who heard which message, computed by the database.
 
 Only a broadcast's own deliveries count (a reminder or a lone re-asked question is not another message
-heard). Everything is filtered by the team's members first (an indexed join on person.team_id), so the cost of
-one team's summary depends on that team's history, not on the size of everybody else's.
+heard). Everything is filtered by the team's active reps first (`summary_scope.team_reps`, an indexed lookup on
+person.team_id), so the cost of one team's summary depends on that team's history, not on the size of everybody
+else's; and by the period with `summary_scope.in_period`, as every other section is.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from sqlalchemy import and_, case, distinct, func, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from storage.models import Broadcast, Delivery, DeliveryKind, DeliveryStatus, Message, Person, Role
+from storage.models import Broadcast, Delivery, DeliveryKind, DeliveryStatus, Message, Person
+from storage.queries.summary_scope import in_period, is_team_rep, team_reps
 
 
 @dataclass(frozen=True)
@@ -51,9 +53,9 @@ def _acknowledged() -> object:
 
 
 def message_reach(session: Session, *, since: datetime, team_id: int | None = None,
-                  person_id: int | None = None) -> list[MessageReach]:
-    """One row per message key addressed to the team's members (or to one person) since `since`."""
-    whose = Person.team_id == team_id if person_id is None else Delivery.person_id == person_id
+                  person_id: int | None = None, until: datetime | None = None) -> list[MessageReach]:
+    """One row per message key addressed to the team's reps (or to one person) in [since, until]."""
+    whose = is_team_rep(Delivery.person_id, team_id) if person_id is None else Delivery.person_id == person_id
     query = (
         select(
             Message.key,
@@ -64,9 +66,8 @@ def message_reach(session: Session, *, since: datetime, team_id: int | None = No
             func.sum(_acknowledged()),
         )
         .select_from(Delivery)
-        .join(Person, Person.id == Delivery.person_id)
         .join(Message, Message.id == Delivery.message_id)
-        .where(whose, Delivery.due_at >= since, Delivery.kind == DeliveryKind.BROADCAST)
+        .where(whose, in_period(Delivery.due_at, since, until), Delivery.kind == DeliveryKind.BROADCAST)
         .group_by(Message.key)
         .order_by(func.max(Delivery.due_at).desc(), Message.key)
     )
@@ -76,12 +77,8 @@ def message_reach(session: Session, *, since: datetime, team_id: int | None = No
     ]
 
 
-def team_reach(session: Session, *, team_id: int, since: datetime) -> TeamReach:
-    reps = session.execute(
-        select(func.count())
-        .select_from(Person)
-        .where(Person.team_id == team_id, Person.role == Role.REP, Person.active.is_(True))
-    ).scalar_one()
+def team_reach(session: Session, *, team_id: int, since: datetime, until: datetime | None = None) -> TeamReach:
+    reps = session.execute(select(func.count()).select_from(team_reps(team_id).subquery())).scalar_one()
     row = session.execute(
         select(
             func.count(distinct(case((Delivery.status == DeliveryStatus.SENT, Delivery.person_id)))),
@@ -92,8 +89,8 @@ def team_reach(session: Session, *, team_id: int, since: datetime) -> TeamReach:
             func.sum(case((Delivery.status == DeliveryStatus.FAILED, 1), else_=0)),
         )
         .select_from(Delivery)
-        .join(Person, Person.id == Delivery.person_id)
-        .where(Person.team_id == team_id, Delivery.due_at >= since, Delivery.kind == DeliveryKind.BROADCAST)
+        .where(is_team_rep(Delivery.person_id, team_id), in_period(Delivery.due_at, since, until),
+               Delivery.kind == DeliveryKind.BROADCAST)
     ).one()
     reached, acknowledging, delivered, acknowledged, pending, failed = row
     return TeamReach(
@@ -124,22 +121,19 @@ class VersionSent:
     deliveries: int
 
 
-def _team_reps(team_id: int):  # noqa: ANN202
-    return select(Person.id).where(Person.team_id == team_id, Person.role == Role.REP, Person.active.is_(True))
-
-
-def key_message_frequency(session: Session, *, team_id: int, since: datetime) -> list[KeyMessageFrequency]:
+def key_message_frequency(session: Session, *, team_id: int, since: datetime,
+                          until: datetime | None = None) -> list[KeyMessageFrequency]:
     """How often the median rep heard each key message: the 'frequency' half of the drumbeat.
 
     Every active rep of the team is paired with every key message the team received in the period (a rep who
     never got it counts as 0), and the median is taken in SQL with window functions (row number and count per
     message), which SQLite and PostgreSQL both have.
     """
-    reps = _team_reps(team_id).subquery()
+    reps = team_reps(team_id).subquery()
     heard = (
         select(Delivery.person_id, Message.key, func.count().label("times"))
         .join(Message, Message.id == Delivery.message_id)
-        .where(Delivery.person_id.in_(select(reps.c.id)), Delivery.due_at >= since,
+        .where(Delivery.person_id.in_(select(reps.c.id)), in_period(Delivery.due_at, since, until),
                Delivery.kind == DeliveryKind.BROADCAST, Delivery.status == DeliveryStatus.SENT,
                Message.key_message.is_(True))
         .group_by(Delivery.person_id, Message.key)
@@ -181,17 +175,18 @@ def key_message_frequency(session: Session, *, team_id: int, since: datetime) ->
             for key, title, reps_count, heard_count, median in rows]
 
 
-def versions_sent(session: Session, *, team_id: int, since: datetime) -> list[VersionSent]:
+def versions_sent(session: Session, *, team_id: int, since: datetime,
+                  until: datetime | None = None) -> list[VersionSent]:
     """Which versions of each message reached the team and from which leaders: the 'consistency' check."""
     leader = aliased(Person)
     rows = session.execute(
         select(Message.key, Message.version, leader.name, func.count())
         .select_from(Delivery)
-        .join(Person, Person.id == Delivery.person_id)
         .join(Message, Message.id == Delivery.message_id)
         .join(Broadcast, Broadcast.id == Delivery.broadcast_id)
         .join(leader, leader.id == Broadcast.created_by_id)
-        .where(Person.team_id == team_id, Delivery.due_at >= since, Delivery.kind == DeliveryKind.BROADCAST,
+        .where(is_team_rep(Delivery.person_id, team_id), in_period(Delivery.due_at, since, until),
+               Delivery.kind == DeliveryKind.BROADCAST,
                Delivery.status == DeliveryStatus.SENT)
         .group_by(Message.key, Message.version, leader.name)
         .order_by(Message.key, Message.version, leader.name)

@@ -12,19 +12,19 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from storage.models import Delivery, DeliveryKind, DeliveryStatus, Message, QuizAsk
+from storage.queries.summary_scope import in_period
 
 
-def _unacknowledged(person_id: int, since: datetime | None):  # noqa: ANN202
-    conditions = [Delivery.person_id == person_id, Delivery.status == DeliveryStatus.SENT,
-                  Delivery.kind == DeliveryKind.BROADCAST, Delivery.acknowledged_at.is_(None)]
-    if since is not None:
-        conditions.append(Delivery.due_at >= since)
-    return conditions
+def _unacknowledged(person_id: int, since: datetime | None, until: datetime | None = None):  # noqa: ANN202
+    return [Delivery.person_id == person_id, Delivery.status == DeliveryStatus.SENT,
+            Delivery.kind == DeliveryKind.BROADCAST, Delivery.acknowledged_at.is_(None),
+            in_period(Delivery.due_at, since, until)]
 
 
-def unacknowledged_count(session: Session, *, person_id: int, since: datetime | None = None) -> int:
+def unacknowledged_count(session: Session, *, person_id: int, since: datetime | None = None,
+                         until: datetime | None = None) -> int:
     return session.execute(
-        select(func.count()).select_from(Delivery).where(*_unacknowledged(person_id, since))).scalar_one()
+        select(func.count()).select_from(Delivery).where(*_unacknowledged(person_id, since, until))).scalar_one()
 
 
 def unacknowledged_titles(session: Session, *, person_id: int, limit: int) -> list[tuple[str, datetime | None]]:

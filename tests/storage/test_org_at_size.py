@@ -90,7 +90,7 @@ def test_leader_overview_says_what_each_teams_own_figures_say(engine: Engine, da
         lines = {line.team: line for line in org_by_team(session, since=since)}
         for team_id in org.teams:
             team = session.get(Team, team_id)
-            members = select(Person.id).where(Person.team_id == team_id)
+            members = select(Person.id).where(Person.team_id == team_id, Person.role == "rep", Person.active.is_(True))
             own = understanding.for_team(session, team_id=team_id, since=since)  # one team, its answers ranked
             reps = session.execute(select(func.count()).where(
                 Person.team_id == team_id, Person.role == "rep", Person.active.is_(True))).scalar_one()

@@ -99,10 +99,16 @@ def _measure_sections(summary: TeamSummary) -> list[Section]:
              Rich("; missed ", Rich.join(", ", (Code(key) for key in need.missed[:MAX_MISSED]))) if need.missed else "")
         for need in summary.coaching.named[:MAX_LINES]
     ]
+    judged = summary.coaching.min_answers
     if summary.coaching.unnamed:
         coaching.append(f"• {summary.coaching.unnamed} more rep(s) reporting to other managers")
-    sections.append(Section(lines=(Rich(Strong("Reps who need coaching"), f" (under {below} right)"),
-                                   *(coaching or [f"Nobody: every rep with answers is at or above {below}."]))))
+    if not coaching:
+        coaching.append(f"Nobody: every rep with at least {judged} answers is at or above {below}.")
+    if summary.coaching.not_judged:
+        coaching.append(f"{_reps(summary.coaching.not_judged)} answered fewer than {judged} expectations in this "
+                        "period: too few to judge yet, so not listed (their answers are in the figures above).")
+    sections.append(Section(lines=(Rich(Strong("Reps who need coaching"),
+                                        f" (under {below} right, judged from {judged} answers up)"), *coaching)))
     sections.append(Section(small=True, lines=(_coaching_activity(summary),)))
     return sections
 
@@ -121,6 +127,10 @@ def _momentum_section(summary: TeamSummary) -> Section:
     trend = trend_points(summary)
     return Section(rule=True, lines=(Rich(Icon("momentum"), " ", Strong("Momentum"), ": week by week"),
                                      describe_change(trend), *(describe_week(point) for point in trend)))
+
+
+def _reps(count: int) -> str:
+    return "1 rep" if count == 1 else f"{count} reps"
 
 
 def _times(median: float) -> str:
