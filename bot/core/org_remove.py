@@ -71,7 +71,8 @@ class RemoveReport:
 
     def lines(self) -> list[str]:
         done = "Erased" if self.erased else "Deactivated"
-        shown = ", ".join(f"{kind} {count}" for kind, count in self.counts.items() if count) or "nothing else to do"
+        shown = ", ".join(f"{kind} {count}" for kind, count in self.counts.items() if count or not self.erased)
+        shown = shown or "nothing else held about them"
         return [f"{done} {self.name} (id {self.person_id}): {shown}."]
 
 
