@@ -7,8 +7,8 @@ deliveries are cancelled, and a directory sync that still finds their account do
 
 **Erase** (`--erase`) deletes, in one transaction: their platform accounts (and the Teams conversations learnt for
 them), their name and email, their named feedback and the replies to it, replies they wrote, their quiz answers,
-spaced-repetition state, deliveries, coaching DMs and nudges about them or addressed to them, and the audit entries
-they made or that point at those nudges. What is left of them is one tombstone `person` row (name "(erased)", no
+spaced-repetition state, deliveries, coaching DMs and nudges about them or addressed to them, the audit entries
+they made or that point at those nudges, and their id and name in broadcasts' stored audiences and labels. What is left of them is one tombstone `person` row (name "(erased)", no
 email, team, manager or account), kept because other rows point at it and must stay valid: broadcasts and message
 versions they wrote (`created_by_id`, `author_id`: the organisation's content, not data about them), and because
 deleting the row would let SQLite hand the same id to the next person imported (its rowid is max + 1), and a
@@ -44,6 +44,7 @@ from storage.models import (
     Account,
     AnswerState,
     AuditEvent,
+    Broadcast,
     CoachingDigest,
     CoachingNudge,
     ConversationRef,
@@ -116,6 +117,7 @@ def erase(session: Session, person: Person) -> RemoveReport:
     _count_delete(session, AnswerState, AnswerState.person_id == pid)  # the triggers may have done it already
     _count_delete(session, ExpectationProgress, ExpectationProgress.person_id == pid)
     counts["deliveries"] = _count_delete(session, Delivery, Delivery.person_id == pid)
+    counts["broadcast audiences"] = _erase_from_audiences(session, pid, person.name)
     counts["audit entries"] = counts.get("audit entries", 0) + _count_delete(
         session, AuditEvent, AuditEvent.actor_id == pid)
     now = utcnow()
@@ -126,6 +128,22 @@ def erase(session: Session, person: Person) -> RemoveReport:
     session.add(AuditEvent(at=now, actor_id=None, action="org.erase", detail={"person_id": pid}))
     session.flush()
     return report
+
+
+def _erase_from_audiences(session: Session, pid: int | None, name: str) -> int:
+    """Their id out of every broadcast's stored audience, and their name out of its label ("Aiko Tanaka, team
+    East" becomes "(erased), team East"): a leader's `schedules` list must not keep naming them. A read of every
+    broadcast's audience, once per erase (audiences are JSON, which SQLite and PostgreSQL query differently)."""
+    changed = 0
+    for broadcast in session.execute(select(Broadcast)).scalars():
+        ids = list(broadcast.audience.get("person_ids") or [])
+        labels = broadcast.audience_label.split(", ")
+        if pid not in ids and name not in labels:
+            continue
+        broadcast.audience = {**broadcast.audience, "person_ids": [i for i in ids if i != pid]}
+        broadcast.audience_label = ", ".join(ERASED_NAME if label == name else label for label in labels)
+        changed += 1
+    return changed
 
 
 def _count_delete(session: Session, model: type, condition: object) -> int:

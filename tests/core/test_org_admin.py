@@ -28,6 +28,7 @@ from storage.models import (
     Account,
     AnswerState,
     AuditEvent,
+    Broadcast,
     Delivery,
     DeliveryKind,
     DeliveryStatus,
@@ -35,6 +36,7 @@ from storage.models import (
     Feedback,
     FeedbackReply,
     FeedbackRespondent,
+    Message,
     Person,
     Question,
     QuizAsk,
@@ -228,6 +230,17 @@ def answered_question(session, person: Person) -> None:  # noqa: ANN001
     session.add(AuditEvent(actor_id=person.id, action="away.off", detail={}))
 
 
+def broadcast_to(session, person: Person, other: Person) -> int:  # noqa: ANN001
+    message = Message(key="win", title="Win", body="Win on strategy")
+    session.add(message)
+    session.flush()
+    broadcast = Broadcast(message_id=message.id, created_by_id=other.id, audience_label=f"{person.name}, {other.name}",
+                          audience={"person_ids": [person.id, other.id], "team_ids": [], "all_reps": False})
+    session.add(broadcast)
+    session.flush()
+    return broadcast.id or 0
+
+
 def test_erase_deletes_what_identifies_them_and_leaves_anonymous_feedback_as_it_was(org: Engine) -> None:
     secret = key()
     for rep in ("U0REPEA01", "U0REPEA02", "U0REPEA03", "U0MGREAST"):
@@ -238,6 +251,7 @@ def test_erase_deletes_what_identifies_them_and_leaves_anonymous_feedback_as_it_
         aiko = slack_person(session, "U0REPEA01")
         answered_question(session, aiko)
         waiting_delivery(session, aiko)
+        broadcast_id = broadcast_to(session, aiko, slack_person(session, "U0LEADER1"))
         named = session.execute(select(Feedback).where(Feedback.author_id == aiko.id)).scalar_one()
         marco = slack_person(session, "U0MGREAST")
         session.add(FeedbackReply(feedback_id=named.id, author_id=marco.id, text="thanks Aiko"))
@@ -256,6 +270,8 @@ def test_erase_deletes_what_identifies_them_and_leaves_anonymous_feedback_as_it_
         assert session.execute(select(func.count()).select_from(FeedbackReply)).scalar_one() == 0
         assert not session.execute(select(Person).where(Person.email == "aiko@example.com")).first()
         assert session.execute(select(func.count()).select_from(Delivery)).scalar_one() == 0
+        broadcast = session.get(Broadcast, broadcast_id)
+        assert broadcast.audience_label == "(erased), Lena Okafor" and aiko.id not in broadcast.audience["person_ids"]
     assert report.counts["accounts"] == 1 and report.counts["quiz answers"] == 1
     assert report.counts["named feedback items"] == 1 and report.counts["deliveries"] == 2
 
@@ -269,3 +285,27 @@ def test_an_erased_persons_id_is_never_given_to_the_next_person_imported(org: En
         import_org_csv(session, "slack_id,email,name,role,team,manager_slack_id\n"
                                 "U0NEWREP1,new@example.com,New Rep,rep,East,\n", formats=USER_ID_FORMATS)
         assert find_person(session, "new@example.com").id > newest.id
+
+
+def test_listing_reads_a_fixed_number_of_queries_whatever_the_size(org: Engine) -> None:
+    """No query per person: 9 people and 209 people take the same number of statements."""
+    from sqlalchemy import event
+
+    def statements() -> int:
+        seen: list[str] = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+        event.listen(org, "before_cursor_execute", listener)
+        try:
+            with session_scope(org) as session:
+                rows = list_people(session)
+                export_org_csv(session, PLATFORMS)
+        finally:
+            event.remove(org, "before_cursor_execute", listener)
+        assert rows
+        return len(seen)
+
+    small = statements()
+    rows = "".join(f"U0BULK{index:03d},bulk{index}@example.com,Bulk {index},rep,East,U0MGREAST\n" for index in range(200))
+    with session_scope(org) as session:
+        import_org_csv(session, "slack_id,email,name,role,team,manager_slack_id\n" + rows, formats=USER_ID_FORMATS)
+    assert statements() == small
