@@ -1,4 +1,4 @@
-"""The `drumbeat` command: run the bot (or its sandbox), print the Slack manifest, import the org."""
+"""The `drumbeat` command: run the bot (or its sandbox), print the Slack manifest, import and look after the org."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, configure_logging, load_settings
+from bot.org_cli import add_org_commands, org_command
 from bot.startup import explain
 from messages.library import ContentPackError
 
@@ -36,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     org_import = org.add_parser("import", help="import people from CSV: slack_id (or teams_id, or platform,platform_user_id),"
                                                        "email,name,role,team,manager_slack_id (...)")
     org_import.add_argument("file", type=Path)
+    add_org_commands(org)
     dispatch = sub.add_parser("dispatch", help="run only the scheduler and outbox (no Slack requests served)")
     dispatch.add_argument("--until-idle", action="store_true", help="exit once nothing due now is left to send")
     db = sub.add_parser("db", help="the database").add_subparsers(dest="db_command", required=True)
@@ -87,7 +89,7 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
     if command == "manifest":
         return _manifest(settings, args)
     if command == "org":
-        return _org_import(settings, args.file)
+        return _org_import(settings, args.file) if args.org_command == "import" else org_command(settings, args)
     if command == "db":
         return _db_upgrade(settings)
     if command == "dispatch":

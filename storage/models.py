@@ -102,6 +102,8 @@ class Person(SQLModel, table=True):
     active: bool = Field(default=True)
     away_from: date | None = Field(default=None)  # deliveries are held from this local date ...
     away_until: date | None = Field(default=None)  # ... through this one (inclusive)
+    # Set by `drumbeat org remove`: a directory sync never reactivates them; a new `org import` naming them does.
+    removed_at: datetime | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -258,6 +258,7 @@ def import_org(session: Session, rows: list[OrgRow]) -> ImportReport:
         else:
             before[row.line] = _snapshot(person)
         person.name, person.email, person.role, person.active = row.name, row.email, row.role.value, True
+        person.removed_at = None  # named in an import: back, even after `drumbeat org remove`
         person.team_id = teams[row.team.lower()].id if row.team else None
         people[row.line] = person
     session.flush()
@@ -338,7 +339,7 @@ def apply_directory(session: Session, entries: Iterable[DirectoryEntry]) -> int:
     for address, person in people_at(session, by_address, active_only=False).items():
         entry = by_address[address]
         tz = entry.tz if entry.tz and _valid_zone(entry.tz) else person.tz
-        active = not entry.deleted
+        active = not entry.deleted and person.removed_at is None  # removed by an admin: stays so
         if (person.tz, person.active) != (tz, active):
             person.tz, person.active, person.updated_at = tz, active, utcnow()
             changed += 1
