@@ -1,7 +1,7 @@
 """person.removed_at: an admin removed this person (`drumbeat org remove`), so a directory sync that still finds
 their account active must not reactivate them; only a new `org import` naming them does.
 
-Revision ID: 0015_org
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-03 11:40:00
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = '0015_org'
+revision: str = '0015'
 down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
