@@ -187,7 +187,7 @@ def run_all(bench: Bench, per_kind: int, big_sends: int, kinds: Sequence[str]) -
     return {kind: run() for kind, run in runs.items() if kind in kinds}
 
 
-def measure(database_url: str | None, args: argparse.Namespace) -> dict[str, Timed]:
+def measure(database_url: str | None, args: argparse.Namespace, work: str) -> dict[str, Timed]:
     url, drop = throwaway_database(database_url)
     workdir = Path(tempfile.mkdtemp(prefix="drumbeat-ack-"))
     emulator = SlackEmulator(SECRET, rate_limits=False).start()
@@ -202,7 +202,7 @@ def measure(database_url: str | None, args: argparse.Namespace) -> dict[str, Tim
     servers: list[Child] = []
     try:
         seed(drumbeat, emulator, org)
-        servers.append(drumbeat_server(mapping, hold_work=args.hold_work))
+        servers.append(drumbeat_server(mapping, hold_work=args.hold_work, work_process=work == "process"))
         servers.append(peer_server(SECRET, settings.command, emulator.bot_token, emulator.api_url))
         emulator.connect_bot(servers[0].url)
         bench = Bench(drumbeat, emulator, org, servers[0], servers[1], args.concurrency)
@@ -243,6 +243,9 @@ def main() -> int:
     parser.add_argument("--hold-work", action="store_true",
                         help="start the work after the answers only once a kind's answers are in (answers timed "
                              "without that work competing for the cores; the work still runs)")
+    parser.add_argument("--work", choices=("process", "threads", "both"), default="process",
+                        help="where the work after the answers runs: a work process of its own, as `drumbeat run` "
+                             "does (default), the answering process's threads, or both, one after the other")
     parser.add_argument("--kinds", nargs="+", choices=tuple(GOALS_MS), default=tuple(GOALS_MS), metavar="KIND",
                         help=f"which kinds to time (default all: {', '.join(GOALS_MS)})")
     args = parser.parse_args()
@@ -256,10 +259,15 @@ def main() -> int:
             targets.append(("PostgreSQL", POSTGRES))
     met = total = 0
     org = build_org(field_size=args.field)
+    works = ("threads", "process") if args.work == "both" else (args.work,)
+    if args.hold_work and "process" in works:
+        parser.error("--hold-work holds the answering process's own pool: use it with --work threads")
     for name, url in targets:
-        results = measure(url, args)
-        met += report(name, org, results)
-        total += len(results)
+        for work in works:
+            results = measure(url, args, work)
+            met += report(f"{name}, work after the answers in {'a work process' if work == 'process' else 'threads'}",
+                          org, results)
+            total += len(results)
     print(f"ack: {met}/{total} goals met")
     return 0
 

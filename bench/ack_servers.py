@@ -34,13 +34,15 @@ def _held(drumbeat: Any) -> Callable[[], None]:
     return release
 
 
-def _serve_drumbeat(settings: dict[str, str], hold_work: bool, conn: Connection) -> None:
+def _serve_drumbeat(settings: dict[str, str], hold_work: bool, work_process: bool, conn: Connection) -> None:
     from bot.app import Drumbeat
     from bot.settings import settings_from_mapping
     from bot.slack.platform import SLACK_EVENTS_PATH
 
     drumbeat = Drumbeat(settings_from_mapping(settings))
     release = _held(drumbeat) if hold_work else (lambda: None)
+    if work_process:  # as `drumbeat run` does (DRUMBEAT_WORK_PROCESS, on by default)
+        drumbeat.start_work_process()
     port = drumbeat.serve_http(host="127.0.0.1", port=0, background=True)
     conn.send(f"http://127.0.0.1:{port}{SLACK_EVENTS_PATH}")
     try:
@@ -72,7 +74,8 @@ class Child:
     def __init__(self, target: Any, *args: Any) -> None:
         context = multiprocessing.get_context("spawn")
         self._conn, child_end = context.Pipe()
-        self._process = context.Process(target=target, args=(*args, child_end), daemon=True)
+        # Not a daemon: Drumbeat's work process is a child of this one, and daemons may not have children.
+        self._process = context.Process(target=target, args=(*args, child_end), daemon=False)
         self._process.start()
         self.url: str = self._conn.recv()
 
@@ -92,8 +95,8 @@ class Child:
         self._process.join(timeout=30)
 
 
-def drumbeat_server(settings: dict[str, str], *, hold_work: bool = False) -> Child:
-    return Child(_serve_drumbeat, settings, hold_work)
+def drumbeat_server(settings: dict[str, str], *, hold_work: bool = False, work_process: bool = True) -> Child:
+    return Child(_serve_drumbeat, settings, hold_work, work_process)
 
 
 def peer_server(signing_secret: str, command: str, token: str, api_url: str) -> Child:

@@ -152,8 +152,27 @@ class Drumbeat:
         return released
 
     def wait_for_background(self, timeout: float = 10.0) -> bool:
-        """Wait for the work started after acknowledgements (what a person sees a moment after a click)."""
-        return self._background.wait_idle(timeout)
+        """Wait for the work started after acknowledgements (what a person sees a moment after a click), in
+        this process and in the work process, if one runs."""
+        deadline = time.monotonic() + timeout
+        for platform in self.platforms:
+            waiting = getattr(platform, "wait_for_work_process", None)
+            if waiting is not None and not waiting(max(0.0, deadline - time.monotonic())):
+                return False
+        return self._background.wait_idle(max(0.0, deadline - time.monotonic()))
+
+    def run_in_background(self, fn: Callable[..., Any], /, *args: Any) -> None:
+        """Run `fn` on the runtime's pool (the work process runs what it is sent there)."""
+        self._background.submit(fn, *args)
+
+    def start_work_process(self) -> None:
+        """Move the work after acknowledgements to a process of its own, for the platforms that support it
+        (Slack): the answers then never wait for it on the GIL (bot.slack.work_process)."""
+        url = getattr(self.engine, "url_for_processes", None) or self.settings.database_url
+        for platform in self.platforms:
+            starting = getattr(platform, "start_work_process", None)
+            if starting is not None:
+                starting(url)
 
     def dispatch_now(self) -> DispatchReport:
         with self.heartbeat.running():

@@ -216,6 +216,8 @@ def _run(settings: Settings) -> int:
     drumbeat = Drumbeat(settings)
     shutdown.on_stop(drumbeat.dispatcher.stop)
     try:
+        if settings.work_process:
+            drumbeat.start_work_process()
         drumbeat.start_scheduler()
         if not drumbeat.connect():
             drumbeat.serve_http(host=settings.host, port=settings.port, background=True)

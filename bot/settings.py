@@ -126,6 +126,7 @@ class Settings:
     coaching_interval_seconds: float = 600.0
     nudge_after_days: int = 2
     nudge_every_days: int = 3
+    work_process: bool = True  # DRUMBEAT_WORK_PROCESS: `drumbeat run` does the work after Slack's answers apart
 
     @property
     def has_platform_credentials(self) -> bool:
@@ -233,6 +234,17 @@ def _log_format(values: Mapping[str, str | None]) -> str:
     return raw
 
 
+def _switch(values: Mapping[str, str | None], name: str, default: bool) -> bool:
+    raw = (_text(values, name) or "").lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be on or off, got {raw!r}")
+
+
 def _host(values: Mapping[str, str | None]) -> str:
     import ipaddress
 
@@ -338,6 +350,7 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         coaching_interval_seconds=_positive_float(values, "DRUMBEAT_COACHING_INTERVAL", 600.0),
         nudge_after_days=_integer(values, "DRUMBEAT_NUDGE_AFTER_DAYS", 2, low=1, high=30),
         nudge_every_days=_integer(values, "DRUMBEAT_NUDGE_EVERY_DAYS", 3, low=1, high=30),
+        work_process=_switch(values, "DRUMBEAT_WORK_PROCESS", True),
     )
 
 

@@ -32,11 +32,14 @@ from slack_bolt import Ack, BoltContext, BoltRequest
 from slack_bolt.kwargs_injection import build_required_kwargs
 
 from bot.slack.failures import answer_slack_refusal
+from bot.slack.work_process import remember
 
 log = logging.getLogger(__name__)
 
 #: Where the middleware puts the runtime's pool in each request's context.
 BACKGROUND = "drumbeat_background"
+#: ... and the work process, when the runtime started one.
+WORK_PROCESS = "drumbeat_work_process"
 
 
 @functools.cache
@@ -45,28 +48,37 @@ def _arg_names(work: Callable[..., None]) -> tuple[str, ...]:
     return tuple(inspect.getfullargspec(work).args)
 
 
-def hand_over(context: BoltContext, request: BoltRequest, work: Callable[..., None]) -> None:
-    """Run `work` after the answer, with the arguments Bolt would give a listener of that signature."""
+def run_work(work: Callable[..., None], request: BoltRequest) -> None:
+    """Run `work` with the arguments Bolt would give a listener of that signature; a failure is told politely
+    or logged, never raised (nobody is waiting for it)."""
     names = list(_arg_names(work))  # Bolt may edit the list it is given
+    try:
+        work(**build_required_kwargs(logger=log, required_arg_names=names, request=request, response=None,
+                                     this_func=work, next_keys_required=False))
+    except Exception as error:  # noqa: BLE001 - told politely, or logged with its traceback
+        context = request.context
+        if answer_slack_refusal(error, request.body, context.client, context.respond) is None:
+            log.exception("work after the acknowledgement failed in %s", work.__name__)
 
-    def run() -> None:
-        try:
-            work(**build_required_kwargs(logger=log, required_arg_names=names, request=request, response=None,
-                                         this_func=work, next_keys_required=False))
-        except Exception as error:  # noqa: BLE001 - told politely, or logged with its traceback
-            context = request.context
-            if answer_slack_refusal(error, request.body, context.client, context.respond) is None:
-                log.exception("work after the acknowledgement failed in %s", work.__name__)
 
+def hand_over(context: BoltContext, request: BoltRequest, work: Callable[..., None]) -> None:
+    """Run `work` after the answer: in the work process when there is one (bot.slack.work_process), else on the
+    runtime's pool, else (a bare app in a script) at once, before the answer."""
+    worker = context.get(WORK_PROCESS)
+    if worker is not None and worker.alive:
+        worker.forward(work, request)
+        return
     executor: Executor | None = context.get(BACKGROUND)
     if executor is None:
-        run()  # no pool (a bare app in a script): the work still happens, before the answer
+        run_work(work, request)
     else:
-        executor.submit(run)
+        executor.submit(run_work, work, request)
 
 
 def after_ack(work: Callable[..., None]) -> Callable[..., None]:
     """The listener to register: it acknowledges at once, then hands `work` over."""
+    remember(work)
+
     def acknowledge(ack: Ack, context: BoltContext, request: BoltRequest) -> None:
         ack()
         hand_over(context, request, work)

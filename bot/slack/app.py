@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor
+from collections.abc import Callable
 from typing import Any, get_args
 
 from slack_bolt import App, BoltResponse, Respond
@@ -11,12 +12,12 @@ from slack_sdk import WebClient
 
 from bot.core.commands import Command, Help
 from bot.services import Services
-from bot.slack.after_ack import BACKGROUND
 from bot.slack.logs import keep_bodies_out_of_logs
 from bot.slack.failures import answer_slack_refusal
-from bot.slack.response_urls import refuse_foreign_response_urls
-from bot.slack.retries import forget_failed_event, skip_retried_events
+from bot.slack.middleware import DrumbeatMiddleware
+from bot.slack.retries import forget_failed_event
 from bot.slack.startup import BOLT_LOGGER, explained_slack_start
+from bot.slack.work_process import WorkProcess
 from bot.slack.listeners import (
     actions,
     broadcast_modal,
@@ -63,10 +64,11 @@ def _quiet_bolt_logger() -> logging.Logger:
     return logger
 
 
-def build_app(services: Services, *, client: WebClient | None = None,
-              listener_executor: Executor | None = None) -> App:
+def build_app(services: Services, *, client: WebClient | None = None, listener_executor: Executor | None = None,
+              work_process: Callable[[], WorkProcess | None] = lambda: None) -> App:
     """`listener_executor` runs the work after acknowledgements (bot.slack.after_ack); the runtime owns it so
-    that closing waits for work already started instead of cutting it off mid-upload."""
+    that closing waits for work already started instead of cutting it off mid-upload. `work_process` says
+    where that work goes instead, once a work process runs (bot.slack.work_process)."""
     settings = services.settings.slack
     keep_bodies_out_of_logs()
     client = client or WebClient(token=settings.bot_token, base_url=settings.api_url)
@@ -82,14 +84,7 @@ def build_app(services: Services, *, client: WebClient | None = None,
             listener_executor=listener_executor,
         )
 
-    app.middleware(skip_retried_events(services))  # first: a retried event costs one INSERT and nothing else
-    app.middleware(refuse_foreign_response_urls(settings.api_url))  # answers go to Slack's webhooks only
-
-    @app.middleware
-    def provide_services(context: dict[str, Any], next: Any) -> None:  # noqa: A002 - Bolt's name
-        context["services"] = services
-        context[BACKGROUND] = listener_executor
-        next()
+    app.use(DrumbeatMiddleware(services, listener_executor=listener_executor, work_process=work_process))
 
     @app.error
     def log_unexpected(error: Exception, body: dict[str, Any], client: WebClient,

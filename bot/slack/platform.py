@@ -22,6 +22,7 @@ from bot.slack.identity import PLATFORM
 from bot.slack.manifest import build_manifest
 from bot.slack.sender import Pacer, SlackSender, no_retry_client
 from bot.slack.usergroups import sync_team
+from bot.slack.work_process import WorkProcess
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +39,25 @@ class SlackPlatform:
         # handler; the outbox's client has no automatic retries: it paces itself (see SlackSender).
         self.client = WebClient(token=self.settings.bot_token, base_url=self.settings.api_url)
         self.client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
-        self.app = build_app(self.services, client=self.client, listener_executor=context.executor)
+        self.executor = context.executor
+        self.work_process: WorkProcess | None = None
+        self.app = build_app(self.services, client=self.client, listener_executor=context.executor,
+                             work_process=lambda: self.work_process)
         pacer = Pacer(self.settings.posts_per_minute, sleep=context.sleep, clock=context.monotonic)
         self._socket: Any = None
         self.sender = SlackSender(no_retry_client(
             self.settings.bot_token, self.settings.api_url, timeout=context.services.settings.send_timeout_seconds), pacer=pacer)
+
+    def start_work_process(self, database_url: str) -> None:
+        """Run the work after acknowledgements in a process of its own (bot.slack.work_process); if it cannot
+        start, say why in one line and keep that work in this process."""
+        try:
+            self.work_process = WorkProcess(self.services.settings, database_url=database_url)
+        except RuntimeError as problem:
+            log.warning("%s; work after acknowledgements stays in this process", problem)
+
+    def wait_for_work_process(self, timeout: float) -> bool:
+        return self.work_process is None or self.work_process.wait_idle(timeout)
 
     def routes(self) -> dict[str, WsgiApp]:
         handler = SlackRequestHandler(self.app, path=SLACK_EVENTS_PATH)
@@ -89,4 +104,7 @@ class SlackPlatform:
         if self._socket is not None:
             self._socket.close()
             self._socket = None
+        if self.work_process is not None:
+            self.work_process.close()
+            self.work_process = None
         self.sender.client.close()  # the outbox's pooled connections

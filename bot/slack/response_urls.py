@@ -12,11 +12,9 @@ other than Slack's), the emulator's own origin is the one allowed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any, Final
 from urllib.parse import urlsplit
-
-from slack_bolt import BoltResponse
 
 from bot.settings import SLACK_DEFAULT_API_URL
 
@@ -47,15 +45,10 @@ def _response_urls(body: dict[str, Any]) -> Iterator[Any]:
             yield entry.get("response_url") if isinstance(entry, dict) else entry
 
 
-def refuse_foreign_response_urls(api_url: str) -> Callable[..., Any]:
-    """A Bolt middleware answering 400 to a request whose response URL points anywhere but Slack's."""
-    origin = allowed_origin(api_url)
-
-    def check(body: dict[str, Any], next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name
-        for url in _response_urls(body):
-            if not isinstance(url, str) or _origin(url) != origin or not url.startswith(origin + "/"):
-                log.warning("refused a request whose response_url points outside %s", origin)
-                return BoltResponse(status=400, body="")
-        return next()
-
-    return check
+def points_elsewhere(body: dict[str, Any], origin: str) -> bool:
+    """True (and logged) when a response URL in `body` is not on `origin` (see `allowed_origin`)."""
+    for url in _response_urls(body):
+        if not isinstance(url, str) or _origin(url) != origin or not url.startswith(origin + "/"):
+            log.warning("refused a request whose response_url points outside %s", origin)
+            return True
+    return False

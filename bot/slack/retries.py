@@ -17,10 +17,9 @@ app_home_opened: the next time the tab is opened).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt import BoltRequest
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services import Services
@@ -42,27 +41,20 @@ def _header(request: BoltRequest, name: str) -> str | None:
     return values[0] if values else None
 
 
-def skip_retried_events(services: Services) -> Callable[..., BoltResponse | None]:
-    """The global middleware: record each event once; answer a repeat 200 without running its listener."""
-
-    def once_per_event(body: dict[str, Any], request: BoltRequest,
-                       next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002 - Bolt's name
-        key = event_key(body)
-        if key is None:
-            next()
-            return None
-        kind = str((body.get("event") or {}).get("type") or "")[:200] or None
-        with services.unit_of_work() as session:
-            first = first_time(session, PLATFORM, key, kind, now=services.clock())
-        if first:
-            next()
-            return None
+def already_handled(services: Services, body: dict[str, Any], request: BoltRequest) -> bool:
+    """Record an event the first time it arrives; True (and logged) when this is Slack delivering it again.
+    Anything but an event costs one dict lookup."""
+    key = event_key(body)
+    if key is None:
+        return False
+    kind = str((body.get("event") or {}).get("type") or "")[:200] or None
+    with services.unit_of_work() as session:
+        first = first_time(session, PLATFORM, key, kind, now=services.clock())
+    if not first:
         log.info("Slack event %s (%s) delivered again (retry %s, %s): already handled, not run again",
                  body["event_id"], kind, _header(request, "x-slack-retry-num") or "-",
                  _header(request, "x-slack-retry-reason") or "no reason given")
-        return BoltResponse(status=200, body="")
-
-    return once_per_event
+    return not first
 
 
 def forget_failed_event(services: Services, body: dict[str, Any]) -> None:

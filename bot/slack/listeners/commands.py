@@ -24,6 +24,7 @@ from bot.slack.identity import PLATFORM
 from bot.slack.people import acting_user
 from bot.slack.respond import CommandCall, Reply
 from bot.slack.tokens import SLACK_SYNTAX, tokenise
+from bot.slack.work_process import remember
 from messages.rich import Code, Rich, Strong
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ COMMANDS: dict[type, Handler] = {commands.Send: send, commands.SetAway: away}
 def make_acknowledgement(table: CommandTable, follow_ups: list[FollowUp]) -> Callable[..., None]:
     """The acknowledgement: usage and grammar problems at once (no database); anything else is handed to the
     background pool and answered through response_url."""
-    answer_command = make_answer(table, follow_ups)
+    answer_command = remember(make_answer(table, follow_ups))
 
     def acknowledge_command(ack: Ack, command: dict[str, Any], context: BoltContext, request: BoltRequest,
                             services: Services) -> None:
