@@ -4,12 +4,15 @@ same, the answering process does none of that work, and a worker that dies loses
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
+from slack_sdk.socket_mode.request import SocketModeRequest
 from sqlalchemy.engine import Engine
 
 from bot.app import Drumbeat
@@ -19,6 +22,7 @@ from bot.emulators.slack import SlackEmulator
 from bot.platforms import USER_ID_FORMATS
 from bot.settings import settings_from_mapping
 from bot.slack.platform import SLACK_EVENTS_PATH, SlackPlatform
+from bot.slack.socket import CheckedSocketModeHandler
 from bot.slack.work_process import WorkProcess, remember, resolve
 from storage.models import QuizAsk
 
@@ -102,3 +106,31 @@ def test_a_closure_must_be_remembered_to_run_in_the_worker() -> None:
     remember(kept)
     assert resolve(f"{kept.__module__}:{kept.__qualname__}") is kept
     assert resolve("bot.slack.listeners.actions:acknowledge_delivery").__name__ == "acknowledge_delivery"
+
+
+def test_a_socket_mode_command_is_worked_in_the_work_process(running: tuple[SlackEmulator, Drumbeat]) -> None:
+    """Socket Mode hands Bolt a parsed body, not a signed text: the worker gets that body as it is."""
+    slack, drumbeat = running
+    handler = CheckedSocketModeHandler(drumbeat.platform("slack").app, app_token="xapp-1-test")
+    answered: list[str] = []
+
+    class Connection:  # what the handler answers on: the socket client's send
+        logger = logging.getLogger("test")
+
+        def send_socket_mode_response(self, response: Any) -> None:
+            answered.append(response.envelope_id)
+
+    marco = demo_person("marco").slack_id
+    response_url = slack.issue_response_url(marco)
+    try:
+        handler.handle(Connection(), SocketModeRequest(  # type: ignore[arg-type]
+            type="slash_commands", envelope_id="summary", payload={
+                "command": "/drumbeat", "text": "summary", "user_id": marco, "user_name": "marco",
+                "channel_id": slack.dm_channel(marco), "team_id": "T1", "response_url": response_url,
+                "trigger_id": "1.2.socket"}))
+    finally:
+        handler.client.close()
+    assert answered == ["summary"]
+    assert drumbeat.wait_for_background(timeout=30)
+    assert any("Message" in json.dumps(post["body"]) for post in slack.response_url_posts)
+    assert worker_of(drumbeat).completed == 1

@@ -215,6 +215,11 @@ class SlackEmulator:
         hand (a forged payload is still signed, and its trigger still opens a modal)."""
         return self._ws.issue_trigger(user_id)
 
+    def issue_response_url(self, user_id: str) -> str:
+        """A fresh response URL in `user_id`'s DM, as Slack puts in a command: for requests built by hand (Socket
+        Mode envelopes, forged payloads)."""
+        return self._ws.issue_response_url(user_id=user_id, channel_id=self.dm_channel(user_id))
+
     def dm_channel(self, user_id: str) -> str:
         with self._ws.lock:
             self._require_user(user_id)
