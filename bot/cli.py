@@ -170,7 +170,7 @@ def _sync_after_import(settings: Settings, report: ImportReport) -> None:
         try:
             drumbeat = Drumbeat(settings)
             try:
-                changed = drumbeat.sync_directory(wait=True)  # behind a sync a running instance has under way
+                changed = drumbeat.sync_directory(wait=True, progress=print)  # behind a running instance's sync
                 with drumbeat.services.unit_of_work() as session:
                     without_zone = count_without_zone(session, report.person_ids)
             finally:
