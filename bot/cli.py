@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--sandbox", action="store_true", help="start the sandbox even if Slack credentials are set")
     sandbox = sub.add_parser("sandbox", help="the bot wired to a built-in Slack emulator with a demo organisation")
     sandbox.add_argument("--database", default="drumbeat-sandbox.db", help="SQLite file for the sandbox (recreated)")
+    sandbox.add_argument("--teams", action="store_true", help="play the demo in a built-in Microsoft Teams tenant")
     manifest = sub.add_parser("manifest", help="print the Slack app manifest to paste into api.slack.com/apps")
     manifest.add_argument("--request-url", help="HTTP mode: the public https URL of POST /slack/events (default: Socket Mode)")
     manifest.add_argument("--json", action="store_true", help="print JSON instead of YAML")
@@ -101,7 +102,7 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         note = sandbox_database_note(settings, database)
         if note:
             print(f"drumbeat: {note}", file=sys.stderr)
-        return run_sandbox(settings, database=database)
+        return run_sandbox(settings, database=database, teams=getattr(args, "teams", False))
     return _run(settings)
 
 

@@ -322,19 +322,27 @@ def drumbeat_command() -> str:
         return str(installed)
 
 
-def run_sandbox(settings: Settings, *, database: str, interactive: bool | None = None) -> int:
+def run_sandbox(settings: Settings, *, database: str, interactive: bool | None = None, teams: bool = False) -> int:
+    """The demo, then the prompt when a terminal is attached; `teams`: in the built-in Teams tenant instead of
+    Slack (bot.sandbox_teams)."""
     logging.getLogger().setLevel(logging.WARNING)
     if settings.database_url != DEFAULT_DATABASE_URL:
         print(f"(The sandbox keeps its demo in its own SQLite file, {database}: the DATABASE_URL you set is not "
               "used, and nothing is written to it.)")
-    sandbox = Sandbox(settings, database=database)
+    if teams:
+        from bot.sandbox_teams import TeamsSandbox
+
+        sandbox: Sandbox = TeamsSandbox(settings, database=database)
+    else:
+        sandbox = Sandbox(settings, database=database)
     try:
         sandbox.demo()
         if interactive if interactive is not None else sys.stdin.isatty():
             sandbox.interact()
         else:
             command = drumbeat_command()
-            print(f"\nSandbox demo finished. Run `{command} sandbox` in a terminal to try commands yourself;"
+            print(f"\nSandbox demo finished. Run `{command} sandbox{' --teams' if teams else ''}` in a terminal to try "
+                  "commands yourself;"
                   f" to connect a real workspace, see README (`{command} manifest`).")
     finally:
         sandbox.close()
