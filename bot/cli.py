@@ -102,7 +102,8 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         note = sandbox_database_note(settings, database)
         if note:
             print(f"drumbeat: {note}", file=sys.stderr)
-        return run_sandbox(settings, database=database, teams=getattr(args, "teams", False))
+        platform = {"teams": True} if getattr(args, "teams", False) else {}  # Slack's sandbox is the default
+        return run_sandbox(settings, database=database, **platform)
     return _run(settings)
 
 

@@ -225,6 +225,11 @@ class Sandbox(SandboxForms):
               file=p.out)
         p.step("1. A leader broadcasts a strategy message")
         self.command(demo_person("lena"), f"send {DEMO_MESSAGE} to East, West")
+        self.demo_after_broadcast()
+
+    def demo_after_broadcast(self) -> None:
+        """The demo from delivery on, the same on every platform (bot.sandbox_teams plays it in Teams)."""
+        p = self.printer
         p.step("2. The outbox delivers it to every rep's DM, each in their working hours")
         self.dispatch()
         self.fast_forward()
@@ -238,6 +243,9 @@ class Sandbox(SandboxForms):
         self.command(demo_person("priya"), "quiz me")
         self.tap_answer(demo_person("priya"))
         p.step("6. Roles are checked")
+        self.demo_refusals()
+
+    def demo_refusals(self) -> None:
         self.command(demo_person("jonas"), f"send {DEMO_MESSAGE} to West")
         self.command(demo_person("marco"), "summary West")
 

@@ -220,20 +220,10 @@ class TeamsSandbox(Sandbox):
         print(f"  {changed} people updated; Drumbeat installed in Teams for {len(DEMO_PEOPLE)} people.", file=p.out)
         p.step("1. A leader broadcasts a strategy message")
         self.broadcast(demo_person("lena"), DEMO_MESSAGE, ("East", "West"))
-        p.step("2. The outbox delivers it to every rep's chat, each in their working hours")
-        self.dispatch()
-        self.fast_forward()
-        p.step("3. Reps acknowledge")
-        for handle in ("aiko", "jonas", "sam", "noah"):
-            self.click_got_it(demo_person(handle))
-        p.step("4. Managers ask how their team is doing")
-        self.command(demo_person("marco"), "summary")
-        self.command(demo_person("wendy"), "summary 7d")
-        p.step("5. A rep checks what is expected of them")
-        self.command(demo_person("priya"), "quiz me")
-        self.tap_answer(demo_person("priya"))
-        p.step("6. Roles are checked")
-        self.command(demo_person("marco"), "summary West")
+        self.demo_after_broadcast()
+
+    def demo_refusals(self) -> None:
+        self.command(demo_person("marco"), "summary West")  # a rep's `send` is not in Teams yet: see broadcast
 
     def broadcast(self, person: DemoPerson, message_key: str, teams: tuple[str, ...]) -> None:
         """The broadcast dialog is not in Teams yet: the sandbox queues what it would, through the core."""
