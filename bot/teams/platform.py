@@ -85,14 +85,21 @@ class TeamsPlatform:
         if not self.settings.tenant_id:
             say("Teams: no directory sync: set TEAMS_TENANT_ID (Microsoft Graph answers per tenant)")
             return 0
-        graph = GraphClient(self.token, tenant_id=self.settings.tenant_id, base_url=self.settings.graph_url,
-                            timeout=self.services.settings.send_timeout_seconds, sleep=self.sleep)
+        graph = self.graph_client()
         try:
             report = sync_teams_directory(self.services, graph, progress=say)
         finally:
             graph.close()
         say(report.describe())
         return report.changed
+
+    def graph_client(self) -> GraphClient:
+        """A Microsoft Graph client for the bot's tenant (the directory sync's; Entra-group audiences can read
+        `group_members` through it). Needs TEAMS_TENANT_ID; close it after use."""
+        if not self.settings.tenant_id:
+            raise SettingsError("TEAMS_TENANT_ID is missing: Microsoft Graph answers per tenant")
+        return GraphClient(self.token, tenant_id=self.settings.tenant_id, base_url=self.settings.graph_url,
+                           timeout=self.services.settings.send_timeout_seconds, sleep=self.sleep)
 
     def sync_groups(self) -> list[str]:
         return []
