@@ -232,7 +232,7 @@ class Drumbeat:
     def platform(self, name: str) -> Platform:
         return next(platform for platform in self.platforms if platform.name == name)
 
-    def sync_directory(self, *, wait: bool = False) -> int:
+    def sync_directory(self, *, wait: bool = False, progress: Callable[[str], None] | None = None) -> int:
         """Every platform's directory (time zones, who left), then its linked groups; how many people changed.
 
         Runs at start (in the background) and daily. N instances: one at a time (an advisory lock): the directory
@@ -240,7 +240,8 @@ class Drumbeat:
         person twice and fail on the account's unique key), and users.list is a Tier 2 method worth not paging
         through N times at once. Skipped (0) while another instance syncs, unless `wait` (org import waits)."""
         return run_alone(self.engine, "sync-directory",
-                         lambda: sum(platform.sync_directory() for platform in self.platforms), skipped=0, wait=wait)
+                         lambda: sum(platform.sync_directory(progress) for platform in self.platforms), skipped=0,
+                         wait=wait)
 
     def prune_receipts_now(self) -> int:
         """Forget request receipts older than a week (platforms stop retrying within minutes), and request

@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--sandbox", action="store_true", help="start the sandbox even if Slack credentials are set")
     sandbox = sub.add_parser("sandbox", help="the bot wired to a built-in Slack emulator with a demo organisation")
     sandbox.add_argument("--database", default="drumbeat-sandbox.db", help="SQLite file for the sandbox (recreated)")
+    sandbox.add_argument("--teams", action="store_true", help="play the demo in a built-in Microsoft Teams tenant")
     manifest = sub.add_parser("manifest", help="print the Slack app manifest to paste into api.slack.com/apps")
     manifest.add_argument("--request-url", help="HTTP mode: the public https URL of POST /slack/events (default: Socket Mode)")
     manifest.add_argument("--json", action="store_true", help="print JSON instead of YAML")
@@ -101,7 +102,8 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         note = sandbox_database_note(settings, database)
         if note:
             print(f"drumbeat: {note}", file=sys.stderr)
-        return run_sandbox(settings, database=database)
+        platform = {"teams": True} if getattr(args, "teams", False) else {}  # Slack's sandbox is the default
+        return run_sandbox(settings, database=database, **platform)
     return _run(settings)
 
 
@@ -170,7 +172,7 @@ def _sync_after_import(settings: Settings, report: ImportReport) -> None:
         try:
             drumbeat = Drumbeat(settings)
             try:
-                changed = drumbeat.sync_directory(wait=True)  # behind a sync a running instance has under way
+                changed = drumbeat.sync_directory(wait=True, progress=print)  # behind a running instance's sync
                 with drumbeat.services.unit_of_work() as session:
                     without_zone = count_without_zone(session, report.person_ids)
             finally:

@@ -39,8 +39,10 @@ class Platform(Protocol):
         `close` closes it."""
         ...
 
-    def sync_directory(self) -> int:
-        """Refresh people's time zones and deactivations from the platform's directory; how many changed."""
+    def sync_directory(self, progress: Callable[[str], None] | None = None) -> int:
+        """Refresh people's time zones, deactivations (and managers, where the directory has them) from the
+        platform's directory; how many changed. `progress` hears a line now and then and a closing count
+        (`drumbeat org sync` prints them; the daily job logs them)."""
         ...
 
     def sync_groups(self) -> list[str]:

@@ -225,6 +225,11 @@ class Sandbox(SandboxForms):
               file=p.out)
         p.step("1. A leader broadcasts a strategy message")
         self.command(demo_person("lena"), f"send {DEMO_MESSAGE} to East, West")
+        self.demo_after_broadcast()
+
+    def demo_after_broadcast(self) -> None:
+        """The demo from delivery on, the same on every platform (bot.sandbox_teams plays it in Teams)."""
+        p = self.printer
         p.step("2. The outbox delivers it to every rep's DM, each in their working hours")
         self.dispatch()
         self.fast_forward()
@@ -238,6 +243,9 @@ class Sandbox(SandboxForms):
         self.command(demo_person("priya"), "quiz me")
         self.tap_answer(demo_person("priya"))
         p.step("6. Roles are checked")
+        self.demo_refusals()
+
+    def demo_refusals(self) -> None:
         self.command(demo_person("jonas"), f"send {DEMO_MESSAGE} to West")
         self.command(demo_person("marco"), "summary West")
 
@@ -322,19 +330,27 @@ def drumbeat_command() -> str:
         return str(installed)
 
 
-def run_sandbox(settings: Settings, *, database: str, interactive: bool | None = None) -> int:
+def run_sandbox(settings: Settings, *, database: str, interactive: bool | None = None, teams: bool = False) -> int:
+    """The demo, then the prompt when a terminal is attached; `teams`: in the built-in Teams tenant instead of
+    Slack (bot.sandbox_teams)."""
     logging.getLogger().setLevel(logging.WARNING)
     if settings.database_url != DEFAULT_DATABASE_URL:
         print(f"(The sandbox keeps its demo in its own SQLite file, {database}: the DATABASE_URL you set is not "
               "used, and nothing is written to it.)")
-    sandbox = Sandbox(settings, database=database)
+    if teams:
+        from bot.sandbox_teams import TeamsSandbox
+
+        sandbox: Sandbox = TeamsSandbox(settings, database=database)
+    else:
+        sandbox = Sandbox(settings, database=database)
     try:
         sandbox.demo()
         if interactive if interactive is not None else sys.stdin.isatty():
             sandbox.interact()
         else:
             command = drumbeat_command()
-            print(f"\nSandbox demo finished. Run `{command} sandbox` in a terminal to try commands yourself;"
+            print(f"\nSandbox demo finished. Run `{command} sandbox{' --teams' if teams else ''}` in a terminal to try "
+                  "commands yourself;"
                   f" to connect a real workspace, see README (`{command} manifest`).")
     finally:
         sandbox.close()

@@ -19,6 +19,7 @@ from dotenv import dotenv_values
 
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 TEAMS_DEFAULT_LOGIN_URL = "https://login.microsoftonline.com"
+TEAMS_DEFAULT_GRAPH_URL = "https://graph.microsoft.com"
 DEFAULT_DATABASE_URL = "sqlite:///drumbeat.db"
 DEFAULT_KEY_FILE = "drumbeat-feedback.key"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -76,6 +77,7 @@ class TeamsSettings:
     tenant_id: str | None = None  # single-tenant bots; None: multi-tenant (tokens from botframework.com)
     login_url: str = TEAMS_DEFAULT_LOGIN_URL
     openid_metadata_url: str | None = None  # None: the Bot Framework's own
+    graph_url: str = TEAMS_DEFAULT_GRAPH_URL  # Microsoft Graph's root (directory sync), a national cloud's elsewhere
 
     @property
     def configured(self) -> bool:
@@ -196,6 +198,7 @@ def _teams(values: Mapping[str, str | None]) -> TeamsSettings:
         tenant_id=_text(values, "TEAMS_TENANT_ID"),
         login_url=_http_url(values, "TEAMS_LOGIN_URL", TEAMS_DEFAULT_LOGIN_URL) or TEAMS_DEFAULT_LOGIN_URL,
         openid_metadata_url=_http_url(values, "TEAMS_OPENID_METADATA_URL", None),
+        graph_url=_http_url(values, "TEAMS_GRAPH_URL", TEAMS_DEFAULT_GRAPH_URL) or TEAMS_DEFAULT_GRAPH_URL,
     )
 
 

@@ -325,23 +325,30 @@ class DirectoryEntry:
     tz: str | None
     email: str | None
     deleted: bool
+    manager: Address | None = None  # their manager's account, when the directory knows it (Entra); None: unknown
 
 
 def apply_directory(session: Session, entries: Iterable[DirectoryEntry]) -> int:
-    """Refresh time zones (and deactivation) of people we know; returns how many changed.
+    """Refresh time zones, deactivation and (where the directory has them) managers of people we know; returns
+    how many changed. Only changed rows are written.
 
-    People are added only by an import: the directory is not a list of who should get nudges.
+    People are added only by an import: the directory is not a list of who should get nudges. A manager is
+    taken only when Drumbeat knows them too (an active person, not the person themself); a directory with no
+    manager for someone changes nothing (an `org move` or an import said otherwise, and is kept).
     """
     by_address = {entry.address: entry for entry in entries}
     if not by_address:
         return 0
+    managers = people_at(session, {entry.manager for entry in by_address.values() if entry.manager is not None})
     changed = 0
     for address, person in people_at(session, by_address, active_only=False).items():
         entry = by_address[address]
         tz = entry.tz if entry.tz and _valid_zone(entry.tz) else person.tz
         active = not entry.deleted and person.removed_at is None  # removed by an admin: stays so
-        if (person.tz, person.active) != (tz, active):
-            person.tz, person.active, person.updated_at = tz, active, utcnow()
+        manager = managers.get(entry.manager) if entry.manager is not None else None
+        manager_id = manager.id if manager is not None and manager.id != person.id else person.manager_id
+        if (person.tz, person.active, person.manager_id) != (tz, active, manager_id):
+            person.tz, person.active, person.manager_id, person.updated_at = tz, active, manager_id, utcnow()
             changed += 1
     session.flush()
     return changed

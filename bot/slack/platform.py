@@ -4,6 +4,7 @@ directory and user-group syncs, HTTP routes and Socket Mode. The only place that
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -74,11 +75,11 @@ class SlackPlatform:
         self._socket.connect()
         return True
 
-    def sync_directory(self) -> int:
+    def sync_directory(self, progress: Callable[[str], None] | None = None) -> int:
         entries = list(iter_directory(self.client))
         with self.services.unit_of_work() as session:
             changed = org.apply_directory(session, entries)
-        log.info("Slack directory sync: %s people seen, %s changed", len(entries), changed)
+        (progress or log.info)(f"Slack: {len(entries)} people read from users.list, {changed} changed")
         self.sync_groups()
         return changed
 

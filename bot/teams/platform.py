@@ -18,6 +18,8 @@ from microsoft_teams.apps import App
 from bot.platforms import PlatformContext, WsgiApp
 from bot.settings import SettingsError, TeamsSettings
 from bot.teams.bridge import MESSAGING_PATH, WsgiBridge
+from bot.teams.directory import Progress, sync_teams_directory
+from bot.teams.graph import GraphClient
 from bot.teams.identity import PLATFORM
 from bot.teams.listeners import Listeners
 from bot.teams.loop import SdkLoop
@@ -56,12 +58,13 @@ class TeamsPlatform:
     def _start(self, context: PlatformContext) -> None:
         assert self.settings.app_id and self.settings.app_password
         self.bridge = WsgiBridge(self.loop)
-        token = ClientCredentials(login_url=self.settings.login_url, app_id=self.settings.app_id,
+        self.token = token = ClientCredentials(login_url=self.settings.login_url, app_id=self.settings.app_id,
                                   app_password=self.settings.app_password, tenant_id=self.settings.tenant_id)
         self.app = App(client_id=self.settings.app_id, tenant_id=self.settings.tenant_id, token=token,
                        service_url=self.service_url, cloud=cloud_for(self.settings), http_server_adapter=self.bridge,
                        messaging_endpoint=MESSAGING_PATH, dangerously_allow_unauthenticated_requests=False)
         _check_credentials(self.app)
+        self.sleep = context.sleep  # Graph's Retry-After waits too (simulated in the sandbox and benches)
         pacer = Pacer(SENDS_PER_SECOND, sleep=context.sleep, clock=context.monotonic)
         self.sender = TeamsSender(self.app, self.loop, self.services, pacer=pacer,
                                   timeout=self.services.settings.send_timeout_seconds)
@@ -74,8 +77,29 @@ class TeamsPlatform:
     def connect(self) -> bool:
         return False  # Teams reaches the bot over HTTP only
 
-    def sync_directory(self) -> int:
-        return 0  # time zones arrive with each installation and message; a Graph sync is not built yet
+    def sync_directory(self, progress: Progress | None = None) -> int:
+        """Managers, time zones and who left, from Microsoft Graph (`bot.teams.directory`); zones also arrive
+        with every message a person sends. Graph answers per tenant: a multi-tenant bot (no TEAMS_TENANT_ID)
+        has no directory to read, and says so."""
+        say = progress or log.info
+        if not self.settings.tenant_id:
+            say("Teams: no directory sync: set TEAMS_TENANT_ID (Microsoft Graph answers per tenant)")
+            return 0
+        graph = self.graph_client()
+        try:
+            report = sync_teams_directory(self.services, graph, progress=say)
+        finally:
+            graph.close()
+        say(report.describe())
+        return report.changed
+
+    def graph_client(self) -> GraphClient:
+        """A Microsoft Graph client for the bot's tenant (the directory sync's; Entra-group audiences can read
+        `group_members` through it). Needs TEAMS_TENANT_ID; close it after use."""
+        if not self.settings.tenant_id:
+            raise SettingsError("TEAMS_TENANT_ID is missing: Microsoft Graph answers per tenant")
+        return GraphClient(self.token, tenant_id=self.settings.tenant_id, base_url=self.settings.graph_url,
+                           timeout=self.services.settings.send_timeout_seconds, sleep=self.sleep)
 
     def sync_groups(self) -> list[str]:
         return []

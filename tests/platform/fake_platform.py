@@ -191,7 +191,7 @@ class FakePlatform:
     def connect(self) -> bool:
         return False  # no long-lived connection: nothing to open
 
-    def sync_directory(self) -> int:
+    def sync_directory(self, progress: object = None) -> int:
         entries = [DirectoryEntry(Address(PLATFORM, user_id), tz, None, False)
                    for user_id, tz in self.directory.zones.items()]
         with self.services.unit_of_work() as session:

@@ -77,7 +77,7 @@ class CountingPlatform:
         self.finish = threading.Event()
         self.finish.set()
 
-    def sync_directory(self) -> int:
+    def sync_directory(self, progress: object = None) -> int:
         self.syncs += 1
         self.inside.set()
         self.finish.wait(timeout=10)

@@ -74,7 +74,14 @@ def card_texts(card: dict[str, Any]) -> list[str]:
 
 
 @pytest.fixture
-def world(engine: Engine, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+def teams_extra_settings() -> dict[str, str]:
+    """More settings for the world's Drumbeat (a module overrides this fixture: the directory sync's tenant)."""
+    return {}
+
+
+@pytest.fixture
+def world(engine: Engine, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+          teams_extra_settings: dict[str, str]) -> Iterator[World]:
     for name in SDK_ENV:
         monkeypatch.delenv(name, raising=False)
     clock = SimulatedClock(START)
@@ -83,6 +90,7 @@ def world(engine: Engine, database_url: str, tmp_path: Path, monkeypatch: pytest
             "DATABASE_URL": database_url, "DRUMBEAT_FEEDBACK_KEY_FILE": str(tmp_path / "feedback.key"),
             "TEAMS_APP_ID": emu.app_id, "TEAMS_APP_PASSWORD": emu.app_password,
             "TEAMS_LOGIN_URL": emu.login_url, "TEAMS_OPENID_METADATA_URL": emu.openid_metadata_url,
+            **{name: value.format(emu=emu) for name, value in teams_extra_settings.items()},
         })
         assert settings.teams.configured and not settings.slack.configured
         world = World(None, emu, clock)  # type: ignore[arg-type]

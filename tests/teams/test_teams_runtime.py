@@ -59,3 +59,14 @@ def test_a_stray_sdk_credential_in_the_environment_stops_the_start(world: World,
 
     with pytest.raises(SettingsError, match="CLIENT_SECRET"):
         TeamsPlatform(context)
+
+
+def test_a_multi_tenant_bot_has_no_graph_directory_and_says_so(world: World) -> None:
+    lines: list[str] = []
+
+    assert world.drumbeat.sync_directory(wait=True, progress=lines.append) == 0
+
+    assert lines == ["Teams: no directory sync: set TEAMS_TENANT_ID (Microsoft Graph answers per tenant)"]
+    assert sum(world.emu.graph.calls.values()) == 0
+    with pytest.raises(SettingsError, match="TEAMS_TENANT_ID"):
+        world.drumbeat.platform("teams").graph_client()  # type: ignore[attr-defined]

@@ -7,7 +7,9 @@ One loopback HTTP server plays three Microsoft services for one bot (app id + pa
 - the Entra token endpoint at `login_url` (`/{tenant}/oauth2/v2.0/token`), which hands the bot its connector
   token for the client-credentials grant;
 - the Bot Framework issuer at `openid_metadata_url`, whose key signs the JWT on every activity the emulator
-  delivers to the bot (`connect_bot(url)`), so the bot's own token validation runs, not a switched-off one.
+  delivers to the bot (`connect_bot(url)`), so the bot's own token validation runs, not a switched-off one;
+- Microsoft Graph at `graph_url` (`/v1.0/users`, `/users/{id}/manager`, `/users/{id}/mailboxSettings`,
+  `/groups/{id}/members`: bot/emulators/teams/graph.py), for the directory sync.
 
 `cloud_overrides()` gives the fields of the Teams SDK's `CloudEnvironment` to change (with
 `microsoft_teams.api.auth.cloud_environment.with_overrides(PUBLIC, **emu.cloud_overrides())`).
@@ -32,11 +34,12 @@ from .actor import Actor, ActorResponse, Dialog
 from .connector import DEFAULT_MAX_MESSAGE_BYTES, Call, Connector, match_route
 from .errors import EmulatorError
 from .faults import Fault, FaultBook
+from .graph import GRAPH_PREFIX, Graph
 from .keys import Signer
 from .ratelimit import RateLimiter
 from .server import Answer, Incoming, LoopbackServer
 from .state import Directory, User
-from .tokens import TokenService, bot_framework_openid_configuration
+from .tokens import GRAPH_RESOURCE, TokenService, bot_framework_openid_configuration
 
 #: What Teams' inbound tokens say as their issuer (the SDK checks it against its cloud's `token_issuer`).
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
@@ -80,6 +83,8 @@ class TeamsEmulator:
             record=self._record, max_message_bytes=max_message_bytes,
         )
         self._actor = Actor(self._directory, self.signer, issuer=issuer, token_clock=token_clock)
+        self.graph = Graph(self._directory, bearer=lambda header: self.tokens.bearer_claims(header, GRAPH_RESOURCE),
+                           faults=self.faults, base_url=lambda: self.base_url)
         self._server: LoopbackServer | None = None
 
     # -- lifecycle and addresses --------------------------------------------------------
@@ -118,6 +123,11 @@ class TeamsEmulator:
         """The Entra login root (`CloudEnvironment.login_endpoint`): `{login_url}/{tenant}/oauth2/v2.0/token`."""
         return self.base_url
 
+    @property
+    def graph_url(self) -> str:
+        """Microsoft Graph's root (`TEAMS_GRAPH_URL`): calls go to `{graph_url}/v1.0/...`."""
+        return self.base_url
+
     def token_url(self, tenant: str = "botframework.com") -> str:
         return f"{self.base_url}/{tenant}/oauth2/v2.0/token"
 
@@ -140,15 +150,18 @@ class TeamsEmulator:
             self._directory.tenants.add(tenant_id)
 
     def add_user(self, aad_object_id: str | None = None, *, name: str, tenant_id: str | None = None,
-                 local_timezone: str = "America/New_York", email: str | None = None, locale: str = "en-US") -> User:
+                 local_timezone: str = "America/New_York", email: str | None = None, locale: str = "en-US",
+                 manager_id: str | None = None, mailbox_time_zone: str | None = None) -> User:
         """A person in the directory (not yet with the app installed); their Entra object id is returned on
-        the User (a random one when not given)."""
+        the User (a random one when not given). `manager_id` and `mailbox_time_zone` (a Windows or IANA name;
+        None: no mailbox) are what Graph tells of them."""
         object_id = (aad_object_id or str(uuid.uuid4())).lower()
         tenant = tenant_id or self.tenant_id
         with self._directory.lock:
             if tenant not in self._directory.tenants:
                 raise EmulatorError(f"unknown tenant {tenant!r}: add it with emu.add_tenant()")
-            user = User(object_id, name, tenant, local_timezone, email, locale=locale)
+            user = User(object_id, name, tenant, local_timezone, email, locale=locale,
+                        manager_id=manager_id.lower() if manager_id else None, mailbox_time_zone=mailbox_time_zone)
             self._directory.users[object_id] = user
             return user
 
@@ -167,6 +180,11 @@ class TeamsEmulator:
                 if key in ("aad_object_id", "tenant_id") or not hasattr(user, key):
                     raise EmulatorError(f"cannot change {key!r}")
                 setattr(user, key, value)
+
+    def add_group(self, group_id: str, member_ids: list[str]) -> None:
+        """An Entra group (Graph's `/groups/{id}/members`), its members named by Entra object id."""
+        with self._directory.lock:
+            self._directory.groups[group_id.lower()] = [member.lower() for member in member_ids]
 
     def conversation_reference(self, aad_object_id: str) -> dict[str, Any]:
         """What a bot must keep to reach the person proactively (conversation id, serviceUrl, tenant, ids)."""
@@ -277,6 +295,8 @@ class TeamsEmulator:
     # -- HTTP routing ---------------------------------------------------------------------------------------
     def route(self, request: Incoming) -> Answer:
         path = request.path
+        if path.startswith(GRAPH_PREFIX + "/") and (graph := self.graph.handle(request)) is not None:
+            return graph
         if path.startswith(SERVICE_PREFIX + "/"):
             found = match_route(request.method, path[len(SERVICE_PREFIX):])
             if found is not None:

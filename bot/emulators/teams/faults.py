@@ -14,7 +14,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import Any
 
-#: The connector operations (and the token endpoint) a fault can target.
+#: The connector operations (and the token endpoint, and Graph's reads) a fault can target.
 OPERATIONS = (
     "create_conversation",
     "send_activity",
@@ -27,6 +27,11 @@ OPERATIONS = (
     "get_activity_members",
     "get_conversations",
     "token",
+    # Microsoft Graph (bot/emulators/teams/graph.py)
+    "graph_users",
+    "graph_manager",
+    "graph_mailbox_settings",
+    "graph_group_members",
 )
 
 #: The connector's error code for each status, as its ErrorResponse bodies carry them.

@@ -31,6 +31,10 @@ class User:
     locale: str = "en-US"
     installed: bool = False
     blocked: bool = False  # the person blocked the bot's chat: sends answer 403
+    # Entra, as Microsoft Graph shows it (bot/emulators/teams/graph.py)
+    manager_id: str | None = None  # the Entra object id of their manager
+    mailbox_time_zone: str | None = None  # mailboxSettings.timeZone (often a Windows name); None: no mailbox
+    account_enabled: bool = True
 
     @property
     def bot_id(self) -> str:
@@ -80,6 +84,7 @@ class Directory:
         self.users: dict[str, User] = {}  # by Entra object id
         self.conversations: dict[str, Conversation] = {}
         self.personal: dict[str, str] = {}  # Entra object id -> personal conversation id
+        self.groups: dict[str, list[str]] = {}  # Entra group id -> member object ids (Graph)
         self._last_message_ms = 0
         self.service_url = ""
 

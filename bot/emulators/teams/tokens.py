@@ -26,6 +26,10 @@ from .server import Answer, Incoming
 #: The audience (and scope resource) of a Bot Connector access token.
 BOT_API_RESOURCE = "https://api.botframework.com"
 BOT_SCOPE = f"{BOT_API_RESOURCE}/.default"
+#: Microsoft Graph's resource and scope (the directory sync's app-only token: bot/emulators/teams/graph.py).
+GRAPH_RESOURCE = "https://graph.microsoft.com"
+GRAPH_SCOPE = f"{GRAPH_RESOURCE}/.default"
+SCOPES = {BOT_SCOPE: BOT_API_RESOURCE, GRAPH_SCOPE: GRAPH_RESOURCE}
 #: The tenant multi-tenant bots ask for their connector token in.
 BOT_LOGIN_TENANT = "botframework.com"
 TOKEN_LIFETIME_SECONDS = 3599
@@ -80,11 +84,11 @@ class TokenService:
             return _aad_error(400, "unauthorized_client", 700016, f"Application with identifier '{client_id}' was not found.")
         if not client_secret or not secrets.compare_digest(client_secret, self.app_password):
             return _aad_error(401, "invalid_client", 7000215, "Invalid client secret provided.")
-        if form.get("scope") != BOT_SCOPE:
+        if form.get("scope") not in SCOPES:
             return _aad_error(400, "invalid_scope", 70011, f"The provided value for scope {form.get('scope')!r} is not valid.")
         now = int(self.clock())
         claims = {
-            "aud": BOT_API_RESOURCE,
+            "aud": SCOPES[str(form.get("scope"))],
             "iss": self.issuer(tenant),
             "iat": now,
             "nbf": now,
@@ -109,17 +113,22 @@ class TokenService:
 
     def check_bearer(self, authorization: str) -> str | None:
         """None when the connector call carries a valid token of this bot, else why not (for the log)."""
+        claims = self.bearer_claims(authorization)
+        return claims if isinstance(claims, str) else None
+
+    def bearer_claims(self, authorization: str, audience: str = BOT_API_RESOURCE) -> dict[str, Any] | str:
+        """The claims of a valid token of this bot for `audience`, else why it is not one (for the log)."""
         if not authorization.lower().startswith("bearer "):
             return "no bearer token"
         raw = authorization[7:].strip()
         issuers = [self.issuer(t) for t in {BOT_LOGIN_TENANT, *self.tenants()}]
         try:
-            claims = self.signer.verify(raw, audience=BOT_API_RESOURCE, issuers=issuers, now=self.clock())
+            claims = self.signer.verify(raw, audience=audience, issuers=issuers, now=self.clock())
         except jwt.InvalidTokenError as exc:
             return str(exc)
         if claims.get("appid") != self.app_id:
             return "the token belongs to another app"
-        return None
+        return claims
 
 
 def bot_framework_openid_configuration(base_url: str, issuer: str) -> dict[str, Any]:

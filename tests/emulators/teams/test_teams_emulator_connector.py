@@ -23,7 +23,7 @@ def test_token_service_refuses_bad_credentials_as_entra_does(emu: TeamsEmulator)
     wrong_secret = bot_token(emu, secret="guess")
     assert wrong_secret.status == 401 and wrong_secret.body["error"] == "invalid_client"
     assert wrong_secret.body["error_codes"] == [7000215]
-    wrong_scope = bot_token(emu, scope="https://graph.microsoft.com/.default")
+    wrong_scope = bot_token(emu, scope="https://vault.azure.net/.default")  # Graph is served too (graph.py)
     assert wrong_scope.status == 400 and wrong_scope.body["error"] == "invalid_scope"
     unknown_tenant = bot_token(emu, tenant="not-a-tenant")
     assert unknown_tenant.status == 400 and unknown_tenant.body["error_codes"] == [90002]

@@ -1,0 +1,205 @@
+"""The emulator as Microsoft Graph (v1.0), for the few reads Drumbeat makes of Entra, written from Graph's
+reference pages ("List users", "Get user" / manager, "Get mailboxSettings", "List group members") and its
+paging and throttling guides:
+
+- `GET /v1.0/users`: `$select`, `$top` (default 100, at most 999, and at most 100 with `$expand`; a larger
+  one is 400), `$expand=manager` (the manager inline, absent when the user has none); paged with an absolute
+  `@odata.nextLink` carrying an opaque `$skiptoken`.
+- `GET /v1.0/users/{id}/manager`: the manager as a directoryObject, or 404 `Request_ResourceNotFound`.
+- `GET /v1.0/users/{id}/mailboxSettings`: `timeZone` and the other settings (`$select` honoured); a user
+  without an Exchange mailbox gets 404 `MailboxNotEnabledForRESTAPI`, as Graph answers for them.
+- `GET /v1.0/groups/{id}/members`: users as `#microsoft.graph.user` items, paged like users.
+
+Every call needs an app-only token for `https://graph.microsoft.com` from the emulator's token service (401
+`InvalidAuthenticationToken` otherwise) and sees its own tenant's people only. Faults (`graph_users`,
+`graph_manager`, `graph_mailbox_settings`, `graph_group_members`) answer with Graph's error body and
+`Retry-After` (429 `TooManyRequests`, 503 `serviceNotAvailable`, ...). Every call is counted in `calls`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from .faults import FaultBook
+from .server import Answer, Incoming
+from .state import Directory, User
+
+GRAPH_PREFIX = "/v1.0"
+DEFAULT_PAGE = 100
+MAX_PAGE = 999
+MAX_EXPANDED_PAGE = 100
+#: What `GET /users` returns when no `$select` is given (Graph's default set, those the emulator has).
+DEFAULT_FIELDS = ("id", "displayName", "givenName", "surname", "mail", "userPrincipalName", "preferredLanguage")
+GRAPH_CODES = {400: "BadRequest", 401: "InvalidAuthenticationToken", 403: "Authorization_RequestDenied",
+               404: "Request_ResourceNotFound", 429: "TooManyRequests", 500: "InternalServerError",
+               503: "serviceNotAvailable", 504: "GatewayTimeout"}
+
+_ROUTES = [
+    (re.compile(r"^/users$"), "graph_users"),
+    (re.compile(r"^/users/(?P<id>[^/]+)/manager$"), "graph_manager"),
+    (re.compile(r"^/users/(?P<id>[^/]+)/mailboxSettings$"), "graph_mailbox_settings"),
+    (re.compile(r"^/groups/(?P<id>[^/]+)/members$"), "graph_group_members"),
+]
+
+BearerCheck = Callable[[str], "dict[str, Any] | str"]
+
+
+def graph_error(status: int, message: str, code: str | None = None) -> Answer:
+    headers = {"Retry-After": "2"} if status in (429, 503) else {}
+    return Answer.json(status, {"error": {"code": code or GRAPH_CODES.get(status, "UnknownError"), "message": message,
+                                          "innerError": {"date": "", "request-id": "emulator"}}}, headers)
+
+
+class Graph:
+    def __init__(self, directory: Directory, *, bearer: BearerCheck, faults: FaultBook,
+                 base_url: Callable[[], str]) -> None:
+        self.d = directory
+        self.bearer = bearer
+        self.faults = faults
+        self.base_url = base_url
+        self.calls: Counter[str] = Counter()
+
+    def handle(self, request: Incoming) -> Answer | None:
+        """The answer to a `/v1.0/...` request; None when no Graph route matches."""
+        path = request.path[len(GRAPH_PREFIX):]
+        for pattern, operation in _ROUTES:
+            found = pattern.match(path)
+            if found and request.method == "GET":
+                self.calls[operation] += 1
+                return self._gate(request, operation, found.groupdict().get("id"))
+        return None
+
+    def _gate(self, request: Incoming, operation: str, object_id: str | None) -> Answer:
+        fault = self.faults.take(operation)
+        if fault is not None:
+            time.sleep(fault.wait_seconds())
+            if fault.reset:
+                return Answer(reset=True)
+            if not fault.only_delays:
+                answer = graph_error(fault.status or 500, "injected fault", fault.code)
+                if "Retry-After" in answer.headers:
+                    answer.headers["Retry-After"] = str(fault.retry_after)
+                return answer
+        claims = self.bearer(request.headers.get("authorization", ""))
+        if isinstance(claims, str):
+            return graph_error(401, f"Access token validation failure. ({claims})")
+        tenant = str(claims.get("tid") or "")
+        params = request.params
+        with self.d.lock:
+            if operation == "graph_users":
+                return self._list(request, self._users(tenant), params, expand=_expand(params))
+            if operation == "graph_group_members":
+                members = self.d.groups.get(str(object_id).lower())
+                if members is None:
+                    return graph_error(404, f"Resource '{object_id}' does not exist or one of its queried "
+                                            "reference-property objects are not present.")
+                people = [u for u in (self.d.users.get(m) for m in members) if u is not None and u.tenant_id == tenant]
+                return self._list(request, people, params, expand=None, typed=True)
+            user = self.d.users.get(str(object_id).lower())
+            if user is None or user.tenant_id != tenant:
+                return graph_error(404, f"Resource '{object_id}' does not exist or one of its queried "
+                                        "reference-property objects are not present.")
+            if operation == "graph_manager":
+                manager = self.d.users.get(user.manager_id or "")
+                if manager is None:
+                    return graph_error(404, "Resource 'manager' does not exist or one of its queried "
+                                            "reference-property objects are not present.")
+                return Answer.json(200, {"@odata.context": f"{self._root()}/$metadata#directoryObjects/$entity",
+                                         **_typed(_fields(manager, _select(params)))})
+            return self._mailbox(user, params)
+
+    def _users(self, tenant: str) -> list[User]:
+        return sorted((u for u in self.d.users.values() if u.tenant_id == tenant), key=lambda u: u.aad_object_id)
+
+    def _list(self, request: Incoming, items: list[User], params: dict[str, str], *, expand: str | None,
+              typed: bool = False) -> Answer:
+        state = _decode_skiptoken(params.get("$skiptoken")) if "$skiptoken" in params else None
+        if "$skiptoken" in params and state is None:
+            return graph_error(400, "Invalid skip token.", "Directory_InvalidSkipToken")
+        if state is not None:
+            params = state["params"]
+        try:
+            top = int(params.get("$top", DEFAULT_PAGE))
+        except ValueError:
+            return graph_error(400, f"Invalid value '{params.get('$top')}' for $top.")
+        limit = MAX_EXPANDED_PAGE if expand else MAX_PAGE
+        if not 1 <= top <= limit:
+            return graph_error(400, f"Invalid page size specified: '{top}'. Must be between 1 and {limit} inclusive.")
+        offset = state["offset"] if state is not None else 0
+        page = items[offset:offset + top]
+        select = _select(params)
+        value = []
+        for user in page:
+            item = _typed(_fields(user, select)) if typed else _fields(user, select)
+            if expand == "manager" and (manager := self.d.users.get(user.manager_id or "")) is not None:
+                item["manager"] = _typed(_fields(manager, _expand_select(params)))
+            value.append(item)
+        body: dict[str, Any] = {"@odata.context": f"{self._root()}/$metadata#users", "value": value}
+        if offset + top < len(items):
+            token = _encode_skiptoken({"offset": offset + top, "params": params})
+            body["@odata.nextLink"] = f"{self._root()}{request.path[len(GRAPH_PREFIX):]}?$skiptoken={token}"
+        return Answer.json(200, body)
+
+    def _mailbox(self, user: User, params: dict[str, str]) -> Answer:
+        if user.mailbox_time_zone is None:
+            return graph_error(404, "The mailbox is either inactive, soft-deleted, or is hosted on-premise.",
+                               "MailboxNotEnabledForRESTAPI")
+        settings = {"timeZone": user.mailbox_time_zone, "dateFormat": "dd.MM.yyyy", "timeFormat": "HH:mm",
+                    "language": {"locale": user.locale, "displayName": user.locale},
+                    "delegateMeetingMessageDeliveryOptions": "sendToDelegateOnly"}
+        select = _select(params)
+        if select:
+            settings = {k: v for k, v in settings.items() if k in select}
+        return Answer.json(200, {"@odata.context": f"{self._root()}/$metadata#users('{user.aad_object_id}')"
+                                                   "/mailboxSettings", **settings})
+
+    def _root(self) -> str:
+        return self.base_url() + GRAPH_PREFIX
+
+
+def _fields(user: User, select: tuple[str, ...]) -> dict[str, Any]:
+    given = user.given_name or user.name.split(" ")[0]
+    surname = user.surname or (user.name.split(" ", 1)[1] if " " in user.name else None)
+    every = {"id": user.aad_object_id, "displayName": user.name, "givenName": given, "surname": surname,
+             "mail": user.email, "userPrincipalName": user.email or f"{user.aad_object_id}@emulator.invalid",
+             "preferredLanguage": user.locale, "accountEnabled": user.account_enabled, "userType": "Member"}
+    return {name: every[name] for name in (select or DEFAULT_FIELDS) if name in every}
+
+
+def _typed(item: dict[str, Any]) -> dict[str, Any]:
+    return {"@odata.type": "#microsoft.graph.user", **item}
+
+
+def _select(params: dict[str, str]) -> tuple[str, ...]:
+    return tuple(name.strip() for name in params.get("$select", "").split(",") if name.strip())
+
+
+def _expand(params: dict[str, str]) -> str | None:
+    raw = params.get("$expand", "").strip()
+    return raw.split("(", 1)[0].strip() or None
+
+
+def _expand_select(params: dict[str, str]) -> tuple[str, ...]:
+    """`$expand=manager($select=id,displayName)`: the fields of the expanded manager (Graph's default: all)."""
+    found = re.search(r"\$select=([^;)]*)", params.get("$expand", ""))
+    return tuple(n.strip() for n in found.group(1).split(",") if n.strip()) if found else ()
+
+
+def _encode_skiptoken(state: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(state).encode()).decode().rstrip("=")
+
+
+def _decode_skiptoken(token: str | None) -> dict[str, Any] | None:
+    try:
+        state = json.loads(base64.urlsafe_b64decode((token or "") + "=" * (-len(token or "") % 4)))
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(state, dict) or not isinstance(state.get("offset"), int) or not isinstance(state.get("params"), dict):
+        return None
+    return state
