@@ -44,6 +44,7 @@ from schedules.scheduler import FixedJob, build_scheduler
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 from storage.models import Delivery, DeliveryStatus
+from storage.queries.outbox_queue import QueueCounts, queue_counts
 from storage.queries.receipts import KEEP as RECEIPTS_KEPT, SIGNATURES_KEPT, prune_receipts
 
 log = logging.getLogger(__name__)
@@ -203,6 +204,11 @@ class Drumbeat:
                     | (Delivery.status == DeliveryStatus.SENDING)
                 ).limit(1)
             ).first() is not None
+
+    def queue(self) -> QueueCounts:
+        """What the outbox still has to send: due now, and later (a dispatch worker's progress)."""
+        with self.services.unit_of_work() as session:
+            return queue_counts(session, now=self.services.clock())
 
     def tick(self) -> DispatchReport:
         """One round of everything time-driven (what the scheduler's jobs do, in order)."""

@@ -14,7 +14,9 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.core import org
 from bot.core.errors import DrumbeatError
 from bot.core.teams import linked_teams
+from bot.core.words.figures import plural
 from bot.platforms import PlatformContext, WsgiApp
+from bot.progress import Every, progress_log
 from bot.slack.app import build_app
 from bot.slack.directory import iter_directory
 from bot.slack.guard import SignedRequestGuard
@@ -24,6 +26,7 @@ from bot.slack.sender import Pacer, SlackSender, no_retry_client
 from bot.slack.usergroups import sync_team
 
 log = logging.getLogger(__name__)
+PROGRESS = progress_log("slack.directory")
 
 SLACK_EVENTS_PATH = "/slack/events"
 
@@ -60,11 +63,18 @@ class SlackPlatform:
         return True
 
     def sync_directory(self) -> int:
-        entries = list(iter_directory(self.client))
+        """Page through users.list (a line every few seconds on a big workspace), apply it, re-read linked groups."""
+        PROGRESS.info("Slack directory: reading users.list ...")
+        every, entries = Every(PROGRESS), []
+        for entry in iter_directory(self.client):
+            entries.append(entry)
+            every("... %s people read", f"{len(entries):,}")
         with self.services.unit_of_work() as session:
             changed = org.apply_directory(session, entries)
-        log.info("Slack directory sync: %s people seen, %s changed", len(entries), changed)
-        self.sync_groups()
+        PROGRESS.info("Slack directory: %s seen, %s changed", plural(len(entries), "person", "people"), f"{changed:,}")
+        groups = self.sync_groups()
+        if groups:
+            PROGRESS.info("Slack user groups: %s synced", plural(len(groups), "linked team"))
         return changed
 
     def sync_groups(self) -> list[str]:
