@@ -22,7 +22,7 @@ from waitress.server import create_server
 from bot.background import BackgroundWork
 from bot.core import coaching, content, feedback_key, feedback_release
 from bot.core.feedback_key import FeedbackKey
-from bot.health import DatabaseProbe, Heartbeat, health_app
+from bot.health import Check, DatabaseProbe, Heartbeat, health_app
 from bot.platforms import Platform, PlatformContext, PlatformFactory, WsgiApp, configured_platforms
 from bot.services import Services, utc_now
 from bot.settings import Settings
@@ -260,10 +260,21 @@ class Drumbeat:
             routes.update(platform.routes())
         return routes
 
+    def connection_checks(self) -> dict[str, Check]:
+        """What each platform's long-lived connection adds to /healthz (Slack in Socket Mode: `slack_socket`).
+        Optional on the `Platform` seam: a platform reached only over HTTP has nothing to add."""
+        checks: dict[str, Check] = {}
+        for platform in self.platforms:
+            health_checks = getattr(platform, "health_checks", None)
+            if health_checks is not None:
+                checks.update(health_checks())
+        return checks
+
     def wsgi_app(self) -> WsgiApp:
         if self._database_probe is None:
             self._database_probe = DatabaseProbe(self.engine)
-        routes = {**self.routes(), HEALTH_PATH: health_app(self._database_probe, self.heartbeat)}
+        routes = {**self.routes(), HEALTH_PATH: health_app(self._database_probe, self.heartbeat,
+                                                           self.connection_checks())}
 
         def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
             route = routes.get(environ.get("PATH_INFO") or "")
@@ -299,8 +310,8 @@ class Drumbeat:
 
     def connect(self) -> bool:
         """Open the long-lived connections platforms hold instead of HTTP (Slack's Socket Mode); True when every
-        platform is connected that way, so no HTTP server is needed (Slack in Socket Mode beside Teams still
-        needs one: Teams only ever calls the bot over HTTP)."""
+        platform is connected that way, so no platform needs the HTTP server (Slack in Socket Mode beside Teams
+        still does: Teams only ever calls the bot over HTTP). It is served all the same, for /healthz."""
         connected = [platform.connect() for platform in self.platforms]
         return bool(connected) and all(connected)
 

@@ -291,8 +291,10 @@ def _run(settings: Settings) -> int:
     shutdown.on_stop(drumbeat.dispatcher.stop)
     try:
         drumbeat.start_scheduler()
-        if not drumbeat.connect():
-            drumbeat.serve_http(host=settings.host, port=settings.port, background=True)
+        drumbeat.connect()
+        # The platforms' webhooks, and /healthz: served in Socket Mode too (then it is the only route, and says
+        # whether the WebSocket is connected), so balancers and Docker's HEALTHCHECK work the same in both modes.
+        drumbeat.serve_http(host=settings.host, port=settings.port, background=True)
         shutdown.event.wait()
     finally:
         drumbeat.close()

@@ -15,6 +15,7 @@ from bot.core import org
 from bot.core.errors import DrumbeatError
 from bot.core.teams import linked_teams
 from bot.core.words.figures import plural
+from bot.health import Check
 from bot.platforms import PlatformContext, WsgiApp
 from bot.progress import Every, progress_log
 from bot.slack.app import build_app
@@ -48,6 +49,10 @@ class SlackPlatform:
             self.settings.bot_token, self.settings.api_url, timeout=context.services.settings.send_timeout_seconds), pacer=pacer)
 
     def routes(self) -> dict[str, WsgiApp]:
+        """POST /slack/events over HTTP; none in Socket Mode, where Slack sends everything down the WebSocket
+        (the HTTP server then serves /healthz, and Teams' route if Teams is configured)."""
+        if self.settings.socket_mode:
+            return {}
         handler = SlackRequestHandler(self.app, path=SLACK_EVENTS_PATH)
         return {SLACK_EVENTS_PATH: SignedRequestGuard(handler, self.services,
                                                       signing_secret=self.settings.signing_secret or "")}
@@ -61,6 +66,19 @@ class SlackPlatform:
         self._socket = CheckedSocketModeHandler(self.app, app_token=self.settings.app_token)
         self._socket.connect()
         return True
+
+    def health_checks(self) -> dict[str, Check]:
+        """In Socket Mode, /healthz also says whether the WebSocket to Slack is up (`slack_socket`)."""
+        return {"slack_socket": self.socket_state} if self.settings.socket_mode else {}
+
+    def socket_state(self) -> dict[str, Any]:
+        """Read from the Socket Mode client's own session (no request): connected, or not (yet, or again: the
+        client reconnects by itself, and a check that keeps failing is worth a restart)."""
+        if self._socket is None:
+            return {"ok": False, "state": "not connected"}
+        if self._socket.client.is_connected():
+            return {"ok": True, "state": "connected"}
+        return {"ok": False, "state": "reconnecting"}
 
     def sync_directory(self) -> int:
         """Page through users.list (a line every few seconds on a big workspace), apply it, re-read linked groups."""
