@@ -201,9 +201,7 @@ def _org_sync(settings: Settings) -> int:
     from bot.core.org import count_without_zone_all
 
     if not settings.has_platform_credentials:
-        print("drumbeat: no chat platform is configured (set SLACK_BOT_TOKEN or TEAMS_APP_ID), so there is no "
-              "directory to sync", file=sys.stderr)
-        return 2
+        return _no_platform("there is no directory to sync")
     _require_configured(settings)
     with shown_on_stderr():
         without_zone = _sync_directory(settings, count_without_zone_all)
@@ -211,6 +209,12 @@ def _org_sync(settings: Settings) -> int:
         print(f"{plural(without_zone, 'active person', 'active people')} still without a time zone (messages reach "
               "them at UTC times).")
     return 0
+
+
+def _no_platform(consequence: str) -> int:
+    print(f"drumbeat: no chat platform is configured (set SLACK_BOT_TOKEN or TEAMS_APP_ID), so {consequence}",
+          file=sys.stderr)
+    return 2
 
 
 def _sync_directory(settings: Settings, then: Callable[[Session], int]) -> int:
@@ -308,6 +312,8 @@ def _dispatch(settings: Settings, *, until_idle: bool) -> int:
     from bot.app import Drumbeat
     from bot.lifecycle import Shutdown, dispatch_until_stopped
 
+    if not settings.has_platform_credentials:  # it would wait forever with nowhere to send (the sandbox has its own)
+        return _no_platform("there is nowhere to send (`drumbeat sandbox` tries Drumbeat without one)")
     _require_configured(settings)
     shutdown = Shutdown(settings.shutdown_seconds).install()
     watch = Stopwatch()

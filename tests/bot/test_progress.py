@@ -156,6 +156,13 @@ def test_org_sync_without_a_platform_is_one_line_and_exit_2(
         "to sync"]
 
 
+def test_dispatch_without_a_platform_is_one_line_and_exit_2(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--env-file", os.devnull, "dispatch", "--until-idle"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "drumbeat: no chat platform is configured (set SLACK_BOT_TOKEN or TEAMS_APP_ID), so there is nowhere to send "
+        "(`drumbeat sandbox` tries Drumbeat without one)"]
+
+
 def test_dispatch_until_idle_says_what_is_due_and_closes_with_sent_failed_waiting(
         slack: SlackEmulator, engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:
     with session_scope(engine) as session:
