@@ -325,10 +325,14 @@ def _dispatch(settings: Settings, *, until_idle: bool) -> int:
                 queue = drumbeat.queue()
                 PROGRESS.info("Outbox: %s due now, %s later; sending ...", f"{queue.waiting:,}", f"{queue.later:,}")
             every = Every(PROGRESS)
-            total = dispatch_until_stopped(
-                drumbeat.tick, drumbeat.has_due, shutdown.event, interval=settings.dispatch_interval_seconds,
-                until_idle=until_idle,
-                on_tick=lambda so_far: every("... %s", _dispatched(so_far, drumbeat.queue().waiting)))
+
+            def tell(so_far: DispatchReport) -> None:  # the queue is counted only when a line is due
+                if every.ready():
+                    PROGRESS.info("... %s", _dispatched(so_far, drumbeat.queue().waiting))
+
+            total = dispatch_until_stopped(drumbeat.tick, drumbeat.has_due, shutdown.event,
+                                           interval=settings.dispatch_interval_seconds, until_idle=until_idle,
+                                           on_tick=tell)
             if until_idle:
                 queue = drumbeat.queue()
                 print(f"Dispatched in {watch.took()}: {_dispatched(total, queue.waiting)}"

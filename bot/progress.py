@@ -46,12 +46,18 @@ class Every:
         self._monotonic = monotonic
         self._last = monotonic()
 
-    def __call__(self, message: str, *args: object) -> None:
+    def ready(self) -> bool:
+        """Whether a line is due now (and, if so, the next one is `interval` from now): for a line that costs
+        something to compose, such as a count query."""
         now = self._monotonic()
         if now - self._last < self.interval:
-            return
+            return False
         self._last = now
-        self.log.info(message, *args)
+        return True
+
+    def __call__(self, message: str, *args: object) -> None:
+        if self.ready():
+            self.log.info(message, *args)
 
 
 class Stopwatch:
