@@ -31,8 +31,8 @@ WORKDIR /data
 USER drumbeat
 EXPOSE 3000
 
-# GET /healthz (HTTP mode): 200 when the database answers and the dispatcher runs, 503 otherwise; urlopen raises
-# on a 503, so the check fails. Socket Mode serves no HTTP: disable the check there (compose.yaml shows how).
+# GET /healthz: 200 when the database answers, the dispatcher runs and (Socket Mode) Slack's WebSocket is connected,
+# 503 otherwise; urlopen raises on a 503, so the check fails. Served in HTTP and Socket Mode alike.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PORT', '3000') + '/healthz', timeout=4)"]
 

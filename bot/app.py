@@ -22,7 +22,7 @@ from waitress.server import create_server
 from bot.background import BackgroundWork
 from bot.core import coaching, content, feedback_key, feedback_release
 from bot.core.feedback_key import FeedbackKey
-from bot.health import DatabaseProbe, Heartbeat, health_app
+from bot.health import Check, DatabaseProbe, Heartbeat, health_app
 from bot.platforms import Platform, PlatformContext, PlatformFactory, WsgiApp, configured_platforms
 from bot.services import Services, utc_now
 from bot.settings import Settings
@@ -44,6 +44,7 @@ from schedules.scheduler import FixedJob, build_scheduler
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 from storage.models import Delivery, DeliveryStatus
+from storage.queries.outbox_queue import QueueCounts, queue_counts
 from storage.queries.receipts import KEEP as RECEIPTS_KEPT, SIGNATURES_KEPT, prune_receipts
 
 log = logging.getLogger(__name__)
@@ -223,6 +224,11 @@ class Drumbeat:
                 ).limit(1)
             ).first() is not None
 
+    def queue(self) -> QueueCounts:
+        """What the outbox still has to send: due now, and later (a dispatch worker's progress)."""
+        with self.services.unit_of_work() as session:
+            return queue_counts(session, now=self.services.clock())
+
     def tick(self) -> DispatchReport:
         """One round of everything time-driven (what the scheduler's jobs do, in order)."""
         self.materialise_now()
@@ -274,10 +280,21 @@ class Drumbeat:
             routes.update(platform.routes())
         return routes
 
+    def connection_checks(self) -> dict[str, Check]:
+        """What each platform's long-lived connection adds to /healthz (Slack in Socket Mode: `slack_socket`).
+        Optional on the `Platform` seam: a platform reached only over HTTP has nothing to add."""
+        checks: dict[str, Check] = {}
+        for platform in self.platforms:
+            health_checks = getattr(platform, "health_checks", None)
+            if health_checks is not None:
+                checks.update(health_checks())
+        return checks
+
     def wsgi_app(self) -> WsgiApp:
         if self._database_probe is None:
             self._database_probe = DatabaseProbe(self.engine)
-        routes = {**self.routes(), HEALTH_PATH: health_app(self._database_probe, self.heartbeat)}
+        routes = {**self.routes(), HEALTH_PATH: health_app(self._database_probe, self.heartbeat,
+                                                           self.connection_checks())}
 
         def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
             route = routes.get(environ.get("PATH_INFO") or "")
@@ -313,8 +330,8 @@ class Drumbeat:
 
     def connect(self) -> bool:
         """Open the long-lived connections platforms hold instead of HTTP (Slack's Socket Mode); True when every
-        platform is connected that way, so no HTTP server is needed (Slack in Socket Mode beside Teams still
-        needs one: Teams only ever calls the bot over HTTP)."""
+        platform is connected that way, so no platform needs the HTTP server (Slack in Socket Mode beside Teams
+        still does: Teams only ever calls the bot over HTTP). It is served all the same, for /healthz."""
         connected = [platform.connect() for platform in self.platforms]
         return bool(connected) and all(connected)
 

@@ -6,20 +6,29 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
 
+from bot.core.words.figures import plural
+from bot.progress import Every, Stopwatch, progress_log, seconds, shown_on_stderr
 from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, configure_logging, load_settings
 from bot.org_cli import add_org_commands, org_command
 from bot.startup import explain
 from messages.library import ContentPackError
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
     from bot.core.org import ImportReport
+    from schedules.outbox import DispatchReport
 
 log = logging.getLogger("drumbeat")
+PROGRESS = progress_log("cli")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     org_import = org.add_parser("import", help="import people from CSV: slack_id (or teams_id, or platform,platform_user_id),"
                                                        "email,name,role,team,manager_slack_id (...)")
     org_import.add_argument("file", type=Path)
+    org.add_parser("sync", help="read the chat platforms' directories now (time zones, who left, managers from Entra), "
+                                "as the daily job does")
     add_org_commands(org)
     dispatch = sub.add_parser("dispatch", help="run only the scheduler and outbox (no Slack requests served)")
     dispatch.add_argument("--until-idle", action="store_true", help="exit once nothing due now is left to send")
@@ -90,7 +101,9 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
     if command == "manifest":
         return _manifest(settings, args)
     if command == "org":
-        return _org_import(settings, args.file) if args.org_command == "import" else org_command(settings, args)
+        if args.org_command == "import":
+            return _org_import(settings, args.file)
+        return _org_sync(settings) if args.org_command == "sync" else org_command(settings, args)
     if command == "db":
         return _db_upgrade(settings)
     if command == "dispatch":
@@ -130,11 +143,12 @@ def _manifest(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _org_import(settings: Settings, path: Path) -> int:
+    """Check the whole file, write it in one transaction, then sync the directory; a line per stage on stderr
+    (and every few seconds while people are written), the closing count on stdout."""
     from bot.core.errors import BadInput
-    from bot.core.org import import_org_csv
+    from bot.core.org import import_org, parse_org_csv
     from bot.platforms import USER_ID_FORMATS
     from storage.db import make_engine, session_scope
-    from storage.migrate import upgrade
 
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -144,18 +158,26 @@ def _org_import(settings: Settings, path: Path) -> int:
     except UnicodeDecodeError as error:
         print(f"drumbeat: {path} is not UTF-8 text (byte {error.start}); save it as CSV UTF-8", file=sys.stderr)
         return 2
-    engine = make_engine(settings.database_url)
-    try:
-        upgrade(engine)
-        with session_scope(engine) as session:
-            report = import_org_csv(session, text, formats=USER_ID_FORMATS)
-    except BadInput as error:
-        print(f"drumbeat: {path}: {error}", file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
-    print(f"Imported {path}: {report.summary()}.")
-    _sync_after_import(settings, report)
+    watch = Stopwatch()
+    with shown_on_stderr():
+        engine = make_engine(settings.database_url)
+        try:
+            upgrade_telling(engine)  # first: a database that cannot be reached is the one line said (bot.startup)
+            PROGRESS.info("Checking %s ...", path)
+            rows = parse_org_csv(text, formats=USER_ID_FORMATS)
+            PROGRESS.info("Checked %s: no problems", plural(len(rows), "row"))
+            PROGRESS.info("Writing %s ...", plural(len(rows), "person", "people"))
+            every = Every(PROGRESS)
+            with session_scope(engine) as session:
+                report = import_org(session, rows, on_row=lambda done, total: every(
+                    "... %s of %s written", f"{done:,}", plural(total, "person", "people")))
+        except BadInput as error:
+            print(f"drumbeat: {path}: {error}", file=sys.stderr)
+            return 1
+        finally:
+            engine.dispose()
+        print(f"Imported {path}: {plural(len(rows), 'person', 'people')} ({report.summary()}) in {watch.took()}.")
+        _sync_after_import(settings, report)
     return 0
 
 
@@ -167,19 +189,9 @@ def _sync_after_import(settings: Settings, report: ImportReport) -> None:
 
     without_zone, synced = report.without_zone, False
     if settings.has_platform_credentials:
-        from bot.app import Drumbeat
-
         try:
-            drumbeat = Drumbeat(settings)
-            try:
-                changed = drumbeat.sync_directory(wait=True, progress=print)  # behind a running instance's sync
-                with drumbeat.services.unit_of_work() as session:
-                    without_zone = count_without_zone(session, report.person_ids)
-            finally:
-                drumbeat.close()
+            without_zone = _sync_directory(settings, lambda session: count_without_zone(session, report.person_ids))
             synced = True
-            print(f"Synced the directory: {changed} {'person' if changed == 1 else 'people'} updated "
-                  "(time zones, deactivations).")
         except Exception as error:  # noqa: BLE001 - the import stands whatever went wrong; say what did
             print(f"drumbeat: the import is saved, but the directory sync failed: {error}", file=sys.stderr)
     note = import_zones_note(without_zone, synced=synced)
@@ -187,14 +199,81 @@ def _sync_after_import(settings: Settings, report: ImportReport) -> None:
         print(note)
 
 
+def _org_sync(settings: Settings) -> int:
+    """`drumbeat org sync`: every configured platform's directory now, as the daily job does."""
+    from bot.core.org import count_without_zone_all
+
+    if not settings.has_platform_credentials:
+        return _no_platform("there is no directory to sync")
+    _require_configured(settings)
+    with shown_on_stderr():
+        without_zone = _sync_directory(settings, count_without_zone_all)
+    if without_zone:
+        print(f"{plural(without_zone, 'active person', 'active people')} still without a time zone (messages reach "
+              "them at UTC times).")
+    return 0
+
+
+def _no_platform(consequence: str) -> int:
+    print(f"drumbeat: no chat platform is configured (set SLACK_BOT_TOKEN or TEAMS_APP_ID), so {consequence}",
+          file=sys.stderr)
+    return 2
+
+
+def _sync_directory(settings: Settings, then: Callable[[Session], int]) -> int:
+    """Sync the directories (behind a sync a running instance has under way), print the closing count; returns
+    what `then` counts afterwards in the same database."""
+    from bot.app import Drumbeat
+
+    watch = Stopwatch()
+    PROGRESS.info("Syncing the directory ...")
+    drumbeat = Drumbeat(settings)
+    try:
+        changed = drumbeat.sync_directory(wait=True, progress=PROGRESS.info)
+        with drumbeat.services.unit_of_work() as session:
+            counted = then(session)
+    finally:
+        drumbeat.close()
+    print(f"Synced the directory: {plural(changed, 'person', 'people')} updated (time zones, deactivations) "
+          f"in {watch.took()}.")
+    return counted
+
+
+def upgrade_telling(engine: Engine) -> int:
+    """Apply the migrations the database lacks, a line for each on stderr (under `shown_on_stderr`); how many."""
+    from storage.migrate import pending_revisions, script_head, stored_revision, upgrade
+
+    with engine.connect():  # a database that cannot be reached fails here, before any line (bot.startup explains)
+        pass
+    head = script_head()
+    if head is not None and stored_revision(engine) == head:
+        return 0
+    pending = pending_revisions(engine)
+    if pending:
+        PROGRESS.info("Database: %s to apply (%s -> %s) ...", plural(len(pending), "migration"),
+                      stored_revision(engine) or "empty", pending[-1])
+    count = [0]
+
+    def applied(revision: str, doc: str, took: float) -> None:
+        count[0] += 1
+        PROGRESS.info("  [%s/%s] %s%s (%s)", count[0], len(pending) or "?", revision, f": {doc}" if doc else "",
+                      seconds(took))
+
+    upgrade(engine, on_step=applied)
+    return count[0]
+
+
 def _db_upgrade(settings: Settings) -> int:
     from storage.db import make_engine
-    from storage.migrate import current_revision, upgrade
+    from storage.migrate import current_revision
 
+    watch = Stopwatch()
     engine = make_engine(settings.database_url)
     try:
-        upgrade(engine)
-        print(f"Database is at revision {current_revision(engine)}.")
+        with shown_on_stderr():
+            applied = upgrade_telling(engine)
+        done = (f"{plural(applied, 'migration')} applied in {watch.took()}" if applied else "nothing to apply")
+        print(f"Database is at revision {current_revision(engine)}. ({done})")
     finally:
         engine.dispose()
     return 0
@@ -221,8 +300,10 @@ def _run(settings: Settings) -> int:
         if settings.work_process:
             drumbeat.start_work_process()
         drumbeat.start_scheduler()
-        if not drumbeat.connect():
-            drumbeat.serve_http(host=settings.host, port=settings.port, background=True)
+        drumbeat.connect()
+        # The platforms' webhooks, and /healthz: served in Socket Mode too (then it is the only route, and says
+        # whether the WebSocket is connected), so balancers and Docker's HEALTHCHECK work the same in both modes.
+        drumbeat.serve_http(host=settings.host, port=settings.port, background=True)
         shutdown.event.wait()
     finally:
         drumbeat.close()
@@ -231,18 +312,43 @@ def _run(settings: Settings) -> int:
 
 
 def _dispatch(settings: Settings, *, until_idle: bool) -> int:
-    """A worker process: materialise and send, forever (until SIGTERM or SIGINT) or until the queue is empty."""
+    """A worker process: materialise and send, forever (until SIGTERM or SIGINT) or until the queue is empty.
+    With --until-idle it says how far it got every few seconds (stderr) and what it did at the end (stdout)."""
     from bot.app import Drumbeat
     from bot.lifecycle import Shutdown, dispatch_until_stopped
 
+    if not settings.has_platform_credentials:  # it would wait forever with nowhere to send (the sandbox has its own)
+        return _no_platform("there is nowhere to send (`drumbeat sandbox` tries Drumbeat without one)")
     _require_configured(settings)
     shutdown = Shutdown(settings.shutdown_seconds).install()
-    drumbeat = Drumbeat(settings)
-    shutdown.on_stop(drumbeat.dispatcher.stop)
-    try:
-        dispatch_until_stopped(drumbeat.tick, drumbeat.has_due, shutdown.event,
-                               interval=settings.dispatch_interval_seconds, until_idle=until_idle)
-    finally:
-        drumbeat.close()
+    watch = Stopwatch()
+    with shown_on_stderr() if until_idle else nullcontext():
+        drumbeat = Drumbeat(settings)
+        shutdown.on_stop(drumbeat.dispatcher.stop)
+        try:
+            if until_idle:
+                queue = drumbeat.queue()
+                PROGRESS.info("Outbox: %s due now, %s later; sending ...", f"{queue.waiting:,}", f"{queue.later:,}")
+            every = Every(PROGRESS)
+
+            def tell(so_far: DispatchReport) -> None:  # the queue is counted only when a line is due
+                if every.ready():
+                    PROGRESS.info("... %s", _dispatched(so_far, drumbeat.queue().waiting))
+
+            total = dispatch_until_stopped(drumbeat.tick, drumbeat.has_due, shutdown.event,
+                                           interval=settings.dispatch_interval_seconds, until_idle=until_idle,
+                                           on_tick=tell)
+            if until_idle:
+                queue = drumbeat.queue()
+                print(f"Dispatched in {watch.took()}: {_dispatched(total, queue.waiting)}"
+                      + (f"; {queue.later:,} queued for later (next at {queue.next_due:%Y-%m-%d %H:%M} UTC)"
+                         if queue.later and queue.next_due else "") + ".")
+        finally:
+            drumbeat.close()
     log.info("dispatcher stopped")
     return 0
+
+
+def _dispatched(total: DispatchReport, waiting: int) -> str:
+    found = f", {total.recovered:,} found already delivered" if total.recovered else ""
+    return f"sent {total.sent:,}, failed {total.failed:,}, waiting {waiting:,}{found}"

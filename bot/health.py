@@ -1,4 +1,5 @@
-"""GET /healthz: whether the database answers and the dispatcher is alive, cheaply, for load balancers and Docker.
+"""GET /healthz: whether the database answers, the dispatcher is alive and (in Socket Mode) Slack's WebSocket is
+connected, cheaply, for load balancers and Docker.
 
 A health check runs every few seconds from every balancer, so it costs one `SELECT 1` (bounded by a short
 timeout: a database that hangs makes the check fail, never hang) and a read of the dispatcher's last heartbeat.
@@ -12,7 +13,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
@@ -102,11 +103,18 @@ class DatabaseProbe:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
-def health_app(database: DatabaseProbe, dispatcher: Heartbeat) -> Callable[..., Iterable[bytes]]:
-    """The WSGI answer of /healthz."""
+Check = Callable[[], dict[str, Any]]  # {"ok": bool, "state": "...", ...}: cheap, never blocking
+
+
+def health_app(database: DatabaseProbe, dispatcher: Heartbeat,
+               connections: Mapping[str, Check] | None = None) -> Callable[..., Iterable[bytes]]:
+    """The WSGI answer of /healthz. `connections` are the long-lived links platforms hold instead of HTTP
+    (Slack's Socket Mode: `slack_socket`), each read from its client's own state, never by sending anything."""
+    connections = dict(connections or {})
 
     def application(_environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        checks = {"database": database.state(), "dispatcher": dispatcher.state()}
+        checks = {"database": database.state(), "dispatcher": dispatcher.state(),
+                  **{name: check() for name, check in connections.items()}}
         healthy = all(check["ok"] for check in checks.values())
         body = json.dumps({"status": "ok" if healthy else "failing", **checks}).encode()
         start_response("200 OK" if healthy else "503 Service Unavailable",

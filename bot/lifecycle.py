@@ -68,9 +68,12 @@ def dispatch_until_stopped(
     interval: float,
     until_idle: bool = False,
     database: OutageLog | None = None,
-) -> None:
-    """The dispatch worker's loop: tick, pause when idle, and wait out database outages instead of dying."""
+    on_tick: Callable[[DispatchReport], None] | None = None,
+) -> DispatchReport:
+    """The dispatch worker's loop: tick, pause when idle, and wait out database outages instead of dying.
+    Returns what all its ticks did together; `on_tick` is told that running total after each tick that sent."""
     database = database or OutageLog("the database", log)
+    total = DispatchReport()
     while not stop.is_set():
         try:
             report = tick()
@@ -86,6 +89,19 @@ def dispatch_until_stopped(
         if report.touched:
             log.info("outbox: %s sent, %s recovered, %s retried, %s failed",
                      report.sent, report.recovered, report.retried, report.failed)
+            _add(total, report)
+            if on_tick is not None:
+                on_tick(total)
         if idle:
-            return
+            return total
         stop.wait(0 if report.touched else interval)
+    return total
+
+
+def _add(total: DispatchReport, report: DispatchReport) -> None:
+    total.sent += report.sent
+    total.recovered += report.recovered
+    total.retried += report.retried
+    total.failed += report.failed
+    total.rate_limited += report.rate_limited
+    total.taken_over += report.taken_over

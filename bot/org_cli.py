@@ -38,8 +38,6 @@ def add_org_commands(org: argparse._SubParsersAction) -> None:  # type: ignore[t
     remove.add_argument("--erase", action="store_true", help="delete what identifies them (anonymous feedback stays "
                                                               "anonymous)")
     remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    org.add_parser("sync", help="refresh time zones, who left (and managers, from Entra) from every configured "
-                                "platform's directory now")
 
 
 @contextmanager
@@ -70,7 +68,7 @@ def _run(settings: Settings, work: Callable[[Session], T]) -> T | BadInput:
 
 
 def org_command(settings: Settings, args: argparse.Namespace) -> int:
-    handler = {"list": _list, "export": _export, "move": _move, "remove": _remove, "sync": _sync}[args.org_command]
+    handler = {"list": _list, "export": _export, "move": _move, "remove": _remove}[args.org_command]
     return handler(settings, args)
 
 
@@ -143,22 +141,6 @@ def _remove(settings: Settings, args: argparse.Namespace) -> int:
     for line in lines:
         print(line)
     print(f"Removed: 1 {'erased' if args.erase else 'deactivated'}.")
-    return 0
-
-
-def _sync(settings: Settings, args: argparse.Namespace) -> int:
-    """The daily directory sync, now, waiting behind one another instance has under way: a line per platform
-    as it goes, then the closing count."""
-    from bot.app import Drumbeat
-
-    if not settings.has_platform_credentials:
-        return _refused(BadInput("no platform is configured: set SLACK_* or TEAMS_* settings to sync a directory"))
-    drumbeat = Drumbeat(settings)
-    try:
-        changed = drumbeat.sync_directory(wait=True, progress=print)
-    finally:
-        drumbeat.close()
-    print(f"Synced the directory: {changed} {'person' if changed == 1 else 'people'} updated.")
     return 0
 
 

@@ -8,8 +8,10 @@ pulls in mako and pygments, about half a second of a start that should take unde
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -31,13 +33,43 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+# Told after each migration step: its revision, its message (the migration's docstring line), seconds it took.
+StepApplied = Callable[[str, str, float], None]
+
+
+def upgrade(engine: Engine, revision: str = "head", *, on_step: StepApplied | None = None) -> None:
     """Bring the database schema up to `revision`; a no-op when it is already there."""
     if revision == "head" and (head := script_head()) is not None and stored_revision(engine) == head:
         return
     from alembic import command
 
-    command.upgrade(alembic_config(engine), revision)
+    config = alembic_config(engine)
+    if on_step is not None:
+        config.attributes["on_version_apply"] = _timed(on_step)
+    command.upgrade(config, revision)
+
+
+def _timed(on_step: StepApplied) -> Callable[..., None]:
+    """Alembic's on_version_apply hook (called after each step), with the time since the previous step."""
+    last = [time.perf_counter()]
+
+    def applied(*, step: Any, **_: Any) -> None:
+        now = time.perf_counter()
+        revision = step.up_revision
+        doc = str(revision.doc or "").strip()
+        on_step(str(revision.revision), doc.splitlines()[0] if doc else "", now - last[0])
+        last[0] = now
+
+    return applied
+
+
+def pending_revisions(engine: Engine) -> list[str]:
+    """The migrations `upgrade` would apply, oldest first (none when the database is at head)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    current = stored_revision(engine)
+    return [rev.revision for rev in reversed(list(script.iterate_revisions("head", current or "base")))]
 
 
 def script_head() -> str | None:

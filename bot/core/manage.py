@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -34,6 +34,7 @@ from storage.models import (
 )
 from storage.queries.audience import stored_audience_members
 from storage.queries.broadcast_stats import broadcast_stats
+from storage.queries.occurrence_progress import OccurrenceProgress, occurrence_progress
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class BroadcastRow:
     acknowledged: int
     reach: int
     author: str
+    # Its latest occurrences, newest first, with how far each has got (sent, waiting, away, failed): a large
+    # broadcast's progress, counted afresh each time the list is shown.
+    occurrences: tuple[OccurrenceProgress, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,8 @@ def list_broadcasts(session: Session, *, caller: Person, now: datetime, limit: i
     if caller.role != Role.ADMIN:
         query = query.where(Broadcast.created_by_id == caller.id)
     rows = session.execute(query).all()
-    stats = broadcast_stats(session, [broadcast.id for broadcast, _, _ in rows])
+    ids = [broadcast.id for broadcast, _, _ in rows]
+    stats, progress = broadcast_stats(session, ids), occurrence_progress(session, ids)
     result = []
     for broadcast, message, author in rows:
         figures = stats.get(broadcast.id)
@@ -106,6 +111,7 @@ def list_broadcasts(session: Session, *, caller: Person, now: datetime, limit: i
                 status=broadcast.status, next_run=_next_run(broadcast, now),
                 delivered=figures.delivered if figures else 0, acknowledged=figures.acknowledged if figures else 0,
                 reach=figures.reach if figures else 0, author=author.name,
+                occurrences=tuple(progress.get(broadcast.id, ())),
             )
         )
     return result

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -234,8 +234,9 @@ def parse_org_csv(text: str, *, formats: Formats) -> list[OrgRow]:
     return rows
 
 
-def import_org(session: Session, rows: list[OrgRow]) -> ImportReport:
-    """Upsert people and teams. Managers may be in the file or already in the directory."""
+def import_org(session: Session, rows: list[OrgRow], *, on_row: Callable[[int, int], None] | None = None) -> ImportReport:
+    """Upsert people and teams. Managers may be in the file or already in the directory. `on_row(done, total)`
+    is told after each person is written, for a progress line on a long import."""
     in_file = {address: row for row in rows for address in row.accounts}
     manager_addresses = [address for row in rows for _, address in row.managers]
     known = people_at(session, [*in_file, *manager_addresses], active_only=False)
@@ -262,7 +263,7 @@ def import_org(session: Session, rows: list[OrgRow]) -> ImportReport:
         person.team_id = teams[row.team.lower()].id if row.team else None
         people[row.line] = person
     session.flush()
-    for row in rows:
+    for done, row in enumerate(rows, start=1):
         person = people[row.line]
         for address in row.accounts:
             link_account(session, person, address)
@@ -276,6 +277,8 @@ def import_org(session: Session, rows: list[OrgRow]) -> ImportReport:
             report.updated += 1
         else:
             report.unchanged += 1
+        if on_row is not None:
+            on_row(done, len(rows))
     session.flush()
     report.without_zone = sum(1 for person in people.values() if zone_unknown(person))
     report.person_ids = [person.id for person in people.values() if person.id is not None]
@@ -295,6 +298,12 @@ def count_without_zone(session: Session, person_ids: list[int]) -> int:
             Person.id.in_(person_ids[start:start + 500]), Person.active.is_(True), Person.tz == NO_KNOWN_ZONE,
         )).scalar_one()
     return total
+
+
+def count_without_zone_all(session: Session) -> int:
+    """How many active people have no known time zone (after `drumbeat org sync`)."""
+    return session.execute(select(func.count()).select_from(Person).where(
+        Person.active.is_(True), Person.tz == NO_KNOWN_ZONE)).scalar_one()
 
 
 def _teams_for(session: Session, rows: list[OrgRow], report: ImportReport) -> dict[str, Team]:

@@ -11,6 +11,7 @@ class ActionId(StrEnum):
     SCHEDULE_EDIT = "schedule_edit"
     SCHEDULE_SEND_NOW = "schedule_send_now"
     SCHEDULE_CANCEL = "schedule_cancel"
+    SCHEDULES_REFRESH = "schedules_refresh"
 
 
 class CallbackId(StrEnum):

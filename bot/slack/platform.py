@@ -15,7 +15,10 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.core import org
 from bot.core.errors import DrumbeatError
 from bot.core.teams import linked_teams
+from bot.core.words.figures import plural
+from bot.health import Check
 from bot.platforms import PlatformContext, WsgiApp
+from bot.progress import Every, progress_log
 from bot.slack.app import build_app
 from bot.slack.directory import iter_directory
 from bot.slack.guard import SignedRequestGuard
@@ -26,6 +29,7 @@ from bot.slack.usergroups import sync_team
 from bot.slack.work_process import WorkProcess
 
 log = logging.getLogger(__name__)
+PROGRESS = progress_log("slack.directory")
 
 SLACK_EVENTS_PATH = "/slack/events"
 
@@ -61,6 +65,10 @@ class SlackPlatform:
         return self.work_process is None or self.work_process.wait_idle(timeout)
 
     def routes(self) -> dict[str, WsgiApp]:
+        """POST /slack/events over HTTP; none in Socket Mode, where Slack sends everything down the WebSocket
+        (the HTTP server then serves /healthz, and Teams' route if Teams is configured)."""
+        if self.settings.socket_mode:
+            return {}
         handler = SlackRequestHandler(self.app, path=SLACK_EVENTS_PATH)
         return {SLACK_EVENTS_PATH: SignedRequestGuard(handler, self.services,
                                                       signing_secret=self.settings.signing_secret or "")}
@@ -75,12 +83,32 @@ class SlackPlatform:
         self._socket.connect()
         return True
 
+    def health_checks(self) -> dict[str, Check]:
+        """In Socket Mode, /healthz also says whether the WebSocket to Slack is up (`slack_socket`)."""
+        return {"slack_socket": self.socket_state} if self.settings.socket_mode else {}
+
+    def socket_state(self) -> dict[str, Any]:
+        """Read from the Socket Mode client's own session (no request): connected, or not (yet, or again: the
+        client reconnects by itself, and a check that keeps failing is worth a restart)."""
+        if self._socket is None:
+            return {"ok": False, "state": "not connected"}
+        if self._socket.client.is_connected():
+            return {"ok": True, "state": "connected"}
+        return {"ok": False, "state": "reconnecting"}
+
     def sync_directory(self, progress: Callable[[str], None] | None = None) -> int:
-        entries = list(iter_directory(self.client))
+        """Page through users.list (a line every few seconds on a big workspace), apply it, re-read linked groups."""
+        PROGRESS.info("Slack directory: reading users.list ...")
+        every, entries = Every(PROGRESS), []
+        for entry in iter_directory(self.client):
+            entries.append(entry)
+            every("... %s people read", f"{len(entries):,}")
         with self.services.unit_of_work() as session:
             changed = org.apply_directory(session, entries)
-        (progress or log.info)(f"Slack: {len(entries)} people read from users.list, {changed} changed")
-        self.sync_groups()
+        (progress or PROGRESS.info)(f"Slack directory: {plural(len(entries), 'person', 'people')} seen, {changed:,} changed")
+        groups = self.sync_groups()
+        if groups:
+            PROGRESS.info("Slack user groups: %s synced", plural(len(groups), "linked team"))
         return changed
 
     def sync_groups(self) -> list[str]:

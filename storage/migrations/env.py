@@ -35,6 +35,8 @@ def run_migrations_online() -> None:
                     target_metadata=metadata,
                     render_as_batch=sqlite,
                     compare_type=True,
+                    # storage.migrate passes a hook here when someone watches (`drumbeat db upgrade`'s progress)
+                    on_version_apply=config.attributes.get("on_version_apply", ()),
                 )
                 with context.begin_transaction():
                     context.run_migrations()

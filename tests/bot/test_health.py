@@ -123,3 +123,49 @@ def test_host_defaults_to_every_interface_and_refuses_anything_but_an_address(ho
     assert settings_from_mapping({}).host == "0.0.0.0"
     with pytest.raises(SettingsError, match="HOST must be an IP address"):
         settings_from_mapping({"HOST": host})
+
+
+@pytest.fixture
+def socket_mode(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[Drumbeat]:
+    """Drumbeat configured for Slack in Socket Mode (the emulator answers the Web API; it has no WebSocket)."""
+    from bot.emulators.slack import SlackEmulator
+
+    with SlackEmulator("socket-secret") as slack:
+        settings = settings_from_mapping({
+            "DATABASE_URL": database_url, "HOST": "127.0.0.1", "SLACK_BOT_TOKEN": slack.bot_token,
+            "SLACK_APP_TOKEN": "xapp-1-socket-mode", "SLACK_API_URL": slack.api_url,
+            "DRUMBEAT_FEEDBACK_KEY": "a" * 64, "DRUMBEAT_FEEDBACK_KEY_FILE": str(tmp_path / "feedback.key")})
+        running = Drumbeat(settings, engine=engine)
+        try:
+            yield running
+        finally:
+            running.close()
+
+
+def test_socket_mode_serves_healthz_with_the_websockets_state_and_no_slack_route(
+        socket_mode: Drumbeat, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.slack.socket import CheckedSocketModeHandler
+
+    slack = socket_mode.platform("slack")
+    port = socket_mode.serve_http(port=0, background=True)
+    socket_mode.dispatch_now()
+    status, body = get_health(port)
+    assert status == 503 and body["slack_socket"] == {"ok": False, "state": "not connected"}
+    assert body["database"]["ok"] and body["dispatcher"]["ok"]  # only the socket fails
+
+    # The handler Slack's connect() makes, unconnected: its client's own session says whether it is up.
+    slack._socket = CheckedSocketModeHandler(slack.app, app_token="xapp-1-socket-mode")
+    assert get_health(port)[1]["slack_socket"] == {"ok": False, "state": "reconnecting"}
+    monkeypatch.setattr(slack._socket.client, "is_connected", lambda: True)
+    status, body = get_health(port)
+    assert status == 200 and body["status"] == "ok" and body["slack_socket"] == {"ok": True, "state": "connected"}
+
+    # Slack sends nothing over HTTP in Socket Mode: /slack/events is not served at all.
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/slack/events", data=b"{}", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=5)
+    assert refused.value.code == 404
+
+
+def test_http_mode_has_no_socket_check(drumbeat: Drumbeat) -> None:
+    assert drumbeat.connection_checks() == {}

@@ -4,6 +4,7 @@ leases run out mid-batch, a post Slack answers after the client's timeout, and S
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -55,6 +56,11 @@ def test_two_dispatchers_with_leases_expiring_mid_batch_send_each_dm_once(engine
         outputs = [worker.communicate(timeout=120)[0].decode() for worker in workers]
         assert [worker.returncode for worker in workers] == [0, 0], outputs
         assert inbox_sizes(slack) == Counter({1: RECIPIENTS}), "duplicates or misses"
+        # Each worker's closing count; together they account for every rep once.
+        closing = [re.search(r"Dispatched in [\d.]+ s: sent (\d+), failed 0, waiting 0(?:, (\d+) found already "
+                             r"delivered)?\.", output) for output in outputs]
+        assert all(closing), outputs
+        assert sum(int(found[1]) + int(found[2] or 0) for found in closing if found) == RECIPIENTS
     assert delivery_statuses(engine) == {DeliveryStatus.SENT: RECIPIENTS}
 
 

@@ -202,14 +202,15 @@ def test_rep_clicking_a_leaders_schedule_buttons_changes_nothing_and_hears_why_p
         broadcast = session.execute(select(Broadcast)).scalars().one()
         broadcast_id, status = broadcast.id, broadcast.status
 
-    for action in (ActionId.SCHEDULE_PAUSE, ActionId.SCHEDULE_CANCEL, ActionId.SCHEDULE_SEND_NOW):
+    for action in (ActionId.SCHEDULE_PAUSE, ActionId.SCHEDULE_CANCEL, ActionId.SCHEDULE_SEND_NOW,
+                   ActionId.SCHEDULES_REFRESH):
         assert forge(workspace, "jonas", action.value, str(broadcast_id), message=listing) == 200
 
     assert updates_in(workspace, listing["channel"]) == []
     with workspace.drumbeat.services.unit_of_work() as session:
         assert session.get(Broadcast, broadcast_id).status == status == BroadcastStatus.ACTIVE
     refusals = [dm["text"] for dm in workspace.inbox("jonas")]
-    assert len(refusals) == 3 and all("only leaders and admins can manage broadcasts" in text for text in refusals)
+    assert len(refusals) == 4 and all("only leaders and admins can manage broadcasts" in text for text in refusals)
     assert all("win-on-strategy" not in text and "East" not in text for text in refusals)
 
 

@@ -112,3 +112,26 @@ def test_another_leaders_broadcast_cannot_be_steered(workspace: Workspace) -> No
             raise AssertionError("should have been refused")
         except PermissionDenied as refused:
             assert "belongs to another leader" in str(refused)
+
+
+def progress_lines(workspace: Workspace) -> list[str]:
+    """The per-occurrence lines of the list in Lena's DM (as Slack shows them)."""
+    dm = schedules_dm(workspace)
+    texts = [block["text"]["text"] for block in dm["blocks"] if block["type"] == "section"]
+    return [line for text in texts for line in text.split("\n") if line.startswith("• ")]
+
+
+def test_a_send_now_shows_its_progress_per_occurrence_and_refresh_counts_again(workspace: Workspace) -> None:
+    schedule_weekly(workspace)
+    workspace.command("lena", "schedules")
+    click(workspace, "schedule_send_now")  # 3 people in East, queued in the outbox
+    (line,) = progress_lines(workspace)
+    assert line.endswith(": 0 sent · 3 waiting · 0 failed (in progress)")
+    workspace.slack.inject_fault("chat.postMessage", error="channel_not_found", times=1)  # one rep cannot be reached
+    workspace.drumbeat.dispatch_now()
+    assert progress_lines(workspace) == [line], "the list is only counted again when shown"
+    click(workspace, "schedules_refresh")
+    (refreshed,) = progress_lines(workspace)
+    assert refreshed.endswith(": 2 sent · 0 waiting · 1 failed")
+    assert refreshed.split(": ")[0] == line.split(": ")[0]  # the same occurrence, labelled in Lena's time zone
+

@@ -15,6 +15,6 @@ def share(rate: Rate) -> str:
     return f"{percent(rate.correct, rate.answered)} ({rate.correct} of {rate.answered})"
 
 
-def plural(count: int, word: str) -> str:
-    """"1 message", "2 messages"."""
-    return f"{count} {word}{'' if count == 1 else 's'}"
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """"1 message", "2 messages", "1,204 people" (`many` for a plural that is not `word` + s)."""
+    return f"{count:,} {word if count == 1 else (many or word + 's')}"

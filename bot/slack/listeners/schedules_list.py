@@ -43,6 +43,11 @@ def schedules_message(session: Session, services: Services, caller: Person,
             "reach": row.reach, "delivered": row.delivered, "acknowledged": row.acknowledged,
             "rate": percent(row.acknowledged, row.delivered), "author": row.author,
             "show_author": caller.role == Role.ADMIN,
+            "occurrences": [{
+                "label": local_time_label(occurrence.first_due, caller.tz), "sent": f"{occurrence.sent:,}",
+                "waiting": f"{occurrence.waiting:,}", "away": f"{occurrence.away:,}" if occurrence.away else "",
+                "failed": f"{occurrence.failed:,}", "finished": occurrence.finished,
+            } for occurrence in row.occurrences],
         } for row in rows],
     }, surface="message")
     assert isinstance(rendered, dict)
@@ -83,6 +88,19 @@ def steer(body: dict[str, Any], action: dict[str, Any], client: WebClient, respo
                 notice = problem.text
             session.flush()
             updated = schedules_message(session, services, caller, notice)
+    except DrumbeatError as problem:
+        tell_problem(body, respond, client, problem)
+        return
+    replace_clicked(body, client, updated)
+
+
+def refresh(body: dict[str, Any], client: WebClient, respond: Respond, services: Services) -> None:
+    """The list's Refresh button: the same list counted again (a large broadcast's progress), in place."""
+    try:
+        with services.unit_of_work() as session:
+            caller = identify(session, acting_user(body))
+            require_role(caller, BROADCASTERS, "manage broadcasts")
+            updated = schedules_message(session, services, caller)
     except DrumbeatError as problem:
         tell_problem(body, respond, client, problem)
         return
@@ -147,4 +165,5 @@ def register(app: App, services: Services) -> None:
     for action_id in ROW_ACTIONS:
         app.action(action_id.value)(after_ack(steer))
     app.action(ActionId.SCHEDULE_EDIT.value)(after_ack(open_editor))
+    app.action(ActionId.SCHEDULES_REFRESH.value)(after_ack(refresh))
     app.view(CallbackId.EDIT_MESSAGE_MODAL.value)(save_edit)
