@@ -76,6 +76,7 @@ class TeamsSettings:
     tenant_id: str | None = None  # single-tenant bots; None: multi-tenant (tokens from botframework.com)
     login_url: str = TEAMS_DEFAULT_LOGIN_URL
     openid_metadata_url: str | None = None  # None: the Bot Framework's own
+    public_url: str | None = None  # TEAMS_PUBLIC_URL: the https origin Teams reaches Drumbeat at (chart, CSV links)
 
     @property
     def configured(self) -> bool:
@@ -195,7 +196,21 @@ def _teams(values: Mapping[str, str | None]) -> TeamsSettings:
         tenant_id=_text(values, "TEAMS_TENANT_ID"),
         login_url=_http_url(values, "TEAMS_LOGIN_URL", TEAMS_DEFAULT_LOGIN_URL) or TEAMS_DEFAULT_LOGIN_URL,
         openid_metadata_url=_http_url(values, "TEAMS_OPENID_METADATA_URL", None),
+        public_url=_public_url(values, "TEAMS_PUBLIC_URL"),
     )
+
+
+def _public_url(values: Mapping[str, str | None], name: str) -> str | None:
+    """An origin people's Teams clients fetch from: https, or http only on this machine's loopback (tests)."""
+    url = _http_url(values, name, None)
+    if url is None:
+        return None
+    parsed = urlparse(url)
+    if parsed.path or parsed.query:
+        raise SettingsError(f"{name} is an origin only (like https://drumbeat.example.com), got {url!r}")
+    if parsed.scheme != "https" and parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise SettingsError(f"{name} must use https (Teams fetches images and files over https only), got {url!r}")
+    return url
 
 
 def _database_url(values: Mapping[str, str | None]) -> str:

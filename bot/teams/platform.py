@@ -18,7 +18,9 @@ from microsoft_teams.apps import App
 from bot.platforms import PlatformContext, WsgiApp
 from bot.settings import SettingsError, TeamsSettings
 from bot.teams.bridge import MESSAGING_PATH, WsgiBridge
+from bot.teams.downloads import Downloads
 from bot.teams.identity import PLATFORM
+from bot.teams.links import LinkSealer
 from bot.teams.listeners import Listeners
 from bot.teams.loop import SdkLoop
 from bot.teams.sender import SENDS_PER_SECOND, Pacer, TeamsSender
@@ -66,10 +68,11 @@ class TeamsPlatform:
         self.sender = TeamsSender(self.app, self.loop, self.services, pacer=pacer,
                                   timeout=self.services.settings.send_timeout_seconds)
         Listeners(self.services, self.sender, context.executor).register(self.app)
+        self.downloads = Downloads(self.services, LinkSealer(self.settings.app_password))
         self.loop.run(self.app.initialize(), START_BUDGET_SECONDS)  # registers /api/messages on the bridge
 
     def routes(self) -> dict[str, WsgiApp]:
-        return {MESSAGING_PATH: self.bridge.wsgi(MESSAGING_PATH)}
+        return {MESSAGING_PATH: self.bridge.wsgi(MESSAGING_PATH), **self.downloads.routes()}
 
     def connect(self) -> bool:
         return False  # Teams reaches the bot over HTTP only
