@@ -84,7 +84,12 @@ class TeamsPlatform:
         return []
 
     def manifest(self, **options: Any) -> dict[str, Any]:
-        raise NotImplementedError("the Teams app package (drumbeat manifest --teams) is not built yet")
+        """The Teams app manifest (`drumbeat manifest --teams` zips it with its icons)."""
+        from bot.teams.manifest import build_manifest
+
+        assert self.settings.app_id
+        website = options.get("website_url") or self.settings.public_url or ""
+        return build_manifest(app_id=self.settings.app_id, public_url=self.settings.public_url, website_url=website)
 
     def close(self) -> None:
         self.loop.close()
