@@ -44,7 +44,7 @@ def typed(world: World, user_id: str, text: str, cards: int, **fields: Any) -> l
     before = len(world.emu.inbox(user_id))
     activity = world.emu.activity_for(user_id, "message", text=text, textFormat="plain", **fields)
     assert world.emu.deliver(activity).status == 200
-    world.emu.wait_for(lambda: len(world.emu.inbox(user_id)) >= before + cards)
+    world.emu.wait_for(lambda: len(world.emu.inbox(user_id)) >= before + cards, timeout=30)
     assert world.drumbeat.wait_for_background()
     answers = world.emu.inbox(user_id)[before:]
     assert len(answers) == cards
