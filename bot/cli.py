@@ -43,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     manifest = sub.add_parser("manifest", help="print the Slack app manifest to paste into api.slack.com/apps")
     manifest.add_argument("--request-url", help="HTTP mode: the public https URL of POST /slack/events (default: Socket Mode)")
     manifest.add_argument("--json", action="store_true", help="print JSON instead of YAML")
+    manifest.add_argument("--teams", action="store_true",
+                          help="write the Microsoft Teams app package (manifest.json + icons, zipped) instead")
+    manifest.add_argument("--out", default="drumbeat-teams.zip", help="--teams: where to write the package")
+    manifest.add_argument("--website-url", help="--teams: your page about Drumbeat (default: TEAMS_PUBLIC_URL)")
+    manifest.add_argument("--privacy-url", help="--teams: your privacy statement (default: the website URL)")
+    manifest.add_argument("--terms-url", help="--teams: your terms of use (default: the website URL)")
     org = sub.add_parser("org", help="the people directory").add_subparsers(dest="org_command", required=True)
     org_import = org.add_parser("import", help="import people from CSV: slack_id (or teams_id, or platform,platform_user_id),"
                                                        "email,name,role,team,manager_slack_id (...)")
@@ -129,6 +135,8 @@ def sandbox_database_note(settings: Settings, database: str) -> str | None:
 
 
 def _manifest(settings: Settings, args: argparse.Namespace) -> int:
+    if args.teams:
+        return _teams_package(settings, args)
     from bot.slack.manifest import build_manifest, request_url_problem
 
     if args.request_url is not None and (problem := request_url_problem(args.request_url)):
@@ -139,6 +147,33 @@ def _manifest(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps(manifest, indent=2))
     else:
         print(yaml.safe_dump(manifest, sort_keys=False), end="")
+    return 0
+
+
+def _teams_package(settings: Settings, args: argparse.Namespace) -> int:
+    """The Teams app package, checked against the manifest's published rules before it is written."""
+    from bot.teams.manifest import build_manifest, build_package
+    from bot.teams.manifest_rules import ManifestError
+
+    teams = settings.teams
+    website = args.website_url or teams.public_url
+    if not teams.app_id or not website:
+        print("drumbeat: the Teams package needs TEAMS_APP_ID (the Azure bot's Microsoft App ID) and a website: set "
+              "TEAMS_PUBLIC_URL (where Teams reaches Drumbeat) or pass --website-url", file=sys.stderr)
+        return 2
+    try:
+        manifest = build_manifest(app_id=teams.app_id, public_url=teams.public_url, website_url=website,
+                                  privacy_url=args.privacy_url, terms_url=args.terms_url)
+        package = build_package(manifest)
+    except ManifestError as problem:
+        print(f"drumbeat: {problem}", file=sys.stderr)
+        return 2
+    Path(args.out).write_bytes(package)
+    domains = ", ".join(manifest["validDomains"]) or "none (set TEAMS_PUBLIC_URL for the summary's chart and CSV)"
+    print(f"Wrote {args.out}: Teams app {manifest['name']['short']} {manifest['version']} (manifest "
+          f"{manifest['manifestVersion']}), bot {teams.app_id}, personal scope, valid domains: {domains}.\n"
+          "Upload it in the Teams admin center (Teams apps > Manage apps > Upload new app), or in Teams under "
+          "Apps > Manage your apps > Upload an app.")
     return 0
 
 

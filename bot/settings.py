@@ -78,6 +78,7 @@ class TeamsSettings:
     login_url: str = TEAMS_DEFAULT_LOGIN_URL
     openid_metadata_url: str | None = None  # None: the Bot Framework's own
     graph_url: str = TEAMS_DEFAULT_GRAPH_URL  # Microsoft Graph's root (directory sync), a national cloud's elsewhere
+    public_url: str | None = None  # TEAMS_PUBLIC_URL: the https origin Teams reaches Drumbeat at (chart, CSV links)
 
     @property
     def configured(self) -> bool:
@@ -199,7 +200,21 @@ def _teams(values: Mapping[str, str | None]) -> TeamsSettings:
         login_url=_http_url(values, "TEAMS_LOGIN_URL", TEAMS_DEFAULT_LOGIN_URL) or TEAMS_DEFAULT_LOGIN_URL,
         openid_metadata_url=_http_url(values, "TEAMS_OPENID_METADATA_URL", None),
         graph_url=_http_url(values, "TEAMS_GRAPH_URL", TEAMS_DEFAULT_GRAPH_URL) or TEAMS_DEFAULT_GRAPH_URL,
+        public_url=_public_url(values, "TEAMS_PUBLIC_URL"),
     )
+
+
+def _public_url(values: Mapping[str, str | None], name: str) -> str | None:
+    """An origin people's Teams clients fetch from: https, or http only on this machine's loopback (tests)."""
+    url = _http_url(values, name, None)
+    if url is None:
+        return None
+    parsed = urlparse(url)
+    if parsed.path or parsed.query:
+        raise SettingsError(f"{name} is an origin only (like https://drumbeat.example.com), got {url!r}")
+    if parsed.scheme != "https" and parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise SettingsError(f"{name} must use https (Teams fetches images and files over https only), got {url!r}")
+    return url
 
 
 def _database_url(values: Mapping[str, str | None]) -> str:

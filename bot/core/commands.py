@@ -73,6 +73,11 @@ class QuizMe:
 
 
 @dataclass(frozen=True)
+class ShowHome:
+    """The dashboard (Slack's Home tab; on Teams, answered as a card)."""
+
+
+@dataclass(frozen=True)
 class NewQuestion:
     pass
 
@@ -119,7 +124,7 @@ class UnlinkTeam:
 
 
 Command = (Help | Send | OpenBroadcast | ListSchedules | Summary | SetAway | QuizMe | NewQuestion | OpenFeedback
-           | ListFeedback | MyFeedback | PostToTeam | ListLinkedTeams | LinkTeam | UnlinkTeam)
+           | ListFeedback | MyFeedback | PostToTeam | ListLinkedTeams | LinkTeam | UnlinkTeam | ShowHome)
 
 
 class _Line:
@@ -307,4 +312,5 @@ _PARSERS = {
     "quiz": _quiz,
     "feedback": _feedback,
     "team": _team,
+    "home": lambda line, rest, syntax: ShowHome(),
 }

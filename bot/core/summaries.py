@@ -228,8 +228,8 @@ def _choose_person(session: Session, caller: Person, named: Address | str) -> Pe
     person = caller if named == "me" else person_at(session, named)  # type: ignore[arg-type]
     if person is not None and person.id == caller.id:
         return caller
-    mention = Mention(PersonRef(named.user_id if isinstance(named, Address) else str(named),
-                                named if isinstance(named, Address) else None))
+    shown = person.name if person is not None else named.user_id if isinstance(named, Address) else str(named)
+    mention = Mention(PersonRef(shown, named if isinstance(named, Address) else None))  # a name where one is known
     if person is None or not person.active:
         raise NotFound(Rich(mention, " is not in Drumbeat's directory, so I have no figures for them."))
     if sees_everything(caller):

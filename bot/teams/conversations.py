@@ -81,3 +81,11 @@ def usable_reference(session: Session, user_id: str) -> Reference | None:
 def _row(session: Session, user_id: str) -> ConversationRef | None:
     return session.execute(select(ConversationRef).where(
         ConversationRef.platform == PLATFORM, ConversationRef.user_id == user_id.lower())).scalar_one_or_none()
+
+
+def user_id_for_account(session: Session, account_id: str) -> str | None:
+    """The Entra object id of the person whose `29:` id for this bot is `account_id` (from their reference)."""
+    if not account_id:
+        return None
+    return session.execute(select(ConversationRef.user_id).where(
+        ConversationRef.platform == PLATFORM, ConversationRef.platform_user_id == account_id)).scalars().first()

@@ -31,6 +31,7 @@ from bot.services import Services
 from bot.teams import answers
 from bot.teams.conversations import forget, reference_of, remember
 from bot.teams.identity import PLATFORM
+from bot.teams.mentions import mentions_in
 from bot.teams.render import ADAPTIVE_CARD_TYPE
 from bot.teams.sender import TeamsSender
 from schedules.sending import DeliveryFailure
@@ -108,12 +109,15 @@ class Listeners:
 
     # -- typed commands ---------------------------------------------------------------------------
     def answer_message(self, activity: dict[str, Any]) -> None:
-        """After the acknowledgement: the command's answer, as a card in the chat it was typed in."""
+        """After the acknowledgement: the command's answer, as cards in the chat it was typed in."""
         try:
             with self.services.unit_of_work() as session:  # every message says where the person is now
                 org.record_zone(session, caller_of(activity), activity.get("localTimezone"))
-            card = answers.answer_text(self.services, caller_of(activity), str(activity.get("text") or ""))
-            self.sender.post(activity["conversation"]["id"], card, service_url=activity.get("serviceUrl"))
+            cards = answers.answer_text(self.services, caller_of(activity), str(activity.get("text") or ""),
+                                        mentions=mentions_in(activity),
+                                        bot_ids=[str((activity.get("recipient") or {}).get("id") or "")])
+            for card in cards:  # in order: the figures first, then what follows them (a chart, a download)
+                self.sender.post(activity["conversation"]["id"], card, service_url=activity.get("serviceUrl"))
         except Exception:  # noqa: BLE001 - after the acknowledgement nobody else would log it
             log.exception("Teams message %s could not be answered", activity.get("id"))
 

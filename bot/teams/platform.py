@@ -20,7 +20,9 @@ from bot.settings import SettingsError, TeamsSettings
 from bot.teams.bridge import MESSAGING_PATH, WsgiBridge
 from bot.teams.directory import Progress, sync_teams_directory
 from bot.teams.graph import GraphClient
+from bot.teams.downloads import Downloads
 from bot.teams.identity import PLATFORM
+from bot.teams.links import LinkSealer
 from bot.teams.listeners import Listeners
 from bot.teams.loop import SdkLoop
 from bot.teams.sender import SENDS_PER_SECOND, Pacer, TeamsSender
@@ -69,10 +71,11 @@ class TeamsPlatform:
         self.sender = TeamsSender(self.app, self.loop, self.services, pacer=pacer,
                                   timeout=self.services.settings.send_timeout_seconds)
         Listeners(self.services, self.sender, context.executor).register(self.app)
+        self.downloads = Downloads(self.services, LinkSealer(self.settings.app_password))
         self.loop.run(self.app.initialize(), START_BUDGET_SECONDS)  # registers /api/messages on the bridge
 
     def routes(self) -> dict[str, WsgiApp]:
-        return {MESSAGING_PATH: self.bridge.wsgi(MESSAGING_PATH)}
+        return {MESSAGING_PATH: self.bridge.wsgi(MESSAGING_PATH), **self.downloads.routes()}
 
     def connect(self) -> bool:
         return False  # Teams reaches the bot over HTTP only
@@ -105,7 +108,12 @@ class TeamsPlatform:
         return []
 
     def manifest(self, **options: Any) -> dict[str, Any]:
-        raise NotImplementedError("the Teams app package (drumbeat manifest --teams) is not built yet")
+        """The Teams app manifest (`drumbeat manifest --teams` zips it with its icons)."""
+        from bot.teams.manifest import build_manifest
+
+        assert self.settings.app_id
+        website = options.get("website_url") or self.settings.public_url or ""
+        return build_manifest(app_id=self.settings.app_id, public_url=self.settings.public_url, website_url=website)
 
     def close(self) -> None:
         self.loop.close()

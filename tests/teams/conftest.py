@@ -3,6 +3,7 @@ emulator playing Microsoft's services and the tenant's people (real JWTs, real c
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -69,6 +70,12 @@ class World:
         return self.emu.inbox(user_id)[index]["attachments"][0]["content"]
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def card_texts(card: dict[str, Any]) -> list[str]:
     return [element["text"] for element in card["body"] if element.get("type") == "TextBlock"]
 
@@ -85,11 +92,13 @@ def world(engine: Engine, database_url: str, tmp_path: Path, monkeypatch: pytest
     for name in SDK_ENV:
         monkeypatch.delenv(name, raising=False)
     clock = SimulatedClock(START)
+    port = free_port()  # known before the settings: TEAMS_PUBLIC_URL is where the cards' chart and CSV links point
     with TeamsEmulator(clock=SimulatedClock(START)) as emu:
         settings = settings_from_mapping({
             "DATABASE_URL": database_url, "DRUMBEAT_FEEDBACK_KEY_FILE": str(tmp_path / "feedback.key"),
             "TEAMS_APP_ID": emu.app_id, "TEAMS_APP_PASSWORD": emu.app_password,
             "TEAMS_LOGIN_URL": emu.login_url, "TEAMS_OPENID_METADATA_URL": emu.openid_metadata_url,
+            "TEAMS_PUBLIC_URL": f"http://127.0.0.1:{port}",
             **{name: value.format(emu=emu) for name, value in teams_extra_settings.items()},
         })
         assert settings.teams.configured and not settings.slack.configured
@@ -102,7 +111,7 @@ def world(engine: Engine, database_url: str, tmp_path: Path, monkeypatch: pytest
         drumbeat = Drumbeat(settings, engine=engine, clock=clock, sleep=sleep, monotonic=lambda: clock.epoch())
         world.drumbeat = drumbeat
         try:
-            port = drumbeat.serve_http(host="127.0.0.1", port=0, background=True)
+            drumbeat.serve_http(host="127.0.0.1", port=port, background=True)
             emu.connect_bot(f"http://127.0.0.1:{port}/api/messages")
             with drumbeat.services.unit_of_work() as session:
                 report = import_org_csv(session, ORG_CSV, formats=USER_ID_FORMATS)

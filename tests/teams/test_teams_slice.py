@@ -143,8 +143,8 @@ def test_typed_help_and_summary_are_answered_as_cards(world: World) -> None:
     assert "What you can do with drumbeat" in help_text and "`drumbeat summary" in help_text
 
     assert world.emu.send_message(LENA, "<at>Drumbeat</at> summary East").status == 200
-    world.emu.wait_for(lambda: len(world.emu.inbox(LENA)) == 2)
-    summary = world.card(LENA)
+    world.emu.wait_for(lambda: len(world.emu.inbox(LENA)) == 3, timeout=30)  # the figures, then chart and CSV
+    summary = world.card(LENA, 1)
     assert summary["version"] == "1.5"
     assert any(element.get("type") == "FactSet" for element in summary["body"])
 

@@ -9,6 +9,7 @@ from messages.rich import Code, Icon, Rich, Strong
 
 COMMANDS: Final[tuple[tuple[str, str | Rich], ...]] = (
     ("help", "this list"),
+    ("home", "your dashboard: what waits for you, your understanding, your teams (Slack: also the app's Home tab)"),
     ("send <message-key> to @person, Team name",
      Rich("leaders: send a strategy message now, with a ", Strong("Got it"), " button")),
     ("broadcast", "leaders: schedule a broadcast (once or recurring, at each rep's local time)"),

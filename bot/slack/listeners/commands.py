@@ -69,7 +69,13 @@ def away(call: CommandCall, command: commands.SetAway) -> Reply:
                           "away")
 
 
-COMMANDS: dict[type, Handler] = {commands.Send: send, commands.SetAway: away}
+def home(call: CommandCall, command: commands.ShowHome) -> Reply:
+    """In Slack the dashboard has its own place: the app's Home tab, refreshed whenever it is opened."""
+    return replies.notice(Rich("Your dashboard is on my ", Strong("Home"), " tab: open Drumbeat under Apps in the "
+                               "sidebar and pick Home. It is up to date each time you open it."), "info")
+
+
+COMMANDS: dict[type, Handler] = {commands.Send: send, commands.SetAway: away, commands.ShowHome: home}
 
 
 def make_acknowledgement(table: CommandTable, follow_ups: list[FollowUp]) -> Callable[..., None]:

@@ -14,21 +14,16 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core import commands, summaries
+from bot.core.summary_chart import chart_alt_text, chart_filename, chart_png, chart_title, wants_chart
 from bot.core.summary_export import export_filename, summary_csv
-from bot.core.words.summary import trend_points
 from bot.services import Services
 from bot.slack import replies
 from bot.slack.files import upload_to_dm
 from bot.slack.respond import CommandCall, Reply
-from messages.charts import alt_text, has_trend, trend_png
 
 log = logging.getLogger(__name__)
 
 KEPT = "summary"
-
-
-def wants_chart(result: summaries.Summary) -> bool:
-    return isinstance(result, summaries.TeamSummary) and has_trend(trend_points(result))
 
 
 def answer(call: CommandCall, command: commands.Summary) -> Reply:
@@ -55,12 +50,9 @@ def follow_up(parsed: commands.Command, body: dict[str, Any], client: WebClient,
                          filename=export_filename(result), title=f"Drumbeat figures, last {result.days} days",
                          comment="Here are the figures you asked for, one row per figure.")
         elif isinstance(result, summaries.TeamSummary) and wants_chart(result):
-            title = f"Team {result.team}: understanding and acknowledgement, week by week"
-            points = trend_points(result)
-            upload_to_dm(client, user_id=user_id, content=trend_png(title, points),
-                         filename=f"drumbeat-{export_filename(result).removeprefix('drumbeat-')[:-4]}.png",
-                         title=title, comment=f"Momentum for team {result.team}, last {result.days} days.",
-                         alt_text=alt_text(title, points))
+            upload_to_dm(client, user_id=user_id, content=chart_png(result), filename=chart_filename(result),
+                         title=chart_title(result), comment=f"Momentum for team {result.team}, last {result.days} days.",
+                         alt_text=chart_alt_text(result))
     except SlackApiError as error:
         log.warning("summary follow-up for %s failed: %s", user_id, error.response.get("error"))
 
