@@ -126,6 +126,7 @@ class Settings:
     coaching_interval_seconds: float = 600.0
     nudge_after_days: int = 2
     nudge_every_days: int = 3
+    audience_fresh_minutes: int = 360  # a platform group's cached members older than this are re-read when due
 
     @property
     def has_platform_credentials(self) -> bool:
@@ -338,6 +339,7 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         coaching_interval_seconds=_positive_float(values, "DRUMBEAT_COACHING_INTERVAL", 600.0),
         nudge_after_days=_integer(values, "DRUMBEAT_NUDGE_AFTER_DAYS", 2, low=1, high=30),
         nudge_every_days=_integer(values, "DRUMBEAT_NUDGE_EVERY_DAYS", 3, low=1, high=30),
+        audience_fresh_minutes=_integer(values, "DRUMBEAT_AUDIENCE_FRESH_MINUTES", 360, low=1, high=10_080),
     )
 
 

@@ -18,7 +18,9 @@ BOT_SCOPES = (
     "files:write",  # summary charts
 )
 # message.im: someone wrote to the bot in its DM (the Messages tab is open): it answers with where help is.
-BOT_EVENTS = ("app_home_opened", "user_change", "subteam_members_changed", "message.im")
+# member_joined_channel / member_left_channel: channels named in audiences stay current between re-reads.
+BOT_EVENTS = ("app_home_opened", "user_change", "subteam_members_changed", "member_joined_channel",
+              "member_left_channel", "message.im")
 EXAMPLE_REQUEST_URL = "https://drumbeat.example.com/slack/events"
 
 

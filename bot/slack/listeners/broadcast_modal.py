@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest
@@ -17,12 +16,15 @@ from bot.core.broadcasts import DraftProblems
 from bot.core.errors import BadInput, DrumbeatError
 from bot.core.once import RequestKey
 from bot.core.roles import identify, require_role
+from bot.core.words.audience import reach_lines
 from bot.core.words.zones import broadcast_zones_note
 from bot.services import Services
 from bot.slack.identity import PLATFORM
 from bot.slack.people import acting_user
 from bot.slack import replies
 from bot.slack.after_ack import after_ack, hand_over
+from bot.slack.audience_groups import usergroup_choices
+from bot.slack.failures import slack_error_code
 from bot.slack.modal_work import tell_refused
 from bot.slack.ids import ActionId, CallbackId, ModalBlock
 from bot.slack.modal_state import FIELD_BLOCKS, draft_from_state
@@ -36,7 +38,18 @@ from storage.models import Person
 log = logging.getLogger(__name__)
 
 
-def modal_view(session: Session, caller: Person, *, selected_key: str | None = None) -> dict[str, Any]:
+def offered_usergroups(client: WebClient) -> list[dict[str, str]]:
+    """The workspace's user groups by handle, or none when Slack will not list them (no user groups on its plan,
+    or a missing scope): the rest of the form still works."""
+    try:
+        return [{"id": group_id, "handle": handle} for group_id, handle in usergroup_choices(client)]
+    except SlackApiError as problem:
+        log.info("user groups not offered in the broadcast modal: %s", slack_error_code(problem))
+        return []
+
+
+def modal_view(session: Session, caller: Person, client: WebClient, *,
+               selected_key: str | None = None) -> dict[str, Any]:
     form = broadcast_form(session, reader=caller, selected_key=selected_key)
     problem = (Rich(Icon("warning"), f" This message's template has a problem: {form.preview_problem}")
                if form.preview_problem is not None else None)
@@ -46,6 +59,7 @@ def modal_view(session: Session, caller: Person, *, selected_key: str | None = N
         "preview": form.preview,  # the leader's own mrkdwn, as the DM will show it
         "preview_problem": problem,
         "teams": form.teams,
+        "usergroups": offered_usergroups(client),
         "questions": [{"key": key, "prompt": prompt} for key, prompt in form.questions],
         "private_metadata": "",
     }
@@ -56,7 +70,7 @@ def modal_view(session: Session, caller: Person, *, selected_key: str | None = N
 
 def open_broadcast_modal(call: CommandCall, command: commands.OpenBroadcast) -> None:
     require_role(call.caller, broadcasts.BROADCASTERS, "schedule broadcasts")
-    call.client.views_open(trigger_id=call.body["trigger_id"], view=modal_view(call.session, call.caller))
+    call.client.views_open(trigger_id=call.body["trigger_id"], view=modal_view(call.session, call.caller, call.client))
 
 
 def show_preview(body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
@@ -70,17 +84,8 @@ def show_preview(body: dict[str, Any], action: dict[str, Any], client: WebClient
     with services.unit_of_work() as session:
         caller = identify(session, acting_user(body))
         require_role(caller, broadcasts.BROADCASTERS, "schedule broadcasts")
-        updated = modal_view(session, caller, selected_key=key)
+        updated = modal_view(session, caller, client, selected_key=key)
     client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
-
-
-def usergroup_members(client: WebClient, usergroup_id: str) -> list[str]:
-    try:
-        return list(client.usergroups_users_list(usergroup=usergroup_id).get("users") or [])
-    except SlackApiError as error:
-        if (error.response.data or {}).get("error") == "no_such_subteam":
-            raise LookupError(f"There is no Slack user group {usergroup_id}.") from None
-        raise
 
 
 def describe_queued(queued: broadcasts.BroadcastQueued, tz: str) -> Rich:
@@ -94,6 +99,8 @@ def describe_queued(queued: broadcasts.BroadcastQueued, tz: str) -> Rich:
         lines.append(Rich(f"{queued.now_count} now, {queued.later_count} after their quiet hours, daily cap or time "
                           "away."))
     lines.extend(Rich(Icon("warning"), f" {warning}") for warning in queued.warnings)
+    if queued.reach is not None:
+        lines.extend(reach_lines(queued.reach, platform=PLATFORM))
     if zones := broadcast_zones_note(queued.without_zone):
         lines.append(Rich(zones))
     if queued.repeated:
@@ -101,11 +108,11 @@ def describe_queued(queued: broadcasts.BroadcastQueued, tz: str) -> Rich:
     return Rich.join("\n", lines)
 
 
-def _draft(session: Session, body: dict[str, Any], view: dict[str, Any], client: WebClient,
+def _draft(session: Session, body: dict[str, Any], view: dict[str, Any],
            services: Services) -> tuple[Person, broadcasts.BroadcastDraft | None, dict[str, str]]:
     caller = identify(session, acting_user(body))
     today = services.clock().astimezone(zone(caller.tz)).date()
-    draft, errors = draft_from_state(modal_values(view), today=today, usergroup_members=partial(usergroup_members, client))
+    draft, errors = draft_from_state(modal_values(view), today=today)
     return caller, draft, errors
 
 
@@ -115,7 +122,7 @@ def submit_broadcast(ack: Ack, body: dict[str, Any], view: dict[str, Any], clien
     present = {block.get("block_id") for block in view.get("blocks", []) if block.get("type") == "input"}
     try:
         with services.unit_of_work() as session:
-            caller, draft, errors = _draft(session, body, view, client, services)
+            caller, draft, errors = _draft(session, body, view, services)
             if draft is None:
                 ack(response_action="errors", errors={k: v for k, v in errors.items() if k in present} or
                     {"when": " ".join(errors.values())})
@@ -136,11 +143,11 @@ def queue_broadcast(body: dict[str, Any], view: dict[str, Any], client: WebClien
     request = RequestKey(PLATFORM, f"view:{view['id']}")
     try:
         with services.unit_of_work() as session:
-            caller, draft, errors = _draft(session, body, view, client, services)
+            caller, draft, errors = _draft(session, body, view, services)
             if draft is None:  # the acknowledgement passed it: what changed since is told in the DM below
                 raise DraftProblems(errors)
             queued = broadcasts.schedule(session, sender=caller, draft=draft, now=services.clock(),
-                                         rules=services.rules, request=request)
+                                         rules=services.rules, request=request, groups=services.groups)
             tz = caller.tz
         client.chat_postMessage(channel=user_id, **replies.notice(describe_queued(queued, tz), "message"))
     except DrumbeatError as problem:  # found only now (a user group emptied, the audience left): never dropped
