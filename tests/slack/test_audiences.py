@@ -128,3 +128,15 @@ def test_the_modal_offers_user_groups_by_handle_and_channels_to_pick(workspace: 
     assert blocks["usergroups"]["element"]["options"][0]["text"]["text"] == "@field-sales"
     assert blocks["channels"]["element"]["type"] == "multi_conversations_select"
     assert {"exclude_people", "exclude_teams", "exclude_usergroups", "channel_post"} <= set(blocks)
+
+
+def test_schedules_list_shows_each_occurrences_actual_reach(workspace: Workspace) -> None:
+    workspace.slack.add_usergroup("S0FIELD", handle="field-sales", user_ids=[AIKO, SAM])
+    schedule(workspace, {**WEEKLY_WEDNESDAY, "usergroups_input": ["S0FIELD"]})
+    workspace.clock.advance(FIRST_WEDNESDAY)
+    workspace.drumbeat.tick()
+    workspace.slack.set_usergroup_members("S0FIELD", [AIKO, SAM, JONAS])
+    next_week(workspace)
+    workspace.command("lena", "schedules")
+    listing = json.dumps(workspace.slack.inbox(LENA)[-1], ensure_ascii=False)
+    assert "Latest runs: Wed 02 Dec, 09:00: 3 people (3 sent) · Wed 25 Nov, 09:00: 2 people (2 sent)" in listing

@@ -25,6 +25,7 @@ from bot.slack.payloads import id_of
 from messages.rich import Icon, Rich
 from schedules.reader import local_time_label
 from storage.models import Person, Role
+from storage.queries.broadcast_stats import OccurrenceReach
 
 ROW_ACTIONS = (ActionId.SCHEDULE_PAUSE, ActionId.SCHEDULE_RESUME, ActionId.SCHEDULE_SEND_NOW, ActionId.SCHEDULE_CANCEL)
 
@@ -43,10 +44,17 @@ def schedules_message(session: Session, services: Services, caller: Person,
             "reach": row.reach, "delivered": row.delivered, "acknowledged": row.acknowledged,
             "rate": percent(row.acknowledged, row.delivered), "author": row.author,
             "show_author": caller.role == Role.ADMIN,
+            "occurrences": occurrence_lines(row.occurrences, caller.tz),
         } for row in rows],
     }, surface="message")
     assert isinstance(rendered, dict)
     return rendered
+
+
+def occurrence_lines(occurrences: tuple[OccurrenceReach, ...], tz: str) -> str:
+    """Each recent occurrence's actual reach, newest first: its audience changes as people join and leave."""
+    return " · ".join(f"{local_time_label(found.scheduled_for, tz) if found.scheduled_for else found.occurrence}: "
+                      f"{found.people} people ({found.sent} sent)" for found in occurrences)
 
 
 def post_schedules(call: CommandCall, command: commands.ListSchedules) -> Reply:
@@ -62,7 +70,8 @@ def _steer_one(session: Session, services: Services, caller: Person, action_id: 
         return manage.resume(session, caller=caller, broadcast_id=broadcast_id, now=now)
     if action_id == ActionId.SCHEDULE_CANCEL:
         return manage.cancel(session, caller=caller, broadcast_id=broadcast_id, now=now)
-    return manage.send_again_now(session, caller=caller, broadcast_id=broadcast_id, now=now, rules=services.rules)
+    return manage.send_again_now(session, caller=caller, broadcast_id=broadcast_id, now=now, rules=services.rules,
+                                 groups=services.groups)
 
 
 def steer(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond,
