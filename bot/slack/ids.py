@@ -6,6 +6,7 @@ from enum import StrEnum
 class ActionId(StrEnum):
     ACKNOWLEDGE = "delivery_ack"
     MESSAGE_PICK = "message_pick"
+    AUDIENCE_COUNT = "audience_count"
     SCHEDULE_PAUSE = "schedule_pause"
     SCHEDULE_RESUME = "schedule_resume"
     SCHEDULE_EDIT = "schedule_edit"

@@ -140,3 +140,20 @@ def test_schedules_list_shows_each_occurrences_actual_reach(workspace: Workspace
     workspace.command("lena", "schedules")
     listing = json.dumps(workspace.slack.inbox(LENA)[-1], ensure_ascii=False)
     assert "Latest runs: Wed 02 Dec, 09:00: 3 people (3 sent) · Wed 25 Nov, 09:00: 2 people (2 sent)" in listing
+
+
+def test_the_modal_counts_who_the_audience_reaches_before_sending(workspace: Workspace) -> None:
+    workspace.slack.add_user(NEWCOMER, name="nils", real_name="Nils New", tz="Europe/Oslo")
+    workspace.slack.add_channel("C0SALESEU", name="sales-emea", members=[AIKO, PRIYA, SAM, NEWCOMER])
+    workspace.command("lena", "broadcast")
+    (view,) = workspace.slack.open_views(LENA)
+    workspace.slack.fill_in_view(LENA, view["id"], {"channels_input": ["C0SALESEU"], "exclude_people_input": [SAM]})
+    workspace.slack.click_in_view(LENA, view_id=view["id"], action_id="audience_count")
+    workspace.slack.wait_for(lambda: workspace.slack.calls_named("views.update"))
+    (updated,) = workspace.slack.open_views(LENA)
+    note = next(block for block in updated["blocks"] if block.get("block_id") == "audience_note")["text"]["text"]
+    assert "reaches 2 people now" in note  # Aiko and Priya: Sam left out by name, Nils not in the directory
+    assert f"Left out: 1 person in those groups not in Drumbeat's directory (<@{NEWCOMER}>)" in note
+    assert updated["state"]["values"]["channels"]["channels_input"]["selected_conversations"] == ["C0SALESEU"]
+    with workspace.drumbeat.services.unit_of_work() as session:
+        assert session.execute(select(func.count()).select_from(Delivery)).scalar_one() == 0  # nothing sent

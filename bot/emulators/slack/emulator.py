@@ -373,6 +373,9 @@ class SlackEmulator:
     def click_in_view(self, user_id: str, *, view_id: str, action_id: str, value: Any | None = None) -> ActorResponse:
         return self._actor.click_in_view(user_id, view_id, action_id, value)
 
+    def fill_in_view(self, user_id: str, view_id: str, values: dict[str, Any]) -> None:
+        self._actor.fill_in_view(user_id, view_id, values)
+
     def submit_view(self, user_id: str, view_id: str, values: dict[str, Any]) -> ActorResponse:
         return self._actor.submit_view(user_id, view_id, values)
 

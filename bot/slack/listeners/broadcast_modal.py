@@ -13,7 +13,8 @@ from sqlmodel import Session
 from bot.core import broadcasts, commands
 from bot.core.library import broadcast_form
 from bot.core.broadcasts import DraftProblems
-from bot.core.errors import BadInput, DrumbeatError
+from bot.core.audiences import resolve_audience
+from bot.core.errors import BadInput, DrumbeatError, NotFound
 from bot.core.once import RequestKey
 from bot.core.roles import identify, require_role
 from bot.core.words.audience import reach_lines
@@ -27,7 +28,7 @@ from bot.slack.audience_groups import usergroup_choices
 from bot.slack.failures import slack_error_code
 from bot.slack.modal_work import tell_refused
 from bot.slack.ids import ActionId, CallbackId, ModalBlock
-from bot.slack.modal_state import FIELD_BLOCKS, draft_from_state
+from bot.slack.modal_state import FIELD_BLOCKS, audience_from_state, draft_from_state
 from bot.slack.render import render_blocks
 from bot.slack.respond import CommandCall, field_errors, modal_values
 from messages.rich import Icon, Rich, Strong
@@ -49,7 +50,7 @@ def offered_usergroups(client: WebClient) -> list[dict[str, str]]:
 
 
 def modal_view(session: Session, caller: Person, client: WebClient, *,
-               selected_key: str | None = None) -> dict[str, Any]:
+               selected_key: str | None = None, audience_note: Rich | None = None) -> dict[str, Any]:
     form = broadcast_form(session, reader=caller, selected_key=selected_key)
     problem = (Rich(Icon("warning"), f" This message's template has a problem: {form.preview_problem}")
                if form.preview_problem is not None else None)
@@ -60,6 +61,7 @@ def modal_view(session: Session, caller: Person, client: WebClient, *,
         "preview_problem": problem,
         "teams": form.teams,
         "usergroups": offered_usergroups(client),
+        "audience_note": audience_note,
         "questions": [{"key": key, "prompt": prompt} for key, prompt in form.questions],
         "private_metadata": "",
     }
@@ -73,18 +75,47 @@ def open_broadcast_modal(call: CommandCall, command: commands.OpenBroadcast) -> 
     call.client.views_open(trigger_id=call.body["trigger_id"], view=modal_view(call.session, call.caller, call.client))
 
 
+def _broadcast_modal_of(body: dict[str, Any], what: str) -> dict[str, Any]:
+    """The broadcast modal a click came from; a forged one (another view, no id) is refused."""
+    view = body.get("view") or {}
+    if view.get("callback_id") != CallbackId.BROADCAST_MODAL.value or not isinstance(view.get("id"), str):
+        raise BadInput(f"That {what} does not belong to a broadcast form.")
+    return view
+
+
 def show_preview(body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
     """The picked message's preview, in the leader's open broadcast modal. The view must be a broadcast modal
     and the clicker someone who may broadcast: the form lists every question and previews unreleased
     messages, which a rep's forged pick must not see."""
-    view = body.get("view") or {}
-    if view.get("callback_id") != CallbackId.BROADCAST_MODAL.value or not isinstance(view.get("id"), str):
-        raise BadInput("That choice does not belong to a broadcast form.")
+    view = _broadcast_modal_of(body, "choice")
     key = (action.get("selected_option") or {}).get("value")
     with services.unit_of_work() as session:
         caller = identify(session, acting_user(body))
         require_role(caller, broadcasts.BROADCASTERS, "schedule broadcasts")
         updated = modal_view(session, caller, client, selected_key=key)
+    client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
+
+
+def count_audience(body: dict[str, Any], client: WebClient, services: Services) -> None:
+    """After the acknowledgement: the audience picked so far, resolved now (its stale user groups and channels
+    re-read), shown in the modal: how many it reaches, and who is left out and why."""
+    view = _broadcast_modal_of(body, "button")
+    values = modal_values(view)
+    with services.unit_of_work() as session:
+        caller = identify(session, acting_user(body))
+        require_role(caller, broadcasts.BROADCASTERS, "schedule broadcasts")
+        try:
+            resolved = resolve_audience(session, audience_from_state(values), load=False, groups=services.groups,
+                                        now=services.clock())
+            lines = reach_lines(resolved.reach, platform=PLATFORM)
+            if zones := broadcast_zones_note(resolved.reach.without_zone):
+                lines.append(Rich(zones))
+            note = Rich.join("\n", lines)
+        except (BadInput, NotFound) as problem:
+            note = Rich(Icon("warning"), " ", problem.text)
+        picked = ((values.get(ModalBlock.MESSAGE.value) or {}).get(ActionId.MESSAGE_PICK.value) or {})
+        updated = modal_view(session, caller, client, selected_key=(picked.get("selected_option") or {}).get("value"),
+                             audience_note=note)
     client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
 
 
@@ -159,4 +190,5 @@ COMMANDS = {commands.OpenBroadcast: open_broadcast_modal}
 
 def register(app: App, services: Services) -> None:
     app.action(ActionId.MESSAGE_PICK.value)(after_ack(show_preview))
+    app.action(ActionId.AUDIENCE_COUNT.value)(after_ack(count_audience))
     app.view(CallbackId.BROADCAST_MODAL.value)(submit_broadcast)
