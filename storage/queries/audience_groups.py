@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from storage.models import AudienceGroup, AudienceGroupMember, utcnow
+from storage.models import Account, AudienceGroup, AudienceGroupMember, utcnow
 
 BATCH = 500  # rows per statement: well under every database's limit on bound parameters
 
@@ -85,14 +85,26 @@ def _remove(session: Session, group_id: int, user_ids: Sequence[str]) -> None:
             AudienceGroupMember.user_id.in_(list(user_ids[start:start + BATCH]))))
 
 
+def link_members(session: Session, group_id: int) -> None:
+    """Link the group's members Drumbeat's directory now knows to their person, in one UPDATE ... FROM account
+    (members new to Drumbeat stay unlinked, counted as left out, until a later write of the group finds them)."""
+    platform = session.execute(select(AudienceGroup.platform).where(AudienceGroup.id == group_id)).scalar_one()
+    member = AudienceGroupMember.__table__
+    session.execute(update(member)
+                    .where(member.c.group_id == group_id, member.c.person_id.is_(None),
+                           Account.user_id == member.c.user_id, Account.platform == platform)
+                    .values(person_id=Account.person_id))
+
+
 def replace_members(session: Session, group_id: int, user_ids: Iterable[str], *, now: datetime) -> tuple[int, int]:
-    """Store a full read of a group's members; (added, removed)."""
+    """Store a full read of a group's members, linked to people; (added, removed)."""
     current = set(session.execute(select(AudienceGroupMember.user_id)
                                   .where(AudienceGroupMember.group_id == group_id)).scalars())
     wanted = set(user_ids)
     added, removed = sorted(wanted - current), sorted(current - wanted)
     _add(session, group_id, added)
     _remove(session, group_id, removed)
+    link_members(session, group_id)
     session.execute(update(AudienceGroup).where(AudienceGroup.id == group_id).values(refreshed_at=now))
     return len(added), len(removed)
 
@@ -106,4 +118,5 @@ def apply_member_changes(session: Session, ref: GroupRef, *, added: Sequence[str
         return False
     _add(session, group.id, [user for user in dict.fromkeys(added) if user not in set(removed)])
     _remove(session, group.id, list(dict.fromkeys(removed)))
+    link_members(session, group.id)
     return True
