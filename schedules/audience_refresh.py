@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from storage.models import AudienceGroup
-from storage.queries.audience_groups import replace_members, stale_groups
+from storage.queries.audience_groups import link_members, replace_members, stale_groups
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +46,16 @@ class GroupRefresher:
 
     def refresh(self, session: Session, group_ids: Iterable[int], *, now: datetime, force: bool = False) -> int:
         """Re-read the groups among `group_ids` older than the bound (all of them with `force`); how many were
-        read. Each group is stored as it is read, in the caller's transaction."""
+        read. Each group is stored as it is read, in the caller's transaction; the others have members the directory
+        learnt of since linked to their person (one indexed UPDATE each)."""
+        wanted = sorted(set(group_ids))
         read_before = now + self.fresh_for if force else now - self.fresh_for
-        read = 0
-        for group in stale_groups(session, group_ids, read_before=read_before):
-            if self._read_one(session, group, now=now):
-                read += 1
-        return read
+        read = {group.id for group in stale_groups(session, wanted, read_before=read_before)
+                if self._read_one(session, group, now=now)}
+        for group_id in wanted:
+            if group_id not in read:
+                link_members(session, group_id)  # people the directory learnt of since the group was read
+        return len(read)
 
     def _read_one(self, session: Session, group: AudienceGroup, *, now: datetime) -> bool:
         reader = self.readers.get(group.platform)

@@ -46,3 +46,15 @@ def test_group_members_without_an_account_are_counted_as_left_out_and_changes_ap
         assert apply_member_changes(session, CHANNEL, removed=["U2"])
         assert names(session, {"group_ids": [group_id]}) == ["Known"]
         assert replace_members(session, group_id, ["U1"], now=NOW) == (0, 1)  # a re-read writes only the change
+
+
+def test_a_member_new_to_drumbeat_is_reached_once_the_directory_knows_them(engine: Engine) -> None:
+    from schedules.audience_refresh import GroupRefresher
+
+    with session_scope(engine) as session:
+        (group_id,) = ensure_groups(session, [CHANNEL])
+        replace_members(session, group_id, ["U7"], now=NOW)
+        assert audience_reach(session, {"group_ids": [group_id]}).outside_directory == 1
+        add_person(session, "U7", name="New Hire", role="rep", tz="Europe/Oslo")  # an org import, a sync
+        assert GroupRefresher().refresh(session, [group_id], now=NOW) == 0  # fresh: not read again, but linked
+        assert names(session, {"group_ids": [group_id]}) == ["New Hire"]
