@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.core.audiences import CHANNEL
+from bot.core.audiences import CHANNEL, AudienceSpec
 from bot.slack.directory import pages
 from bot.slack.failures import slack_error_code
 from bot.slack.identity import PLATFORM
@@ -65,6 +66,22 @@ class SlackGroupReader:
         for page in pages(fetch, sleep=self.sleep):
             members.extend(page.get("members") or [])
         return list(dict.fromkeys(members))
+
+
+def with_channel_names(client: WebClient, audience: AudienceSpec) -> AudienceSpec:
+    """Channels picked in a modal arrive as ids: their names, for the broadcast's label (conversations.info,
+    Tier 3, one call per channel after the acknowledgement); the id stays when Slack will not say."""
+    def named(ref: GroupRef) -> GroupRef:
+        if ref.kind != CHANNEL or ref.label:
+            return ref
+        try:
+            return replace(ref, label=str(client.conversations_info(channel=ref.group_id)["channel"].get("name") or ""))
+        except SlackApiError:
+            return ref
+
+    groups = tuple(named(ref) for ref in audience.groups)
+    posted = {(ref.kind, ref.group_id) for ref in audience.post_to}
+    return replace(audience, groups=groups, post_to=tuple(ref for ref in groups if (ref.kind, ref.group_id) in posted))
 
 
 def usergroup_choices(client: WebClient) -> list[tuple[str, str]]:

@@ -15,6 +15,8 @@ BOT_SCOPES = (
     "usergroups:read",  # teams mapped to Slack user groups
     "channels:read",  # a channel's members as a broadcast audience
     "groups:read",
+    "channels:history",  # a broadcast's channel post: find it already sent, after a crash (as im:history for DMs)
+    "groups:history",
     "files:write",  # summary charts
 )
 # message.im: someone wrote to the bot in its DM (the Messages tab is open): it answers with where help is.

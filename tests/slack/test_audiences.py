@@ -65,7 +65,7 @@ def test_weekly_broadcast_to_a_channel_follows_who_joins_and_leaves_and_posts_on
     workspace.slack.add_channel("C0SALESEU", name="sales-emea", members=[AIKO, PRIYA, NEWCOMER])
     confirmation = schedule(workspace, {**WEEKLY_WEDNESDAY, "channels_input": ["C0SALESEU"],
                                         "channel_post_input": ["post"]})
-    assert "reaches 2 people now" in confirmation
+    assert "#sales-emea" in confirmation and "reaches 2 people now" in confirmation
     assert "Left out: 1 person in those groups not in Drumbeat's directory" in confirmation
     assert f"<@{NEWCOMER}>" in confirmation
     workspace.clock.advance(FIRST_WEDNESDAY)

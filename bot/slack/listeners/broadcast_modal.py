@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest
@@ -24,7 +25,7 @@ from bot.slack.identity import PLATFORM
 from bot.slack.people import acting_user
 from bot.slack import replies
 from bot.slack.after_ack import after_ack, hand_over
-from bot.slack.audience_groups import usergroup_choices
+from bot.slack.audience_groups import usergroup_choices, with_channel_names
 from bot.slack.failures import slack_error_code
 from bot.slack.modal_work import tell_refused
 from bot.slack.ids import ActionId, CallbackId, ModalBlock
@@ -177,6 +178,7 @@ def queue_broadcast(body: dict[str, Any], view: dict[str, Any], client: WebClien
             caller, draft, errors = _draft(session, body, view, services)
             if draft is None:  # the acknowledgement passed it: what changed since is told in the DM below
                 raise DraftProblems(errors)
+            draft = replace(draft, audience=with_channel_names(client, draft.audience))
             queued = broadcasts.schedule(session, sender=caller, draft=draft, now=services.clock(),
                                          rules=services.rules, request=request, groups=services.groups)
             tz = caller.tz
