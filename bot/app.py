@@ -28,6 +28,7 @@ from bot.services import Services, utc_now
 from bot.settings import Settings
 from bot.startup import listen_problem
 from messages.library import default_pack_path, load_packs
+from schedules.audience_refresh import GroupRefresher
 from schedules.compose_batch import BATCH_COMPOSER
 from schedules.leadership import run_alone
 from schedules.materialise import (
@@ -88,6 +89,10 @@ class Drumbeat:
         self.platforms: list[Platform] = [factory(context) for factory in factories]
         self.sender = PlatformSenders({platform.name: platform.sender for platform in self.platforms})
         self.services.sender = self.sender
+        self.services.groups = GroupRefresher(  # a platform without a `group_reader` names no groups
+            {platform.name: reader for platform in self.platforms
+             if (reader := getattr(platform, "group_reader", None)) is not None},
+            fresh_for=timedelta(minutes=settings.audience_fresh_minutes))
         dispatcher_options: dict[str, Any] = {"sleep": sleep} if sleep else {}
         self.dispatcher = Dispatcher(
             self.engine,
@@ -191,7 +196,7 @@ class Drumbeat:
     def _materialise(self) -> MaterialiseReport:
         now = self.services.clock()
         with self.services.unit_of_work() as session:
-            report = materialise_due(session, now=now, rules=self.services.rules)
+            report = materialise_due(session, now=now, rules=self.services.rules, groups=self.services.groups)
         with self.services.unit_of_work() as session:
             release_returning(session, now=now, rules=self.services.rules)
         with self.services.unit_of_work() as session:

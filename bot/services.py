@@ -15,6 +15,7 @@ from bot.core.coaching import CoachingPolicy
 from bot.core.feedback import Thresholds
 from bot.core.feedback_key import FeedbackKey
 from bot.settings import Settings
+from schedules.audience_refresh import GroupRefresher
 from schedules.materialise import DeliveryRules
 from schedules.sending import Outgoing, RateLimited, Sender, SentRef
 from storage.db import session_scope
@@ -36,6 +37,9 @@ class Services:
     sender: Sender | None = None
     # The anonymity key (bot.core.feedback_key), loaded or made by the runtime at start; never in the database.
     feedback_key: FeedbackKey | None = None
+    # Re-reads the platform groups audiences name (Slack user groups, channels) through each platform's reader,
+    # set by the runtime once its platforms are up; with no reader the cache is used as it is.
+    groups: GroupRefresher = field(default_factory=GroupRefresher)
 
     def __deepcopy__(self, memo: dict[int, object]) -> Services:
         """Shared, never copied: Bolt deep-copies the context for lazy listeners, and an engine (its pool) and

@@ -130,6 +130,7 @@ class Settings:
     nudge_after_days: int = 2
     nudge_every_days: int = 3
     work_process: bool = True  # DRUMBEAT_WORK_PROCESS: `drumbeat run` does the work after Slack's answers apart
+    audience_fresh_minutes: int = 360  # a platform group's cached members older than this are re-read when due
 
     @property
     def has_platform_credentials(self) -> bool:
@@ -369,6 +370,7 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         nudge_after_days=_integer(values, "DRUMBEAT_NUDGE_AFTER_DAYS", 2, low=1, high=30),
         nudge_every_days=_integer(values, "DRUMBEAT_NUDGE_EVERY_DAYS", 3, low=1, high=30),
         work_process=_switch(values, "DRUMBEAT_WORK_PROCESS", True),
+        audience_fresh_minutes=_integer(values, "DRUMBEAT_AUDIENCE_FRESH_MINUTES", 360, low=1, high=10_080),
     )
 
 

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from messages.render import render_body
 from messages.rich import Rich
+from schedules.channel_posts import compose_channel_post
 from schedules.compose_coaching import compose_coaching, refresher_sender
 from schedules.sending import Outgoing
 from schedules.reader import local_time_label, recipient_of
@@ -111,6 +112,7 @@ LATE_AFTER = timedelta(minutes=30)
 COMPOSERS: Final[Mapping[str, Callable[[Session, Delivery], Outgoing]]] = {
     DeliveryKind.COACHING: compose_coaching,
     DeliveryKind.NUDGE: compose_coaching,
+    DeliveryKind.CHANNEL_POST: compose_channel_post,
 }
 
 

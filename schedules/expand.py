@@ -73,7 +73,8 @@ def _who(kind: str) -> Any:
 
 
 def _recipients(kind: str) -> Any:
-    return and_(audience_by_parameters(), _who(kind), Person.id > bindparam("low"), Person.id <= bindparam("high"))
+    return and_(audience_by_parameters(bounded=True), _who(kind), Person.id > bindparam("low"),
+                Person.id <= bindparam("high"))
 
 
 @cache

@@ -30,7 +30,16 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from schedules.expand import chunks, expand_occurrence, occurrence_parameters, zone_kind, zone_parameters
+from schedules.audience_refresh import GroupRefresher, audience_group_ids
+from schedules.channel_posts import insert_channel_posts
+from schedules.expand import (
+    chunks,
+    expand_occurrence,
+    occurrence_parameters,
+    planned_zone,
+    zone_kind,
+    zone_parameters,
+)
 from schedules.next_due import advance, due_ids, organisation_zones, people_zones, plan_new_zones, plan_unplanned
 from schedules.quiet_hours import QuietHours
 from schedules.recurrence import RecurrenceError
@@ -188,18 +197,23 @@ def recipient_zone(broadcast: Broadcast, person: Person) -> str:
     return name if zone(name).key == name else "UTC"
 
 
-def materialise_due(session: Session, *, now: datetime, rules: DeliveryRules) -> MaterialiseReport:
+def materialise_due(session: Session, *, now: datetime, rules: DeliveryRules,
+                    groups: GroupRefresher | None = None) -> MaterialiseReport:
     """One pass of the materialiser job: only the broadcasts due by `now` (schedules/next_due.py).
 
     Every write is short: an occurrence is inserted by INSERT ... SELECT per zone and per CHUNK recipients
     (schedules/expand.py), each committed alone, then the broadcast's advanced state. A crash before the state
     is stored repeats the occurrence at the next tick, whose inserts add nothing for those already written
-    (ON CONFLICT DO NOTHING), so the rows are committed before the state that says they exist, never after."""
+    (ON CONFLICT DO NOTHING), so the rows are committed before the state that says they exist, never after.
+    `groups` re-reads the stale platform groups of each due broadcast first (schedules/audience_refresh.py), before
+    the broadcast is locked, so no platform call is made while its row is held."""
     report = MaterialiseReport()
     organisation = organisation_zones(people_zones(session))
     plan_new_zones(session, organisation, now=now)
     plan_unplanned(session, organisation)
     for broadcast_id in due_ids(session, now=now):
+        if groups is not None:
+            _refresh_groups(session, groups, broadcast_id, now=now)
         broadcast = _locked(session, broadcast_id)
         if broadcast is None or broadcast.status != BroadcastStatus.ACTIVE or not _due(broadcast, now):
             session.commit()  # another instance got here first
@@ -211,6 +225,13 @@ def materialise_due(session: Session, *, now: datetime, rules: DeliveryRules) ->
             session.rollback()
             log.exception("broadcast %s: its schedule cannot be read; skipped", broadcast_id)
     return report
+
+
+def _refresh_groups(session: Session, groups: GroupRefresher, broadcast_id: int, *, now: datetime) -> None:
+    audience = session.execute(select(Broadcast.audience).where(Broadcast.id == broadcast_id)).scalar_one_or_none()
+    if audience and (group_ids := audience_group_ids(audience)):
+        groups.refresh(session, group_ids, now=now)
+        session.commit()
 
 
 def _materialise_one(session: Session, broadcast: Broadcast, *, now: datetime, rules: DeliveryRules,
@@ -227,6 +248,9 @@ def _materialise_one(session: Session, broadcast: Broadcast, *, now: datetime, r
             _commit_and_let_others_write(session)
             report.created += created
             report.held += held
+        if not broadcast.local_time or tz == planned_zone(broadcast.anchor_tz):  # once, at the leader's local time
+            insert_channel_posts(session, broadcast, occurrence=found[-1].key, due=occurrence["due"],
+                                 scheduled_for=found[-1].due_at)
     report.finished += broadcast.status == BroadcastStatus.DONE
     session.commit()
 

@@ -64,6 +64,7 @@ class DeliveryKind(StrEnum):
     COACHING = "coaching"  # a manager's daily coaching DM (no broadcast, no message: see CoachingDigest)
     NUDGE = "nudge"  # a rep's gentle "something is waiting for you" DM (no broadcast, no message)
     REFRESHER = "refresher"  # a manager re-sent the canonical message and a new question (no broadcast)
+    CHANNEL_POST = "channel_post"  # a broadcast posted once to a channel (person: its leader; see AudienceGroup)
 
 
 class QuizMode(StrEnum):
@@ -127,7 +128,8 @@ class Account(SQLModel, table=True):
     to their first account (the lowest id), see `storage.queries.accounts`. An empty `workspace_id` means the one
     workspace or tenant this installation serves (every account imported before workspaces were recorded)."""
 
-    __table_args__ = (UniqueConstraint("platform", "workspace_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("platform", "workspace_id", "user_id"),
+                      Index("ix_account_user", "user_id", "platform"))  # a cached group's members -> people
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
@@ -135,6 +137,38 @@ class Account(SQLModel, table=True):
     workspace_id: str = Field(default="", max_length=64)
     user_id: str = Field(max_length=128)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class AudienceGroup(SQLModel, table=True):
+    """A group whose members only a chat platform knows (a Slack user group or channel; a Teams team or an Entra
+    group later), named in a broadcast's audience, with its membership cached (AudienceGroupMember).
+
+    `refreshed_at` bounds how old the cache is: a due broadcast re-reads a group older than the freshness bound
+    before it is expanded; events (members joined or left) keep it current in between. None: never read."""
+
+    __table_args__ = (UniqueConstraint("platform", "kind", "group_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    kind: str = Field(max_length=16)  # "usergroup", "channel", ... (the platform's own words)
+    group_id: str = Field(max_length=128)
+    label: str = Field(default="", max_length=200)  # its handle or name, as leaders know it
+    refreshed_at: datetime | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AudienceGroupMember(SQLModel, table=True):
+    """One platform account in a cached group: the platform's user id, and the person behind it when Drumbeat's
+    directory knows them (linked in SQL when the group is written: storage.queries.audience_groups). A member new
+    to Drumbeat is counted as left out rather than lost, and is linked at the group's next write once known.
+    The person id is stored, not joined at each use, so resolving a 10,000-member channel in chunks of 250 reads
+    one index (group, person) per chunk, not the whole membership joined to accounts again."""
+
+    __table_args__ = (Index("ix_audiencegroupmember_person", "group_id", "person_id"),)
+
+    group_id: int = Field(foreign_key="audiencegroup.id", primary_key=True)
+    user_id: str = Field(max_length=128, primary_key=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
 
 
 class Expectation(SQLModel, table=True):

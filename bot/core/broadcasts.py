@@ -1,8 +1,8 @@
 """Leaders put strategy messages on the drumbeat; reps acknowledge them.
 
 A broadcast is a row; its deliveries are rows written by `schedules.materialise` (at once for "now",
-by the materialiser job for scheduled ones). Nothing here talks to a chat platform: audiences that only
-the platform can expand (a user group, a channel's members) arrive here already expanded to people.
+by the materialiser job for scheduled ones). Nothing here talks to a chat platform: an audience is stored as the
+leader chose it and resolved at each occurrence (bot.core.audiences).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
+from bot.core.audiences import AudienceSpec, ResolvedAudience, resolve_audience
 from bot.core.errors import BadInput, NotFound, PermissionDenied
 from bot.core.once import (
     RequestKey,
@@ -32,12 +33,12 @@ from bot.core.library import (
     message_behind,
     new_version,
 )
-from bot.core.org import zone_unknown
-from bot.core.roles import find_people, find_team, require_role
-from messages.rich import Mention, PersonRef, Rich
+from bot.core.roles import require_role
+from messages.rich import Rich
+from schedules.audience_refresh import GroupRefresher
+from schedules.channel_posts import insert_channel_posts
 from schedules.materialise import DeliveryRules, delivery_kind, insert_deliveries, plan_for, recipient_zone, zone
 from schedules.recurrence import Recurrence, RecurrenceError, next_occurrence
-from storage.address import Address
 from storage.models import (
     AuditEvent,
     Broadcast,
@@ -49,25 +50,10 @@ from storage.models import (
     Question,
     QuizMode,
     Role,
-    Team,
 )
-from storage.queries.audience import audience_members, stored_audience_count
+from storage.queries.audience import AudienceReach
 
 BROADCASTERS = (Role.LEADER, Role.ADMIN)
-
-
-@dataclass(frozen=True)
-class AudienceSpec:
-    """Who a leader named. `people` are platform accounts (a user group or channel already expanded)."""
-
-    people: tuple[Address, ...] = ()
-    teams: tuple[str, ...] = ()
-    all_reps: bool = False
-    extra_labels: tuple[str, ...] = ()  # e.g. "@sales-east" for an expanded user group
-
-    @property
-    def empty(self) -> bool:
-        return not self.people and not self.teams and not self.all_reps
 
 
 @dataclass(frozen=True)
@@ -105,6 +91,7 @@ class BroadcastQueued:
     warnings: tuple[str, ...] = ()
     repeated: bool = False  # the same request arrived before: this is what it queued then
     without_zone: int = 0  # recipients with no known time zone yet (reckoned in UTC): the leader is told
+    reach: AudienceReach | None = None  # the audience resolved now: its people, and who is left out
 
 
 @dataclass(frozen=True)
@@ -114,47 +101,6 @@ class Acknowledgement:
     acknowledged_at: datetime
 
 
-# --- audiences -----------------------------------------------------------------------------------
-
-
-def resolve_audience(session: Session, audience: AudienceSpec, *, load: bool = True,
-                     ) -> tuple[list[Person], dict[str, object], str, list[str]]:
-    """The active people named (teams mean their reps), the audience as stored, a label, and notes.
-
-    `load=False` checks the same and counts the people in the database instead of loading them (no list)."""
-    if audience.empty:
-        raise BadInput("Say who should get it: a person (@name) or a team name.")
-    found = find_people(session, audience.people)
-    unknown = [address for address in audience.people if address not in found]
-    if unknown:
-        mentions = Rich.join(", ", (Mention(PersonRef(address.user_id, address)) for address in unknown))
-        raise NotFound(Rich(mentions, f" {'is' if len(unknown) == 1 else 'are'} not in Drumbeat's directory yet."))
-    labels = [found[address].name for address in audience.people if not audience.extra_labels]
-    labels.extend(audience.extra_labels)
-    team_ids: list[int] = []
-    for name in audience.teams:
-        team = find_team(session, name)
-        if team is None:
-            known = ", ".join(session.execute(select(Team.name).order_by(Team.name)).scalars()) or "none yet"
-            raise NotFound(f"There is no team called '{name}'. Teams: {known}.")
-        team_ids.append(team.id)
-        labels.append(f"team {team.name}")
-    if audience.all_reps:
-        labels.append("every rep")
-    person_ids = list(dict.fromkeys(found[address].id for address in audience.people))
-    stored: dict[str, object] = {"person_ids": person_ids, "team_ids": team_ids, "all_reps": audience.all_reps}
-    members: list[Person] = []
-    if load:
-        members = audience_members(session, person_ids=person_ids, team_ids=team_ids, all_reps=audience.all_reps)
-    anyone = bool(members) if load else stored_audience_count(session, stored) > 0
-    notes = []
-    if team_ids and not anyone:
-        notes.append("those teams have no active reps")
-    if not anyone:
-        raise BadInput("Nobody to send to: " + ("; ".join(notes) or "no active people in that audience"))
-    return members, stored, ", ".join(labels)[:200], notes
-
-
 # --- scheduling ----------------------------------------------------------------------------------
 
 
@@ -162,10 +108,7 @@ def resolve_audience(session: Session, audience: AudienceSpec, *, load: bool = T
 class _Checked:
     """A draft that passed every check: who it reaches and what it carries."""
 
-    members: list[Person]
-    audience: dict[str, object]
-    label: str
-    notes: list[str]
+    audience: ResolvedAudience
     message: Message | None  # None: a new message, saved as a version once everything else is fine
     question: Question | None
     quiz_only: bool
@@ -220,16 +163,17 @@ def _check_message(session: Session, draft: BroadcastDraft, question: Question |
 
 
 def check_draft(session: Session, *, sender: Person, draft: BroadcastDraft, now: datetime,
-                load: bool = True) -> _Checked:
+                load: bool = True, groups: GroupRefresher | None = None) -> _Checked:
     """Every problem with a draft at once, by field (DraftProblems), or what it resolves to.
 
-    `load=False` (a modal's acknowledgement) checks the audience by counting, without loading its people."""
+    `load=False` (a modal's acknowledgement) checks the audience by counting, without loading its people; only a
+    "now" broadcast loads them at all (a recurring one is resolved at each occurrence). `groups` re-reads the
+    stale platform groups the audience names (see bot.core.audiences.resolve_audience)."""
     problems: dict[str, str | Rich] = {}
-    members: list[Person] = []
-    stored: dict[str, object] = {}
-    label, notes = "", []
+    audience = ResolvedAudience([], {}, "")
     try:
-        members, stored, label, notes = resolve_audience(session, draft.audience, load=load)
+        audience = resolve_audience(session, draft.audience, load=load and draft.recurrence is None,
+                                    groups=groups, now=now)
     except (BadInput, NotFound) as problem:
         problems["audience"] = problem.text
     _check_when(draft, sender, now, problems)
@@ -238,7 +182,7 @@ def check_draft(session: Session, *, sender: Person, draft: BroadcastDraft, now:
     message = _check_message(session, draft, question, quiz_only, problems)
     if problems:
         raise DraftProblems(problems)
-    return _Checked(members, stored, label, notes, message, question, quiz_only)
+    return _Checked(audience, message, question, quiz_only)
 
 
 def _queue_now(session: Session, broadcast: Broadcast, members: list[Person], now: datetime,
@@ -246,15 +190,17 @@ def _queue_now(session: Session, broadcast: Broadcast, members: list[Person], no
     """A "now" broadcast's deliveries, written at once; (due now, held for later)."""
     tz_of = {person.id: recipient_zone(broadcast, person) for person in members}
     plans = plan_for(session, members, scheduled_for=now, rules=rules, tz_of=tz_of)
-    insert_deliveries(session, broadcast, plans, occurrence=f"now-{broadcast.id}", scheduled_for=now,
-                      kind=delivery_kind(broadcast))
+    occurrence = f"now-{broadcast.id}"
+    insert_deliveries(session, broadcast, plans, occurrence=occurrence, scheduled_for=now, kind=delivery_kind(broadcast))
+    insert_channel_posts(session, broadcast, occurrence=occurrence, due=rules.quiet.next_allowed(now, broadcast.anchor_tz),
+                         scheduled_for=now)
     now_count = sum(1 for plan in plans if plan.due_at <= now and not plan.held)
     return now_count, len(plans) - now_count
 
 
 def schedule(
     session: Session, *, sender: Person, draft: BroadcastDraft, now: datetime, rules: DeliveryRules,
-    allowed: tuple[Role, ...] = BROADCASTERS, request: RequestKey | None = None,
+    allowed: tuple[Role, ...] = BROADCASTERS, request: RequestKey | None = None, groups: GroupRefresher | None = None,
 ) -> BroadcastQueued:
     """Create a broadcast from a draft: every problem is reported at once, by field, and nothing is saved.
 
@@ -265,13 +211,14 @@ def schedule(
     if not claim_request(session, request, now):
         assert request is not None
         return queued_again(session, request)
-    checked = check_draft(session, sender=sender, draft=draft, now=now)
+    checked = check_draft(session, sender=sender, draft=draft, now=now, groups=groups)
+    audience = checked.audience
     message = checked.message
     if draft.new_message is not None:
         message = new_version(session, sender, draft.new_message, now)
     assert message is not None
     broadcast = Broadcast(
-        message_id=message.id, created_by_id=sender.id, audience=checked.audience, audience_label=checked.label,
+        message_id=message.id, created_by_id=sender.id, audience=audience.stored, audience_label=audience.label,
         recurrence=draft.recurrence.to_json() if draft.recurrence else None, starts_at=now,
         local_time=draft.local_time, anchor_tz=sender.tz, question_id=checked.question.id if checked.question else None,
         quiz_mode=draft.quiz_mode, quiz_only=checked.quiz_only,
@@ -284,22 +231,22 @@ def schedule(
     now_count = later_count = 0
     next_run = None
     if draft.recurrence is None:
-        now_count, later_count = _queue_now(session, broadcast, checked.members, now, rules)
+        now_count, later_count = _queue_now(session, broadcast, audience.members, now, rules)
         description = "now"
     else:
         description = draft.recurrence.describe()
         next_run = next_occurrence(draft.recurrence, sender.tz, after=now)
     session.add(AuditEvent(at=now, actor_id=sender.id, action="broadcast.schedule",
                            detail={"broadcast_id": broadcast.id, "message": message.key, "version": message.version,
-                                   "recipients": len(checked.members), "schedule": description}))
+                                   "recipients": audience.reach.people, "schedule": description}))
     session.flush()
     return BroadcastQueued(
         broadcast_id=broadcast.id, message_key=message.key, message_title=message.title,
-        message_version=message.version, recipients=len(checked.members), audience_label=checked.label,
+        message_version=message.version, recipients=audience.reach.people, audience_label=audience.label,
         schedule=description, now_count=now_count, later_count=later_count,
-        next_run=next_run.due_at if next_run else None, skipped=tuple(checked.notes),
+        next_run=next_run.due_at if next_run else None, skipped=tuple(audience.notes),
         warnings=tuple(consistency_warnings(session, message=message, editor=sender)),
-        without_zone=sum(1 for person in checked.members if zone_unknown(person)),
+        without_zone=audience.reach.without_zone, reach=audience.reach,
     )
 
 
@@ -332,8 +279,8 @@ def check_send(session: Session, *, sender: Person, message_key: str, audience: 
     broken = body_problem(message)  # a trial render: a body over its template budget is refused here
     if broken is not None:
         raise BadInput(broken)
-    _, stored, label, _ = resolve_audience(session, audience, load=False)
-    return SendCheck(message.title, message.version, stored_audience_count(session, stored), label)
+    resolved = resolve_audience(session, audience, load=False)
+    return SendCheck(message.title, message.version, resolved.reach.people, resolved.label)
 
 
 def send_now(

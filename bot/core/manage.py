@@ -12,6 +12,8 @@ from bot.core.broadcasts import BROADCASTERS, DraftProblems, consistency_warning
 from bot.core.library import NewMessage, check_new_message, new_version
 from bot.core.errors import BadInput, NotFound, PermissionDenied
 from bot.core.roles import require_role
+from schedules.audience_refresh import GroupRefresher, audience_group_ids
+from schedules.channel_posts import insert_channel_posts
 from schedules.materialise import (
     DeliveryRules,
     cancel_pending,
@@ -152,17 +154,25 @@ def cancel(session: Session, *, caller: Person, broadcast_id: int, now: datetime
     return f"Cancelled the broadcast to {broadcast.audience_label}.{queued}"
 
 
-def send_again_now(session: Session, *, caller: Person, broadcast_id: int, now: datetime, rules: DeliveryRules) -> str:
+def send_again_now(session: Session, *, caller: Person, broadcast_id: int, now: datetime, rules: DeliveryRules,
+                   groups: GroupRefresher | None = None) -> str:
+    """The broadcast once more, now, to whoever is in its audience now (`groups` re-reads its stale platform
+    groups first), with its channel posts."""
     broadcast = _owned(session, caller, broadcast_id)
     if broadcast.status == BroadcastStatus.CANCELLED:
         raise BadInput("That broadcast is cancelled; schedule a new one instead.")
+    if groups is not None:
+        groups.refresh(session, audience_group_ids(broadcast.audience), now=now)
     members = stored_audience_members(session, broadcast.audience)
     if not members:
         raise BadInput("Nobody in that audience is active any more.")
     tz_of = {person.id: recipient_zone(broadcast, person) for person in members}
     plans = plan_for(session, members, scheduled_for=now, rules=rules, tz_of=tz_of)
-    added = insert_deliveries(session, broadcast, plans, occurrence=f"manual-{now:%Y%m%dT%H%M%S}", scheduled_for=now,
+    occurrence = f"manual-{now:%Y%m%dT%H%M%S}"
+    added = insert_deliveries(session, broadcast, plans, occurrence=occurrence, scheduled_for=now,
                               kind=delivery_kind(broadcast))
+    insert_channel_posts(session, broadcast, occurrence=occurrence, scheduled_for=now,
+                         due=rules.quiet.next_allowed(now, broadcast.anchor_tz))
     _audit(session, caller, "broadcast.send_now", broadcast, now)
     later = sum(1 for plan in plans if plan.due_at > now or plan.held)
     note = f" ({later} after their quiet hours or time away)" if later else ""

@@ -15,10 +15,14 @@ BOT_SCOPES = (
     "usergroups:read",  # teams mapped to Slack user groups
     "channels:read",  # a channel's members as a broadcast audience
     "groups:read",
+    "channels:history",  # a broadcast's channel post: find it already sent, after a crash (as im:history for DMs)
+    "groups:history",
     "files:write",  # summary charts
 )
 # message.im: someone wrote to the bot in its DM (the Messages tab is open): it answers with where help is.
-BOT_EVENTS = ("app_home_opened", "user_change", "subteam_members_changed", "message.im")
+# member_joined_channel / member_left_channel: channels named in audiences stay current between re-reads.
+BOT_EVENTS = ("app_home_opened", "user_change", "subteam_members_changed", "member_joined_channel",
+              "member_left_channel", "message.im")
 EXAMPLE_REQUEST_URL = "https://drumbeat.example.com/slack/events"
 
 

@@ -6,18 +6,16 @@ date, an empty audience, a bad cron) is for `bot.core.broadcasts.schedule`, whic
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from datetime import date, time
 from typing import Any
 
 from bot.core.broadcasts import AudienceSpec, BroadcastDraft
 from bot.core.library import NewMessage
+from bot.slack.audience_groups import channel_ref, usergroup_ref
 from bot.slack.people import slack_address
 from bot.slack.ids import ModalBlock
 from schedules.recurrence import Recurrence
-
-USERGROUP = re.compile(r"^(?:<!subteam\^)?(S[A-Z0-9]{2,})(?:\|[^>]*)?>?$")
+from storage.queries.audience_groups import GroupRef
 
 # Where each of the core's problem fields is shown in the modal.
 FIELD_BLOCKS: dict[str, str] = {field: block.value for field, block in {
@@ -66,9 +64,32 @@ def _whole_number(text: str, block: ModalBlock, errors: dict[str, str], what: st
     return int(text)
 
 
-def draft_from_state(
-    values: dict[str, Any], *, today: date, usergroup_members: Callable[[str], list[str]] | None = None
-) -> tuple[BroadcastDraft | None, dict[str, str]]:
+def _usergroups(values: dict[str, Any], block: ModalBlock) -> tuple[GroupRef, ...]:
+    """The user groups picked, by id, with the handle their option showed ("@east-sales")."""
+    options = _value(values, block).get("selected_options") or []
+    return tuple(usergroup_ref(option["value"], ((option.get("text") or {}).get("text") or "").lstrip("@"))
+                 for option in options)
+
+
+def audience_from_state(values: dict[str, Any]) -> AudienceSpec:
+    """Who the leader picked and left out, as chosen: user groups and channels stay groups, resolved at each
+    occurrence (bot.core.audiences)."""
+    channels = tuple(channel_ref(channel_id) for channel_id in
+                     dict.fromkeys(_value(values, ModalBlock.CHANNELS).get("selected_conversations") or []))
+    return AudienceSpec(
+        people=tuple(slack_address(user_id) for user_id in _value(values, ModalBlock.PEOPLE).get("selected_users") or []),
+        teams=tuple(_selected_many(values, ModalBlock.TEAMS)),
+        all_reps=bool(_selected_many(values, ModalBlock.ALL_REPS)),
+        groups=(*_usergroups(values, ModalBlock.USERGROUPS), *channels),
+        exclude_people=tuple(slack_address(user_id) for user_id in
+                             _value(values, ModalBlock.EXCLUDE_PEOPLE).get("selected_users") or []),
+        exclude_teams=tuple(_selected_many(values, ModalBlock.EXCLUDE_TEAMS)),
+        exclude_groups=_usergroups(values, ModalBlock.EXCLUDE_USERGROUPS),
+        post_to=channels if _selected_many(values, ModalBlock.CHANNEL_POST) else (),
+    )
+
+
+def draft_from_state(values: dict[str, Any], *, today: date) -> tuple[BroadcastDraft | None, dict[str, str]]:
     """The draft, or the field errors (by block id) that stop us building one."""
     errors: dict[str, str] = {}
 
@@ -78,31 +99,7 @@ def draft_from_state(
     if new_message is not None and message_key:
         errors[ModalBlock.TITLE.value] = "Pick a library message or write a new one, not both."
 
-    people = list(_value(values, ModalBlock.PEOPLE).get("selected_users") or [])
-    labels: list[str] = []
-    groups = _text(values, ModalBlock.USERGROUPS).split()
-    for group in groups:
-        match = USERGROUP.match(group)
-        if not match:
-            errors[ModalBlock.USERGROUPS.value] = (
-                f"'{group}' is not a user group ID: use the ID (S0123ABCD) from the group's profile.")
-            continue
-        if usergroup_members is None:
-            continue
-        try:
-            members = usergroup_members(match.group(1))
-        except LookupError as missing:
-            errors[ModalBlock.USERGROUPS.value] = str(missing)
-            continue
-        people.extend(member for member in members if member not in people)
-        labels.append(f"user group {match.group(1)}")
-    audience = AudienceSpec(
-        people=tuple(slack_address(user_id) for user_id in people),
-        teams=tuple(_selected_many(values, ModalBlock.TEAMS)),
-        all_reps=bool(_selected_many(values, ModalBlock.ALL_REPS)),
-        extra_labels=tuple(labels),
-    )
-
+    audience = audience_from_state(values)
     recurrence = _recurrence(values, today=today, errors=errors)
     if errors:
         return None, errors

@@ -19,6 +19,7 @@ _ACTION: Final = {
     "action_id": str, "block_id": str, "type": str, "value": str, "action_ts": str,
     "selected_option": _OPTION, "selected_options": [_OPTION], "selected_user": str, "selected_users": [str],
     "selected_date": str, "selected_time": str, "selected_conversation": str, "selected_channel": str,
+    "selected_conversations": [str],
 }
 _STATE_VALUE: Final = {**_ACTION, "rich_text_value": dict}
 _VIEW: Final = {
@@ -59,6 +60,8 @@ _REQUIRED: Final = {
     "app_home_opened": (("event", "user"),),
     "user_change": (("event", "user", "id"),),
     "subteam_members_changed": (("event", "subteam_id"),),
+    "member_joined_channel": (("event", "user"), ("event", "channel")),
+    "member_left_channel": (("event", "user"), ("event", "channel")),
 }
 
 

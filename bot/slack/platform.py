@@ -20,6 +20,7 @@ from bot.health import Check
 from bot.platforms import PlatformContext, WsgiApp
 from bot.progress import Every, progress_log
 from bot.slack.app import build_app
+from bot.slack.audience_groups import SlackGroupReader
 from bot.slack.directory import iter_directory
 from bot.slack.guard import SignedRequestGuard
 from bot.slack.identity import PLATFORM
@@ -50,6 +51,7 @@ class SlackPlatform:
                              work_process=lambda: self.work_process)
         pacer = Pacer(self.settings.posts_per_minute, sleep=context.sleep, clock=context.monotonic)
         self._socket: Any = None
+        self.group_reader = SlackGroupReader(self.client, sleep=context.sleep)  # audiences' user groups, channels
         self.sender = SlackSender(no_retry_client(
             self.settings.bot_token, self.settings.api_url, timeout=context.services.settings.send_timeout_seconds), pacer=pacer)
 

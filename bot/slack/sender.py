@@ -71,6 +71,11 @@ class Pacer:
             self.sleep(turn - now)
 
 
+def is_channel_id(conversation: str) -> bool:
+    """A public (C...) or private (G..., or C... since 2017) channel, as opposed to a user (U.../W...)."""
+    return conversation[:1] in ("C", "G")
+
+
 class SlackSender:
     def __init__(self, client: WebClient, *, pacer: Pacer | None = None) -> None:
         self.client = client
@@ -108,9 +113,10 @@ class SlackSender:
         )
 
     def find_sent(self, outgoing: Outgoing, *, since: datetime) -> SentRef | None:
-        """Look in the recipient's DM for our message carrying this idempotency key."""
-        opened = self._call(self.client.conversations_open, users=outgoing.recipient.user_id)
-        channel = opened["channel"]["id"]
+        """Look in the recipient's DM (or the channel a post went to) for our message carrying this idempotency key."""
+        channel = outgoing.recipient.user_id
+        if not is_channel_id(channel):
+            channel = self._call(self.client.conversations_open, users=channel)["channel"]["id"]
         cursor: str | None = None
         while True:
             history = self._call(

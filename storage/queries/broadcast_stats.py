@@ -1,4 +1,5 @@
-"""Reach and acknowledgement per broadcast, for a leader's list of schedules (one grouped query)."""
+"""Reach and acknowledgement per broadcast, and each occurrence's actual reach, for a leader's list of schedules
+(grouped queries)."""
 
 from __future__ import annotations
 

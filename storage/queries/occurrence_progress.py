@@ -31,6 +31,11 @@ class OccurrenceProgress:
     failed: int
 
     @property
+    def people(self) -> int:
+        """Whom the occurrence's audience resolved to that day (its actual reach; cancelled rows are not counted)."""
+        return self.sent + self.waiting + self.away + self.failed
+
+    @property
     def finished(self) -> bool:
         return not self.waiting and not self.away
 

@@ -55,8 +55,8 @@ def test_leader_schedules_a_weekly_broadcast_that_reaches_each_rep_at_nine_local
 def test_usergroup_members_become_the_audience(workspace: Workspace) -> None:
     workspace.slack.add_usergroup("S0FIELD", handle="field", user_ids=["U0REPEA01", "U0REPWE03"])
     view = open_modal(workspace)
-    workspace.slack.submit_view(LENA, view["id"], {"message_pick": "win-on-strategy", "usergroups_input": "S0FIELD"})
-    assert "for 2 people in user group S0FIELD" in json.dumps(workspace.slack.inbox(LENA))
+    workspace.slack.submit_view(LENA, view["id"], {"message_pick": "win-on-strategy", "usergroups_input": ["S0FIELD"]})
+    assert "for 2 people in user group @field" in json.dumps(workspace.slack.inbox(LENA))
 
 
 def test_choosing_a_library_message_shows_a_preview(workspace: Workspace) -> None:
@@ -74,7 +74,6 @@ def test_choosing_a_library_message_shows_a_preview(workspace: Workspace) -> Non
       "date_input": "2026-01-05", "time_input": "09:00"}, "date", "in the past"),
     ({"message_pick": "win-on-strategy", "teams_input": ["East"], "when_input": "recurring", "kind_input": "workdays",
       "date_input": "2026-12-10", "end_date_input": "2026-12-01", "time_input": "09:00"}, "end_date", "is before the start"),
-    ({"message_pick": "win-on-strategy", "usergroups_input": "S0NOPE"}, "usergroups", "no Slack user group S0NOPE"),
     ({"message_pick": "win-on-strategy", "teams_input": ["East"], "when_input": "recurring", "kind_input": "cron",
       "cron_input": "0 9 * *"}, "cron", "has 5 fields"),
     ({"title_input": "Broken", "body_input": "Hi {{ person.first_name ", "teams_input": ["East"]}, "body", "Template error"),

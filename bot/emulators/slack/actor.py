@@ -382,6 +382,13 @@ class Actor:
         response.trigger_id = trigger_id
         return response
 
+    def fill_in_view(self, user_id: str, view_id: str, values: dict[str, Any]) -> None:
+        """The person types and picks in an open modal without submitting it (values by action_id, as for
+        submit_view): what Slack then sends as the view's state with a click inside it."""
+        with self.ws.lock:
+            view = self._visible_view(user_id, view_id)
+            view["state"] = {"values": build_state(view.get("blocks") or [], values)}
+
     def submit_view(self, user_id: str, view_id: str, values: dict[str, Any]) -> ActorResponse:
         with self.ws.lock:
             user = self._user(user_id)

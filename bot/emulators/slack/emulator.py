@@ -22,6 +22,7 @@ from .actor import Actor, ActorResponse
 from .contracts import CONTRACTS, INVALID_ARGUMENTS, SPECIAL_POST_MESSAGE, missing_required
 from .errors import EmulatorError
 from .faults import Fault, FaultBook
+from .groups import channel_members  # registers usergroups.list, conversations.members / .info
 from .methods import HANDLERS, Reply, fail, json_arg
 from .ratelimit import RateLimiter
 from .server import Answer, Incoming, LoopbackServer, decode_api_call
@@ -195,6 +196,35 @@ class SlackEmulator:
                 id=channel_id, kind="channel", name=name, created=self.clock(), members=members
             )
 
+    def set_usergroup_members(self, usergroup_id: str, user_ids: list[str]) -> ActorResponse:
+        """Someone edits a user group in Slack: its members become `user_ids`, and Slack tells the bot with a
+        signed subteam_members_changed event (who was added, who was removed)."""
+        with self._ws.lock:
+            group = self._ws.usergroups[usergroup_id]
+            before, group["users"] = list(group["users"]), list(user_ids)
+        return self.send_event({
+            "type": "subteam_members_changed", "subteam_id": usergroup_id, "team_id": self.team_id,
+            "added_users": [user for user in user_ids if user not in before],
+            "removed_users": [user for user in before if user not in user_ids]})
+
+    def join_channel(self, channel_id: str, user_id: str) -> ActorResponse:
+        """Someone joins a channel the bot is in; Slack sends member_joined_channel."""
+        return self._channel_change(channel_id, user_id, joined=True)
+
+    def leave_channel(self, channel_id: str, user_id: str) -> ActorResponse:
+        """Someone leaves a channel the bot is in; Slack sends member_left_channel."""
+        return self._channel_change(channel_id, user_id, joined=False)
+
+    def _channel_change(self, channel_id: str, user_id: str, *, joined: bool) -> ActorResponse:
+        with self._ws.lock:
+            channel = self._ws.channels[channel_id]
+            members = channel_members(self._ws, channel)
+            channel.members = [*members, user_id] if joined and user_id not in members else (
+                members if joined else [member for member in members if member != user_id])
+        kind = "member_joined_channel" if joined else "member_left_channel"
+        return self.send_event({"type": kind, "user": user_id, "channel": channel_id, "channel_type": "C",
+                                "team": self.team_id})
+
     def _require_user(self, user_id: str) -> User:
         user = self._ws.users.get(user_id)
         if user is None:
@@ -347,6 +377,9 @@ class SlackEmulator:
 
     def click_in_view(self, user_id: str, *, view_id: str, action_id: str, value: Any | None = None) -> ActorResponse:
         return self._actor.click_in_view(user_id, view_id, action_id, value)
+
+    def fill_in_view(self, user_id: str, view_id: str, values: dict[str, Any]) -> None:
+        self._actor.fill_in_view(user_id, view_id, values)
 
     def submit_view(self, user_id: str, view_id: str, values: dict[str, Any]) -> ActorResponse:
         return self._actor.submit_view(user_id, view_id, values)

@@ -557,6 +557,7 @@ def push_modal(ws: Workspace, user_id: str, payload: dict[str, Any]) -> dict[str
 
 
 def replace_view(ws: Workspace, current: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    """views.update: the new view keeps what the person entered in input blocks whose block_id stays."""
     view = _build_view(
         ws,
         payload,
@@ -564,6 +565,9 @@ def replace_view(ws: Workspace, current: dict[str, Any], payload: dict[str, Any]
         root_view_id=current["root_view_id"],
         previous_view_id=current["previous_view_id"],
     )
+    kept = {block.get("block_id") for block in view.get("blocks") or [] if block.get("type") == "input"}
+    entered = (current.get("state") or {}).get("values") or {}
+    view["state"] = {"values": {block_id: value for block_id, value in entered.items() if block_id in kept}}
     ws.views[view["id"]] = view
     return view
 

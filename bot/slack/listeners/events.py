@@ -1,4 +1,4 @@
-"""Events: the App Home tab, directory changes, and what people write to the bot in its DM."""
+"""Events: the App Home tab, directory and channel membership changes, and what people write to the bot in its DM."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.core import org
 from bot.core.words.usage import direct_message_hint
 from bot.services import Services
 from bot.slack import replies
+from bot.slack.audience_groups import channel_membership_changed
 from bot.slack.directory import entry_from_slack_user
 from bot.slack.failures import slack_error_code
 from bot.slack.respond import publish_home
@@ -46,6 +47,12 @@ def user_change(event: dict[str, Any], services: Services) -> None:
         org.apply_directory(session, [entry_from_slack_user(user)])
 
 
+def channel_membership(event: dict[str, Any], services: Services) -> None:
+    """Someone joined or left a channel: its cached members follow, when an audience names it."""
+    with services.unit_of_work() as session:
+        channel_membership_changed(session, event)
+
+
 def written_by_a_person(event: dict[str, Any], bot_user_id: str | None) -> bool:
     """A new message a person typed in a DM: not an edit or deletion (subtypes), not a bot's (ours or another's)."""
     return (event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id")
@@ -63,4 +70,6 @@ def direct_message(event: dict[str, Any], client: WebClient, context: BoltContex
 def register(app: App, services: Services) -> None:
     app.event("app_home_opened")(app_home_opened)
     app.event("user_change")(user_change)
+    app.event("member_joined_channel")(channel_membership)
+    app.event("member_left_channel")(channel_membership)
     app.event("message")(direct_message)  # every message event: edits, bots' posts are acknowledged and ignored

@@ -12,7 +12,7 @@ from bot.core import commands, manage
 from bot.core.broadcasts import BROADCASTERS
 from bot.core.errors import BadInput, DrumbeatError
 from bot.core.roles import identify, require_role
-from bot.core.words.figures import percent
+from bot.core.words.figures import percent, plural
 from bot.services import Services
 from bot.slack.people import acting_user
 from bot.slack import replies
@@ -44,7 +44,8 @@ def schedules_message(session: Session, services: Services, caller: Person,
             "rate": percent(row.acknowledged, row.delivered), "author": row.author,
             "show_author": caller.role == Role.ADMIN,
             "occurrences": [{
-                "label": local_time_label(occurrence.first_due, caller.tz), "sent": f"{occurrence.sent:,}",
+                "label": local_time_label(occurrence.first_due, caller.tz),
+                "people": plural(occurrence.people, "person", "people"), "sent": f"{occurrence.sent:,}",
                 "waiting": f"{occurrence.waiting:,}", "away": f"{occurrence.away:,}" if occurrence.away else "",
                 "failed": f"{occurrence.failed:,}", "finished": occurrence.finished,
             } for occurrence in row.occurrences],
@@ -67,7 +68,8 @@ def _steer_one(session: Session, services: Services, caller: Person, action_id: 
         return manage.resume(session, caller=caller, broadcast_id=broadcast_id, now=now)
     if action_id == ActionId.SCHEDULE_CANCEL:
         return manage.cancel(session, caller=caller, broadcast_id=broadcast_id, now=now)
-    return manage.send_again_now(session, caller=caller, broadcast_id=broadcast_id, now=now, rules=services.rules)
+    return manage.send_again_now(session, caller=caller, broadcast_id=broadcast_id, now=now, rules=services.rules,
+                                 groups=services.groups)
 
 
 def steer(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond,

@@ -13,6 +13,7 @@ from bot.core.errors import BadInput
 from bot.core.roles import require_role
 from bot.services import Services
 from bot.slack import replies
+from bot.slack.audience_groups import usergroup_changed
 from bot.slack.identity import PLATFORM
 from bot.slack.respond import CommandCall, Reply
 from bot.slack.usergroups import sync_team, usergroup, usergroup_mention
@@ -45,9 +46,12 @@ def link(call: CommandCall, command: commands.LinkTeam) -> Reply:
 
 
 def members_changed(event: dict[str, Any], client: WebClient, services: Services) -> None:
+    """A user group changed: its cached members (if an audience names it), and the team linked to it (if any)."""
     usergroup_id = event.get("subteam_id")
     if not usergroup_id:
         return
+    with services.unit_of_work() as session:
+        usergroup_changed(session, event)
     with services.unit_of_work() as session:
         team = teams.team_for_group(session, usergroup(usergroup_id))
         if team is not None:
