@@ -20,6 +20,7 @@ from bot.core.words.summary import summary_screen
 from bot.core.words.usage import usage_screen
 from bot.services import Services
 from bot.teams.render import render_card
+from bot.teams.typed import TYPED
 from messages.rich import Rich
 from storage.address import Address
 
@@ -96,6 +97,8 @@ def answer_text(services: Services, caller: Address, text: str) -> dict[str, Any
                 ask = quizzes.quiz_me(session, person=person, now=services.clock())
                 outgoing = showing.ask_now(session, ask, services.clock()).outgoing
                 return render_card(outgoing.kind, outgoing.context)  # the question itself, answered in place
+            if (typed := TYPED.get(type(parsed))) is not None:
+                return typed(services, session, person, parsed)
         return notice_card(f"That command is not available in Teams yet. Type {COMMAND} help to see what is.",
                            "info")
     except DrumbeatError as problem:
