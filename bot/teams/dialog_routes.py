@@ -162,10 +162,10 @@ class DialogRoutes:
     def rate(self, activity: dict[str, Any]) -> dict[str, Any]:
         """A rating after a pulse-check answer: recorded once by the core, the card shown anew."""
         data = _data(activity)
-        ask_id, level = id_of(data.get("ask")), str(data.get("level", ""))
+        ask_id, level = id_of(data.get("ask")), data.get("level")
 
         def use_case(session: Session, person: Person) -> Shown:
-            if not ask_id or level not in LEVELS:
+            if not ask_id or not isinstance(level, str) or level not in LEVELS:
                 raise PermissionDenied("That button doesn't point at a question I know.")
             ask = quizzes.rate_confidence(session, ask_id=ask_id, person=person, level=int(level),
                                           now=self.services.clock())

@@ -17,7 +17,7 @@ from bot.core.broadcasts import DraftProblems
 from bot.core.errors import BadInput, DrumbeatError
 from bot.core.once import RequestKey
 from bot.core.roles import identify, require_role
-from bot.core.words.zones import broadcast_zones_note
+from bot.core.words.queued import describe_queued
 from bot.services import Services
 from bot.slack.identity import PLATFORM
 from bot.slack.people import acting_user
@@ -28,8 +28,7 @@ from bot.slack.ids import ActionId, CallbackId, ModalBlock
 from bot.slack.modal_state import FIELD_BLOCKS, draft_from_state
 from bot.slack.render import render_blocks
 from bot.slack.respond import CommandCall, field_errors, modal_values
-from messages.rich import Icon, Rich, Strong
-from schedules.reader import local_time_label
+from messages.rich import Icon, Rich
 from schedules.materialise import zone
 from storage.models import Person
 
@@ -81,24 +80,6 @@ def usergroup_members(client: WebClient, usergroup_id: str) -> list[str]:
         if (error.response.data or {}).get("error") == "no_such_subteam":
             raise LookupError(f"There is no Slack user group {usergroup_id}.") from None
         raise
-
-
-def describe_queued(queued: broadcasts.BroadcastQueued, tz: str) -> Rich:
-    when = "now" if queued.schedule == "now" else queued.schedule
-    lines = [Rich("Scheduled ", Strong(queued.message_title), f" (v{queued.message_version}) for {queued.recipients}"
-                  f" people in {queued.audience_label}: {when}.")]
-    if queued.next_run:
-        lines.append(Rich(f"Next: {local_time_label(queued.next_run, tz)} your time; each rep gets it at their own "
-                          "local time."))
-    if queued.later_count:
-        lines.append(Rich(f"{queued.now_count} now, {queued.later_count} after their quiet hours, daily cap or time "
-                          "away."))
-    lines.extend(Rich(Icon("warning"), f" {warning}") for warning in queued.warnings)
-    if zones := broadcast_zones_note(queued.without_zone):
-        lines.append(Rich(zones))
-    if queued.repeated:
-        lines.append(Rich("This form was submitted before: it was scheduled once, and this is that broadcast."))
-    return Rich.join("\n", lines)
 
 
 def _draft(session: Session, body: dict[str, Any], view: dict[str, Any], client: WebClient,

@@ -1,0 +1,175 @@
+"""The leaders' broadcast form in a Teams dialog, on the same core as Slack's modal.
+
+Opened from the card answering a typed `broadcast` (`task/fetch`, `dialog_id == "broadcast"`). The role is
+checked when the card is shown, when the dialog opens, on Preview and on Schedule, since every one of them is
+a request anybody could forge: the form lists every question and previews unreleased messages. Preview
+(`broadcast_preview`) answers with the same form, its values kept and the picked message shown. Schedule
+(`broadcast_send`) is checked with reads (the form's fields by bot.core.broadcast_fields, then
+`broadcasts.check_draft`) and answered at once: the same form with its problems, or closed; the broadcast is
+written after, once per opened form (`schedule(request=...)`), and the leader told in their chat what was
+queued or why nothing was.
+
+Adaptive Cards have no people picker that works without Graph, so people are named by email address and found
+in Drumbeat's directory; a name nobody has is a field error.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+from sqlmodel import Session
+
+from bot.core import broadcasts
+from bot.core.broadcast_fields import BroadcastFields, draft_from_fields
+from bot.core.broadcasts import DraftProblems
+from bot.core.errors import DrumbeatError, PermissionDenied
+from bot.core.library import broadcast_form
+from bot.core.roles import identify, require_role
+from bot.core.words.queued import describe_queued
+from bot.services import Services
+from bot.teams.dialogs import (
+    TaskAnswer,
+    choice_in,
+    choices_in,
+    data_of,
+    field_errors,
+    form_dialog,
+    form_in,
+    form_request,
+    new_form,
+    notice_dialog,
+    text_in,
+    toggled,
+)
+from messages.rich import Rich
+from schedules.materialise import zone
+from storage.address import Address
+from storage.models import Person
+from storage.queries.accounts import primary_addresses
+from storage.queries.by_email import people_by_email
+
+DIALOG: Final = "broadcast"
+PREVIEW: Final = "broadcast_preview"
+SEND: Final = "broadcast_send"
+TITLE: Final = "New broadcast"
+INPUTS: Final = ("message", "title", "body", "people", "teams", "all_reps", "when", "date", "time", "kind", "weekdays",
+                 "interval", "day_of_month", "cron", "end_date", "count", "local_time", "question", "question_mode")
+#: Where each of the core's problem fields is shown in the form (the rest under their own input id, or `when`).
+FIELDS: Final = {**{name: name for name in INPUTS}, "audience": "people", "message": "body", "key": "title",
+                 "timezone": "when"}
+_SEPARATORS = re.compile(r"[\s,;]+")
+MAX_PEOPLE: Final = 500
+
+
+def _form(session: Session, caller: Person, name: str, *, values: dict[str, str] | None = None,
+          errors: dict[str, Any] | None = None, selected_key: str | None = None) -> dict[str, Any]:
+    form = broadcast_form(session, reader=caller, selected_key=selected_key)
+    return form_dialog(TITLE, "broadcast_dialog", {
+        "library": form.library, "teams": [(team, team) for team in form.teams], "questions": form.questions,
+        "preview": form.preview, "preview_problem": form.preview_problem,
+        "intervals": [(str(n), f"Every {n} weeks") for n in range(2, 13)],
+        "form": name, "values": values or {}, "errors": errors or {}})
+
+
+def _values(data: dict[str, Any]) -> dict[str, str]:
+    return {name: str(data[name]) for name in INPUTS if isinstance(data.get(name), str)}
+
+
+def _refused(problem: DrumbeatError) -> dict[str, Any]:
+    return notice_dialog(TITLE, problem.text, "refused" if isinstance(problem, PermissionDenied) else "warning")
+
+
+def _leader(session: Session, caller: Address) -> Person:
+    person = identify(session, caller)
+    require_role(person, broadcasts.BROADCASTERS, "schedule broadcasts")
+    return person
+
+
+def open_form(services: Services, caller: Address, activity: dict[str, Any]) -> TaskAnswer:
+    try:
+        with services.unit_of_work() as session:
+            return _form(session, _leader(session, caller), new_form())
+    except DrumbeatError as problem:
+        return _refused(problem)
+
+
+def preview(services: Services, caller: Address, activity: dict[str, Any]) -> TaskAnswer:
+    """The same form, its values kept, with the picked library message previewed for the leader."""
+    data = data_of(activity)
+    try:
+        name = form_in(data)
+        with services.unit_of_work() as session:
+            return _form(session, _leader(session, caller), name, values=_values(data),
+                         selected_key=choice_in(data, "message"))
+    except DrumbeatError as problem:
+        return _refused(problem)
+
+
+def _people(session: Session, text: str, errors: dict[str, str]) -> tuple[Address, ...]:
+    emails = [word for word in _SEPARATORS.split(text) if word]
+    if len(emails) > MAX_PEOPLE:
+        errors["people"] = f"{len(emails)} people; name at most {MAX_PEOPLE}, or pick their teams."
+        return ()
+    found = people_by_email(session, emails)
+    unknown = [email for email in emails if email.lower() not in found]
+    if unknown:
+        errors["people"] = f"Nobody in Drumbeat's directory has the email {', '.join(unknown[:5])[:300]}."
+    addresses = primary_addresses(session, found.values())
+    return tuple(dict.fromkeys(addresses[person_id] for person_id in found.values() if person_id in addresses))
+
+
+def draft_of(session: Session, services: Services, caller: Person,
+             data: dict[str, Any]) -> tuple[broadcasts.BroadcastDraft | None, dict[str, str]]:
+    errors: dict[str, str] = {}
+    fields = BroadcastFields(
+        message_key=choice_in(data, "message"), title=text_in(data, "title"), body=text_in(data, "body"),
+        people=_people(session, text_in(data, "people"), errors), teams=tuple(choices_in(data, "teams")),
+        all_reps=toggled(data, "all_reps"), when=choice_in(data, "when") or "now", date=choice_in(data, "date"),
+        time=choice_in(data, "time"), kind=choice_in(data, "kind"), weekdays=tuple(choices_in(data, "weekdays")),
+        interval=choice_in(data, "interval"), day_of_month=text_in(data, "day_of_month"), cron=text_in(data, "cron"),
+        end_date=choice_in(data, "end_date"), count=text_in(data, "count"), local_time=toggled(data, "local_time"),
+        question_key=choice_in(data, "question"), quiz_mode=choice_in(data, "question_mode"))
+    today = services.clock().astimezone(zone(caller.tz)).date()
+    return draft_from_fields(fields, today=today, errors=errors)
+
+
+def check(services: Services, caller: Address, activity: dict[str, Any]) -> tuple[TaskAnswer, bool]:
+    """(the answer: closed, or the form again with its problems, or a refusal; whether to write it after)."""
+    data = data_of(activity)
+    try:
+        name = form_in(data)
+        with services.unit_of_work() as session:
+            leader = _leader(session, caller)
+            try:
+                draft, errors = draft_of(session, services, leader, data)
+                if draft is None:
+                    raise DraftProblems(errors)
+                broadcasts.check_draft(session, sender=leader, draft=draft, now=services.clock(), load=False)
+            except PermissionDenied:
+                raise
+            except DrumbeatError as problem:
+                return _form(session, leader, name, values=_values(data), selected_key=choice_in(data, "message"),
+                             errors=field_errors(problem, FIELDS, "when")), False
+    except DrumbeatError as problem:
+        return _refused(problem), False
+    return None, True
+
+
+def queue(services: Services, caller: Address, activity: dict[str, Any]) -> tuple[Rich, str]:
+    """After the answer: one broadcast per opened form, however often it is submitted, checked again as it is
+    written. (what to tell the leader, its icon)."""
+    data = data_of(activity)
+    try:
+        request = form_request(caller, form_in(data))
+        with services.unit_of_work() as session:
+            leader = _leader(session, caller)
+            draft, errors = draft_of(session, services, leader, data)
+            if draft is None:
+                raise DraftProblems(errors)
+            queued = broadcasts.schedule(session, sender=leader, draft=draft, now=services.clock(),
+                                         rules=services.rules, request=request)
+            tz = leader.tz
+    except DrumbeatError as problem:  # found only now (the audience left, a message changed): never dropped
+        return Rich("Your broadcast was not saved: ", problem.text), "warning"
+    return describe_queued(queued, tz), "message"
