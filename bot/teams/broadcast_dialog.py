@@ -42,6 +42,7 @@ from bot.teams.dialogs import (
     text_in,
     toggled,
 )
+from bot.teams.render import TeamsLimitError
 from messages.rich import Rich
 from schedules.materialise import zone
 from storage.address import Address
@@ -60,16 +61,31 @@ FIELDS: Final = {**{name: name for name in INPUTS}, "audience": "people", "messa
                  "timezone": "when"}
 _SEPARATORS = re.compile(r"[\s,;]+")
 MAX_PEOPLE: Final = 500
+#: How many choices each list offers, tried largest first until the form fits (a note says when some are left out).
+CAPS: Final = (100, 50, 25, 10, 0)
 
 
 def _form(session: Session, caller: Person, name: str, *, values: dict[str, str] | None = None,
           errors: dict[str, Any] | None = None, selected_key: str | None = None) -> dict[str, Any]:
+    """The form; each list offers at most `cap` choices, the largest of CAPS whose card fits Teams' 28 KB (a big
+    library, many teams and questions, long texts typed back and every field's error can otherwise overflow)."""
     form = broadcast_form(session, reader=caller, selected_key=selected_key)
-    return form_dialog(TITLE, "broadcast_dialog", {
+    context = {
         "library": form.library, "teams": [(team, team) for team in form.teams], "questions": form.questions,
         "preview": form.preview, "preview_problem": form.preview_problem,
         "intervals": [(str(n), f"Every {n} weeks") for n in range(2, 13)],
-        "form": name, "values": values or {}, "errors": errors or {}})
+        "form": name, "values": values or {}, "errors": errors or {}}
+    return fitted(context)
+
+
+def fitted(context: dict[str, Any]) -> dict[str, Any]:
+    """The form dialog with the largest choice lists that fit."""
+    for cap in CAPS[:-1]:
+        try:
+            return form_dialog(TITLE, "broadcast_dialog", {**context, "cap": cap})
+        except TeamsLimitError:
+            continue
+    return form_dialog(TITLE, "broadcast_dialog", {**context, "cap": CAPS[-1]})
 
 
 def _values(data: dict[str, Any]) -> dict[str, str]:
