@@ -10,8 +10,10 @@ Teams dialog's values are typed by a client that may not be Teams, so nothing he
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time
+from typing import Any
 
 from bot.core.broadcasts import AudienceSpec, BroadcastDraft
 from bot.core.library import NewMessage
@@ -55,23 +57,15 @@ def _whole_number(text: str, field: str, errors: dict[str, str], what: str) -> i
     return int(text)
 
 
-def _date(text: str | None, field: str, errors: dict[str, str]) -> date | None:
+def _parsed(text: str | None, field: str, errors: dict[str, str], parse: Callable[[str], Any],
+            what: str) -> Any | None:
+    """A date (YYYY-MM-DD) or time (HH:MM) as typed, or None with the problem under its field."""
     if not text:
         return None
     try:
-        return date.fromisoformat(text.strip())
+        return parse(text.strip())
     except ValueError:
-        errors[field] = f"'{text[:40]}' is not a date: write it as YYYY-MM-DD."
-        return None
-
-
-def _time(text: str | None, field: str, errors: dict[str, str]) -> time | None:
-    if not text:
-        return None
-    try:
-        return time.fromisoformat(text.strip())
-    except ValueError:
-        errors[field] = f"'{text[:40]}' is not a time: write it as HH:MM."
+        errors[field] = f"'{text[:40]}' is not a {what}."
         return None
 
 
@@ -105,8 +99,9 @@ def _recurrence(fields: BroadcastFields, *, today: date, errors: dict[str, str])
     when = fields.when or "now"
     if when == "now":
         return None
-    start, at = _date(fields.date, "date", errors), _time(fields.time, "time", errors)
-    end = _date(fields.end_date, "end_date", errors)
+    start = _parsed(fields.date, "date", errors, date.fromisoformat, "date: write it as YYYY-MM-DD")
+    at = _parsed(fields.time, "time", errors, time.fromisoformat, "time: write it as HH:MM")
+    end = _parsed(fields.end_date, "end_date", errors, date.fromisoformat, "date: write it as YYYY-MM-DD")
     count = _whole_number(fields.count, "count", errors, "The number of times")
     if when == "once":
         if start is None and "date" not in errors:

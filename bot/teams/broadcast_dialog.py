@@ -23,25 +23,12 @@ from sqlmodel import Session
 from bot.core import broadcasts
 from bot.core.broadcast_fields import BroadcastFields, draft_from_fields
 from bot.core.broadcasts import DraftProblems
-from bot.core.errors import DrumbeatError, PermissionDenied
+from bot.core.errors import DrumbeatError
 from bot.core.library import broadcast_form
 from bot.core.roles import identify, require_role
 from bot.core.words.queued import describe_queued
 from bot.services import Services
-from bot.teams.dialogs import (
-    TaskAnswer,
-    choice_in,
-    choices_in,
-    data_of,
-    field_errors,
-    form_dialog,
-    form_in,
-    form_request,
-    new_form,
-    notice_dialog,
-    text_in,
-    toggled,
-)
+from bot.teams import dialogs
 from bot.teams.render import TeamsLimitError
 from messages.rich import Rich
 from schedules.materialise import zone
@@ -82,18 +69,10 @@ def fitted(context: dict[str, Any]) -> dict[str, Any]:
     """The form dialog with the largest choice lists that fit."""
     for cap in CAPS[:-1]:
         try:
-            return form_dialog(TITLE, "broadcast_dialog", {**context, "cap": cap})
+            return dialogs.form_dialog(TITLE, "broadcast_dialog", {**context, "cap": cap})
         except TeamsLimitError:
             continue
-    return form_dialog(TITLE, "broadcast_dialog", {**context, "cap": CAPS[-1]})
-
-
-def _values(data: dict[str, Any]) -> dict[str, str]:
-    return {name: str(data[name]) for name in INPUTS if isinstance(data.get(name), str)}
-
-
-def _refused(problem: DrumbeatError) -> dict[str, Any]:
-    return notice_dialog(TITLE, problem.text, "refused" if isinstance(problem, PermissionDenied) else "warning")
+    return dialogs.form_dialog(TITLE, "broadcast_dialog", {**context, "cap": CAPS[-1]})
 
 
 def _leader(session: Session, caller: Address) -> Person:
@@ -102,24 +81,24 @@ def _leader(session: Session, caller: Address) -> Person:
     return person
 
 
-def open_form(services: Services, caller: Address, activity: dict[str, Any]) -> TaskAnswer:
+def open_form(services: Services, caller: Address, activity: dict[str, Any]) -> dialogs.TaskAnswer:
     try:
         with services.unit_of_work() as session:
-            return _form(session, _leader(session, caller), new_form())
+            return _form(session, _leader(session, caller), dialogs.new_form())
     except DrumbeatError as problem:
-        return _refused(problem)
+        return dialogs.refusal(TITLE, problem)
 
 
-def preview(services: Services, caller: Address, activity: dict[str, Any]) -> TaskAnswer:
+def preview(services: Services, caller: Address, activity: dict[str, Any]) -> dialogs.TaskAnswer:
     """The same form, its values kept, with the picked library message previewed for the leader."""
-    data = data_of(activity)
+    data = dialogs.data_of(activity)
     try:
-        name = form_in(data)
+        name = dialogs.form_in(data)
         with services.unit_of_work() as session:
-            return _form(session, _leader(session, caller), name, values=_values(data),
-                         selected_key=choice_in(data, "message"))
+            return _form(session, _leader(session, caller), name, values=dialogs.typed_values(data, INPUTS),
+                         selected_key=dialogs.choice_in(data, "message"))
     except DrumbeatError as problem:
-        return _refused(problem)
+        return dialogs.refusal(TITLE, problem)
 
 
 def _people(session: Session, text: str, errors: dict[str, str]) -> tuple[Address, ...]:
@@ -138,46 +117,42 @@ def _people(session: Session, text: str, errors: dict[str, str]) -> tuple[Addres
 def draft_of(session: Session, services: Services, caller: Person,
              data: dict[str, Any]) -> tuple[broadcasts.BroadcastDraft | None, dict[str, str]]:
     errors: dict[str, str] = {}
+    text, choice, many, on = dialogs.text_in, dialogs.choice_in, dialogs.choices_in, dialogs.toggled
     fields = BroadcastFields(
-        message_key=choice_in(data, "message"), title=text_in(data, "title"), body=text_in(data, "body"),
-        people=_people(session, text_in(data, "people"), errors), teams=tuple(choices_in(data, "teams")),
-        all_reps=toggled(data, "all_reps"), when=choice_in(data, "when") or "now", date=choice_in(data, "date"),
-        time=choice_in(data, "time"), kind=choice_in(data, "kind"), weekdays=tuple(choices_in(data, "weekdays")),
-        interval=choice_in(data, "interval"), day_of_month=text_in(data, "day_of_month"), cron=text_in(data, "cron"),
-        end_date=choice_in(data, "end_date"), count=text_in(data, "count"), local_time=toggled(data, "local_time"),
-        question_key=choice_in(data, "question"), quiz_mode=choice_in(data, "question_mode"))
+        message_key=choice(data, "message"), title=text(data, "title"), body=text(data, "body"),
+        people=_people(session, text(data, "people"), errors), teams=tuple(many(data, "teams")),
+        all_reps=on(data, "all_reps"), when=choice(data, "when") or "now", date=choice(data, "date"),
+        time=choice(data, "time"), kind=choice(data, "kind"), weekdays=tuple(many(data, "weekdays")),
+        interval=choice(data, "interval"), day_of_month=text(data, "day_of_month"), cron=text(data, "cron"),
+        end_date=choice(data, "end_date"), count=text(data, "count"), local_time=on(data, "local_time"),
+        question_key=choice(data, "question"), quiz_mode=choice(data, "question_mode"))
     today = services.clock().astimezone(zone(caller.tz)).date()
     return draft_from_fields(fields, today=today, errors=errors)
 
 
-def check(services: Services, caller: Address, activity: dict[str, Any]) -> tuple[TaskAnswer, bool]:
+def check(services: Services, caller: Address, activity: dict[str, Any]) -> tuple[dialogs.TaskAnswer, bool]:
     """(the answer: closed, or the form again with its problems, or a refusal; whether to write it after)."""
-    data = data_of(activity)
-    try:
-        name = form_in(data)
-        with services.unit_of_work() as session:
-            leader = _leader(session, caller)
-            try:
-                draft, errors = draft_of(session, services, leader, data)
-                if draft is None:
-                    raise DraftProblems(errors)
-                broadcasts.check_draft(session, sender=leader, draft=draft, now=services.clock(), load=False)
-            except PermissionDenied:
-                raise
-            except DrumbeatError as problem:
-                return _form(session, leader, name, values=_values(data), selected_key=choice_in(data, "message"),
-                             errors=field_errors(problem, FIELDS, "when")), False
-    except DrumbeatError as problem:
-        return _refused(problem), False
-    return None, True
+    def check_draft(session: Session, person: Person, data: dict[str, Any]) -> None:
+        require_role(person, broadcasts.BROADCASTERS, "schedule broadcasts")
+        draft, errors = draft_of(session, services, person, data)
+        if draft is None:
+            raise DraftProblems(errors)
+        broadcasts.check_draft(session, sender=person, draft=draft, now=services.clock(), load=False)
+
+    def again(session: Session, person: Person, data: dict[str, Any], problem: DrumbeatError) -> dict[str, Any]:
+        return _form(session, person, dialogs.form_in(data), values=dialogs.typed_values(data, INPUTS),
+                     selected_key=dialogs.choice_in(data, "message"),
+                     errors=dialogs.field_errors(problem, FIELDS, "when"))
+
+    return dialogs.checked(services, caller, activity, TITLE, check_draft, again)
 
 
 def queue(services: Services, caller: Address, activity: dict[str, Any]) -> tuple[Rich, str]:
     """After the answer: one broadcast per opened form, however often it is submitted, checked again as it is
     written. (what to tell the leader, its icon)."""
-    data = data_of(activity)
+    data = dialogs.data_of(activity)
     try:
-        request = form_request(caller, form_in(data))
+        request = dialogs.form_request(caller, dialogs.form_in(data))
         with services.unit_of_work() as session:
             leader = _leader(session, caller)
             draft, errors = draft_of(session, services, leader, data)

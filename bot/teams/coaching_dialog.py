@@ -17,24 +17,13 @@ from typing import Any, Final
 from sqlmodel import Session
 
 from bot.core import coaching, showing
-from bot.core.errors import BadInput, DrumbeatError, PermissionDenied
+from bot.core.errors import DrumbeatError, PermissionDenied
 from bot.core.once import claim_request
 from bot.core.roles import identify
 from bot.core.showing import Shown
 from bot.services import Services
 from bot.teams.answers import id_of
-from bot.teams.dialogs import (
-    TaskAnswer,
-    choice_in,
-    data_of,
-    field_errors,
-    form_dialog,
-    form_in,
-    form_request,
-    new_form,
-    notice_dialog,
-    text_in,
-)
+from bot.teams import dialogs
 from messages.rich import Rich
 from storage.address import Address
 from storage.models import Person
@@ -54,13 +43,15 @@ def nudge_in(data: dict[str, Any]) -> int:
     return nudge_id
 
 
-def press(services: Services, use: str, data: dict[str, Any], notes: list[str | Rich]) -> Callable[[Session, Person], Shown]:
+def press(services: Services, use: str, data: dict[str, Any],
+          notes: list[str | Rich]) -> Callable[[Session, Person], Shown]:
     """The use case behind Snooze / Send a refresher, for the adapter's `_pressed`; what the core says about the
     press (already snoozed, a refresher on its way) is appended to `notes`."""
     def use_case(session: Session, caller: Person) -> Shown:
         nudge_id, now = nudge_in(data), services.clock()
         if use == SNOOZE:
-            outcome = coaching.snooze(session, nudge_id=nudge_id, caller=caller, now=now, policy=services.coaching_policy)
+            outcome = coaching.snooze(session, nudge_id=nudge_id, caller=caller, now=now,
+                                      policy=services.coaching_policy)
         else:
             outcome = coaching.send_refresher(session, nudge_id=nudge_id, caller=caller, now=now, rules=services.rules)
         session.flush()
@@ -75,54 +66,51 @@ def press(services: Services, use: str, data: dict[str, Any], notes: list[str | 
 
 def _form(form: coaching.CoachedForm, name: str, *, values: dict[str, str] | None = None,
           errors: dict[str, Any] | None = None) -> dict[str, Any]:
-    return form_dialog(TITLE, "coached_dialog", {
+    return dialogs.form_dialog(TITLE, "coached_dialog", {
         "nudge_id": form.nudge_id, "rep": form.rep, "topic": form.topic, "causes": form.causes, "cause": form.cause,
         "form": name, "values": values or {}, "errors": errors or {}})
 
 
-def open_form(services: Services, caller: Address, activity: dict[str, Any]) -> TaskAnswer:
+def open_form(services: Services, caller: Address, activity: dict[str, Any]) -> dialogs.TaskAnswer:
     """The form; refusals (someone else's rep, a forged nudge) and a nudge already settled are said instead."""
     try:
         with services.unit_of_work() as session:
-            form = coaching.coached_form(session, nudge_id=nudge_in(data_of(activity)), caller=identify(session, caller))
+            form = coaching.coached_form(session, nudge_id=nudge_in(dialogs.data_of(activity)),
+                                         caller=identify(session, caller))
     except DrumbeatError as problem:
-        return notice_dialog(TITLE, problem.text, "refused" if isinstance(problem, PermissionDenied) else "warning")
+        return dialogs.refusal(TITLE, problem)
     if isinstance(form, str):
-        return notice_dialog(TITLE, form, "info")
-    return _form(form, new_form())
+        return dialogs.notice_dialog(TITLE, form, "info")
+    return _form(form, dialogs.new_form())
 
 
 def _fields(data: dict[str, Any]) -> dict[str, Any]:
-    return {"nudge_id": nudge_in(data), "cause": choice_in(data, "cause"), "note": text_in(data, "note") or None}
+    return {"nudge_id": nudge_in(data), "cause": dialogs.choice_in(data, "cause"),
+            "note": dialogs.text_in(data, "note") or None}
 
 
-def check(services: Services, caller: Address, activity: dict[str, Any]) -> tuple[TaskAnswer, bool]:
+def check(services: Services, caller: Address, activity: dict[str, Any]) -> tuple[dialogs.TaskAnswer, bool]:
     """(the answer: closed, or the form again with its problems, or a refusal; whether to write it after)."""
-    data = data_of(activity)
-    try:
-        form_in(data)
-        with services.unit_of_work() as session:
-            person = identify(session, caller)
-            try:
-                coaching.check_coached(session, caller=person, **_fields(data))
-            except BadInput as problem:
-                form = coaching.coached_form(session, nudge_id=nudge_in(data), caller=person)
-                if isinstance(form, str):
-                    return notice_dialog(TITLE, form, "info"), False
-                values = {name: str(data[name]) for name in ("cause", "note") if isinstance(data.get(name), str)}
-                return _form(form, str(data["form"]), values=values, errors=field_errors(problem, {}, "note")), False
-    except DrumbeatError as problem:
-        return notice_dialog(TITLE, problem.text, "refused" if isinstance(problem, PermissionDenied) else "warning"), False
-    return None, True
+    def check_coached(session: Session, person: Person, data: dict[str, Any]) -> None:
+        coaching.check_coached(session, caller=person, **_fields(data))
+
+    def again(session: Session, person: Person, data: dict[str, Any], problem: DrumbeatError) -> dict[str, Any]:
+        form = coaching.coached_form(session, nudge_id=nudge_in(data), caller=person)
+        if isinstance(form, str):
+            return dialogs.notice_dialog(TITLE, form, "info")
+        return _form(form, dialogs.form_in(data), values=dialogs.typed_values(data, ("cause", "note")),
+                     errors=dialogs.field_errors(problem, {}, "note"))
+
+    return dialogs.checked(services, caller, activity, TITLE, check_coached, again)
 
 
 def write(services: Services, caller: Address, activity: dict[str, Any]) -> tuple[Rich | str, str, Shown | None]:
     """After the answer: marked once per opened form, checked again. (what to tell the manager, its icon, the
     coaching card as it is now, to update where it was sent)."""
-    data = data_of(activity)
+    data = dialogs.data_of(activity)
     try:
         with services.unit_of_work() as session:
-            if not claim_request(session, form_request(caller, form_in(data)), services.clock()):
+            if not claim_request(session, dialogs.form_request(caller, dialogs.form_in(data)), services.clock()):
                 return "", "", None  # an earlier delivery of this form marked it, and said so
             outcome = coaching.mark_coached(session, caller=identify(session, caller), now=services.clock(),
                                             **_fields(data))

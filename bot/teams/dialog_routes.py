@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session
@@ -19,6 +20,7 @@ from sqlmodel import Session
 from bot.core import quizzes, showing
 from bot.core.errors import PermissionDenied
 from bot.core.showing import Shown
+from bot.services import Services
 from bot.teams import broadcast_dialog, coaching_dialog, feedback_dialog, quiz_dialog
 from bot.teams.answers import COMMAND, id_of
 from bot.teams.dialogs import TaskAnswer
@@ -32,6 +34,8 @@ from storage.models import Person
 log = logging.getLogger(__name__)
 
 SURE = "sure"
+Opener = Callable[[Services, Address, dict[str, Any]], TaskAnswer]
+Check = Callable[[Services, Address, dict[str, Any]], tuple[TaskAnswer, bool]]
 LEVELS = frozenset("12345")
 
 
@@ -46,18 +50,21 @@ class DialogRoutes:
                 return await _off_loop(handler, raw(ctx))
             return run
 
-        app.on_dialog_open(feedback_dialog.DIALOG)(route(self.open_feedback))
-        app.on_dialog_submit(feedback_dialog.SEND)(route(self.send_feedback))
-        app.on_dialog_open(broadcast_dialog.DIALOG)(route(self.open_broadcast))
-        app.on_dialog_submit(broadcast_dialog.PREVIEW)(route(self.preview_broadcast))
-        app.on_dialog_submit(broadcast_dialog.SEND)(route(self.send_broadcast))
-        app.on_dialog_open(quiz_dialog.DIALOG)(route(self.open_question))
-        app.on_dialog_submit(quiz_dialog.SAVE)(route(self.save_question))
-        app.on_dialog_open(coaching_dialog.DIALOG)(route(self.open_coached))
-        app.on_dialog_submit(coaching_dialog.SAVE)(route(self.save_coached))
+        for dialog_id, opener in ((feedback_dialog.DIALOG, feedback_dialog.open_form),
+                                  (broadcast_dialog.DIALOG, broadcast_dialog.open_form),
+                                  (quiz_dialog.DIALOG, quiz_dialog.open_form),
+                                  (coaching_dialog.DIALOG, coaching_dialog.open_form)):
+            app.on_dialog_open(dialog_id)(route(partial(self.opened, opener)))
+        app.on_dialog_submit(broadcast_dialog.PREVIEW)(route(partial(self.opened, broadcast_dialog.preview)))
+        for action, check, work in ((feedback_dialog.SEND, feedback_dialog.check, self.store_feedback),
+                                    (broadcast_dialog.SEND, broadcast_dialog.check, self.queue_broadcast),
+                                    (quiz_dialog.SAVE, quiz_dialog.check, self.write_question),
+                                    (coaching_dialog.SAVE, coaching_dialog.check, self.write_coached)):
+            app.on_dialog_submit(action)(route(partial(self.submitted, check, work)))
         app.on_card_action_execute(SURE)(route(self.rate))
-        app.on_card_action_execute(coaching_dialog.SNOOZE)(route(self.snooze))
-        app.on_card_action_execute(coaching_dialog.REFRESHER)(route(self.refresher))
+        app.on_card_action_execute(coaching_dialog.SNOOZE)(route(partial(self.coaching_press, coaching_dialog.SNOOZE)))
+        app.on_card_action_execute(coaching_dialog.REFRESHER)(route(partial(self.coaching_press,
+                                                                            coaching_dialog.REFRESHER)))
 
     # -- helpers -----------------------------------------------------------------------------------
     def caller(self, activity: dict[str, Any]) -> Address:
@@ -72,66 +79,30 @@ class DialogRoutes:
         if conversation:
             self.listeners.sender.post(conversation, card, service_url=activity.get("serviceUrl"))
 
-    def after(self, work: Callable[[dict[str, Any]], None], activity: dict[str, Any]) -> None:
-        """Run `work` after the dialog's answer, on the background pool."""
-        self.listeners.executor.submit(work, activity)
+    def opened(self, opener: Opener, activity: dict[str, Any]) -> TaskAnswer:
+        """A dialog opened (or answered again without writing anything, like Preview)."""
+        return opener(self.services, self.caller(activity), activity)
 
-    # -- feedback ----------------------------------------------------------------------------------
-    def open_feedback(self, activity: dict[str, Any]) -> TaskAnswer:
-        return feedback_dialog.open_form(self.services, self.caller(activity), activity)
-
-    def send_feedback(self, activity: dict[str, Any]) -> TaskAnswer:
-        answer, new = feedback_dialog.check(self.services, self.caller(activity), activity)
+    def submitted(self, check: Check, work: Callable[[dict[str, Any]], None], activity: dict[str, Any]) -> TaskAnswer:
+        """A dialog submitted: answered from reads at once; what it writes runs after, on the background pool."""
+        answer, new = check(self.services, self.caller(activity), activity)
         if new:
-            self.after(self.store_feedback, activity)
+            self.listeners.executor.submit(work, activity)
         return answer
 
+    # -- what submissions write, after their answer ----------------------------------------------------
     def store_feedback(self, activity: dict[str, Any]) -> None:
         card = feedback_dialog.store(self.services, self.caller(activity), activity)
         if card is not None:
             self.post(activity, card)
 
-    # -- the broadcast form ----------------------------------------------------------------------------
-    def open_broadcast(self, activity: dict[str, Any]) -> TaskAnswer:
-        return broadcast_dialog.open_form(self.services, self.caller(activity), activity)
-
-    def preview_broadcast(self, activity: dict[str, Any]) -> TaskAnswer:
-        return broadcast_dialog.preview(self.services, self.caller(activity), activity)
-
-    def send_broadcast(self, activity: dict[str, Any]) -> TaskAnswer:
-        answer, new = broadcast_dialog.check(self.services, self.caller(activity), activity)
-        if new:
-            self.after(self.queue_broadcast, activity)
-        return answer
-
     def queue_broadcast(self, activity: dict[str, Any]) -> None:
-        text, icon = broadcast_dialog.queue(self.services, self.caller(activity), activity)
-        self.tell(activity, text, icon)
-
-    # -- quiz new --------------------------------------------------------------------------------------
-    def open_question(self, activity: dict[str, Any]) -> TaskAnswer:
-        return quiz_dialog.open_form(self.services, self.caller(activity), activity)
-
-    def save_question(self, activity: dict[str, Any]) -> TaskAnswer:
-        answer, new = quiz_dialog.check(self.services, self.caller(activity), activity)
-        if new:
-            self.after(self.write_question, activity)
-        return answer
+        self.tell(activity, *broadcast_dialog.queue(self.services, self.caller(activity), activity))
 
     def write_question(self, activity: dict[str, Any]) -> None:
         text, icon = quiz_dialog.write(self.services, self.caller(activity), activity, COMMAND)
         if text is not None:
             self.tell(activity, text, icon)
-
-    # -- coaching ----------------------------------------------------------------------------------------
-    def open_coached(self, activity: dict[str, Any]) -> TaskAnswer:
-        return coaching_dialog.open_form(self.services, self.caller(activity), activity)
-
-    def save_coached(self, activity: dict[str, Any]) -> TaskAnswer:
-        answer, new = coaching_dialog.check(self.services, self.caller(activity), activity)
-        if new:
-            self.after(self.write_coached, activity)
-        return answer
 
     def write_coached(self, activity: dict[str, Any]) -> None:
         text, icon, shown = coaching_dialog.write(self.services, self.caller(activity), activity)
@@ -143,19 +114,15 @@ class DialogRoutes:
         if text:
             self.tell(activity, text, icon)
 
-    def snooze(self, activity: dict[str, Any]) -> dict[str, Any]:
-        return self._coaching_press(activity, coaching_dialog.SNOOZE)
-
-    def refresher(self, activity: dict[str, Any]) -> dict[str, Any]:
-        return self._coaching_press(activity, coaching_dialog.REFRESHER)
-
-    def _coaching_press(self, activity: dict[str, Any], use: str) -> dict[str, Any]:
+    # -- card buttons ------------------------------------------------------------------------------------
+    def coaching_press(self, use: str, activity: dict[str, Any]) -> dict[str, Any]:
+        """Snooze a week / Send the rep a refresher: the card shown anew in place, the core's word said after."""
         notes: list[str | Rich] = []
         answer = self.listeners._pressed(activity, coaching_dialog.press(self.services, use, _data(activity),
                                                                          notes))
         for note in notes:
-            self.after(lambda done, text=note: self.tell(done, text, "info" if use == coaching_dialog.SNOOZE
-                                                        else "repeat"), activity)
+            self.listeners.executor.submit(self.tell, activity, note,
+                                           "info" if use == coaching_dialog.SNOOZE else "repeat")
         return answer
 
     # -- how sure were you? ------------------------------------------------------------------------------

@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from sqlmodel import Session
+
 from bot.core.broadcasts import DraftProblems
-from bot.core.errors import BadInput, DrumbeatError
+from bot.core.errors import BadInput, DrumbeatError, PermissionDenied
 from bot.core.once import RequestKey
+from bot.core.roles import identify
+from bot.services import Services
 from bot.teams.identity import PLATFORM
 from bot.teams.render import ADAPTIVE_CARD_TYPE, render_card
 from messages.rich import Rich
 from storage.address import Address
+from storage.models import Person
 
 TaskAnswer = dict[str, Any] | None
 #: What the SDK routes a dialog's submission by (`app.on_dialog_submit(<action>)`) and its form name.
@@ -92,6 +97,11 @@ def notice_dialog(title: str, text: str | Rich, icon: str | None = None) -> dict
     return dialog(title, render_card("notice", {"text": text, "icon": icon}, surface="dialog"))
 
 
+def refusal(title: str, problem: DrumbeatError) -> dict[str, Any]:
+    """A dialog saying why nothing was opened or done (a role refused, a person not in the directory)."""
+    return notice_dialog(title, problem.text, "refused" if isinstance(problem, PermissionDenied) else "warning")
+
+
 def field_errors(problem: DrumbeatError, fields: Mapping[str, str], fallback: str) -> dict[str, str | Rich]:
     """The core's problems by the form's input ids (`fields` maps the core's field to an input id; anything else
     goes under `fallback`), shown under each input when the form is answered again."""
@@ -101,3 +111,34 @@ def field_errors(problem: DrumbeatError, fields: Mapping[str, str], fallback: st
         where = fields.get(field, fallback)
         errors[where] = Rich(errors[where], " ", text) if where in errors else text
     return errors
+
+
+#: Checks a submission with reads (raising the core's problems), or answers it itself: (answer, write after?).
+Checker = Callable[[Session, Person, dict[str, Any]], "tuple[TaskAnswer, bool] | None"]
+#: The same form again, with the values as typed and the problem under its field.
+Again = Callable[[Session, Person, dict[str, Any], DrumbeatError], dict[str, Any]]
+
+
+def checked(services: Services, caller: Address, activity: dict[str, Any], title: str, check: Checker,
+            again: Again) -> tuple[TaskAnswer, bool]:
+    """A dialog's submission checked with reads, for its answer: (closed, write it after) when `check` passes;
+    the form again with its problems; or a refusal (a role, a person not in the directory, a form Drumbeat did
+    not open), which is never shown as a field problem."""
+    data = data_of(activity)
+    try:
+        form_in(data)
+        with services.unit_of_work() as session:
+            person = identify(session, caller)
+            try:
+                return check(session, person, data) or (None, True)
+            except PermissionDenied:
+                raise
+            except DrumbeatError as problem:
+                return again(session, person, data, problem), False
+    except DrumbeatError as problem:
+        return refusal(title, problem), False
+
+
+def typed_values(data: Mapping[str, Any], inputs: tuple[str, ...]) -> dict[str, str]:
+    """The form's inputs as submitted, to put back when it is answered again."""
+    return {name: str(data[name]) for name in inputs if isinstance(data.get(name), str)}

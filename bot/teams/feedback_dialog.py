@@ -18,25 +18,17 @@ from __future__ import annotations
 import logging
 from typing import Any, Final
 
+from sqlmodel import Session
+
 from bot.core import feedback
 from bot.core.errors import DrumbeatError
 from bot.core.roles import identify
 from bot.services import Services
-from bot.teams.dialogs import (
-    TaskAnswer,
-    choice_in,
-    data_of,
-    field_errors,
-    form_dialog,
-    form_in,
-    new_form,
-    notice_dialog,
-    text_in,
-    toggled,
-)
+from bot.teams import dialogs
 from bot.teams.render import render_card
 from messages.rich import Rich
 from storage.address import Address
+from storage.models import Person
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +46,17 @@ def _context(data: dict[str, Any]) -> str:
 
 def _form(form: feedback.FeedbackForm, name: str, *, values: dict[str, str] | None = None,
           errors: dict[str, Any] | None = None) -> dict[str, Any]:
-    return form_dialog(TITLE, "feedback_dialog", {
+    return dialogs.form_dialog(TITLE, "feedback_dialog", {
         "question": form.question, "min_people": form.min_people, "context": form.context, "form": name,
         "values": values or {}, "errors": errors or {}})
 
 
 def draft_of(data: dict[str, Any]) -> feedback.FeedbackDraft:
-    return feedback.FeedbackDraft(stop=text_in(data, "stop"), start=text_in(data, "start"), keep=text_in(data, "keep"),
-                                  about=choice_in(data, "about") or "strategy", anonymous=toggled(data, "anonymous"),
-                                  allow_replies=toggled(data, "replies"))
+    text = dialogs.text_in
+    return feedback.FeedbackDraft(stop=text(data, "stop"), start=text(data, "start"), keep=text(data, "keep"),
+                                  about=dialogs.choice_in(data, "about") or "strategy",
+                                  anonymous=dialogs.toggled(data, "anonymous"),
+                                  allow_replies=dialogs.toggled(data, "replies"))
 
 
 def submission_id(form: str) -> str:
@@ -70,46 +64,42 @@ def submission_id(form: str) -> str:
     return f"teams-dialog:{form}"
 
 
-def open_form(services: Services, caller: Address, activity: dict[str, Any]) -> TaskAnswer:
+def open_form(services: Services, caller: Address, activity: dict[str, Any]) -> dialogs.TaskAnswer:
     """The empty form; a person not in the directory is told so instead."""
     try:
         with services.unit_of_work() as session:
-            form = feedback.feedback_form(session, caller=identify(session, caller), context=_context(data_of(activity)),
+            form = feedback.feedback_form(session, caller=identify(session, caller),
+                                          context=_context(dialogs.data_of(activity)),
                                           thresholds=services.feedback_thresholds)
     except DrumbeatError as problem:
-        return notice_dialog(TITLE, problem.text, "warning")
-    return _form(form, new_form())
+        return dialogs.notice_dialog(TITLE, problem.text, "warning")
+    return _form(form, dialogs.new_form())
 
 
-def check(services: Services, caller: Address, activity: dict[str, Any]) -> tuple[TaskAnswer, bool]:
+def check(services: Services, caller: Address, activity: dict[str, Any]) -> tuple[dialogs.TaskAnswer, bool]:
     """(the answer: the receipt, or the form again with its problems; whether the submission is new and
     should be stored)."""
-    data = data_of(activity)
-    draft = draft_of(data)
-    try:
-        name = form_in(data)
-        with services.unit_of_work() as session:
-            person = identify(session, caller)
-            try:
-                receipt, new = feedback.check_feedback(session, draft=draft, submission_id=submission_id(name),
-                                                       key=services.feedback_key,
-                                                       thresholds=services.feedback_thresholds)
-            except DrumbeatError as problem:
-                form = feedback.feedback_form(session, caller=person, context=_context(data),
-                                              thresholds=services.feedback_thresholds)
-                values = {field: str(data[field]) for field in INPUTS if isinstance(data.get(field), str)}
-                return _form(form, name, values=values, errors=field_errors(problem, FIELDS, "stop")), False
-    except DrumbeatError as problem:  # not in the directory, a form Drumbeat did not open
-        return notice_dialog(TITLE, problem.text, "warning"), False
-    return notice_dialog("Thank you", receipt, "ok"), new
+    def receipt(session: Session, person: Person, data: dict[str, Any]) -> tuple[dialogs.TaskAnswer, bool]:
+        text, new = feedback.check_feedback(session, draft=draft_of(data),
+                                            submission_id=submission_id(dialogs.form_in(data)),
+                                            key=services.feedback_key, thresholds=services.feedback_thresholds)
+        return dialogs.notice_dialog("Thank you", text, "ok"), new
+
+    def again(session: Session, person: Person, data: dict[str, Any], problem: DrumbeatError) -> dict[str, Any]:
+        form = feedback.feedback_form(session, caller=person, context=_context(data),
+                                      thresholds=services.feedback_thresholds)
+        return _form(form, dialogs.form_in(data), values=dialogs.typed_values(data, INPUTS),
+                     errors=dialogs.field_errors(problem, FIELDS, "stop"))
+
+    return dialogs.checked(services, caller, activity, TITLE, receipt, again)
 
 
 def store(services: Services, caller: Address, activity: dict[str, Any]) -> Any | None:
     """After the receipt: stored once per form, checked again. Returns a card for the author only when nothing
     was kept (refused now, or the database failed); nothing is logged of what or whose."""
-    data = data_of(activity)
+    data = dialogs.data_of(activity)
     try:
-        name = form_in(data)
+        name = dialogs.form_in(data)
         with services.unit_of_work() as session:
             feedback.submit(session, author=identify(session, caller), draft=draft_of(data),
                             submission_id=submission_id(name), key=services.feedback_key,

@@ -10,25 +10,17 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from sqlmodel import Session
+
 from bot.core import quizzes
-from bot.core.errors import DrumbeatError, PermissionDenied
+from bot.core.errors import DrumbeatError
 from bot.core.once import claim_request
 from bot.core.roles import identify
 from bot.services import Services
-from bot.teams.dialogs import (
-    TaskAnswer,
-    choice_in,
-    data_of,
-    field_errors,
-    form_dialog,
-    form_in,
-    form_request,
-    new_form,
-    notice_dialog,
-    text_in,
-)
+from bot.teams import dialogs
 from messages.rich import Code, Rich
 from storage.address import Address
+from storage.models import Person
 
 DIALOG: Final = "quiz_new"
 SAVE: Final = "quiz_new_save"
@@ -41,59 +33,47 @@ FIELDS: Final = {"expectation": "expectation", "prompt": "prompt", "options": "o
 
 def _form(expectations: list[tuple[str, str]], name: str, *, values: dict[str, str] | None = None,
           errors: dict[str, Any] | None = None) -> dict[str, Any]:
-    return form_dialog(TITLE, "quiz_new_dialog", {"expectations": expectations, "form": name,
-                                                  "values": values or {}, "errors": errors or {}})
+    return dialogs.form_dialog(TITLE, "quiz_new_dialog", {"expectations": expectations, "form": name,
+                                                          "values": values or {}, "errors": errors or {}})
 
 
-def _refused(problem: DrumbeatError) -> dict[str, Any]:
-    return notice_dialog(TITLE, problem.text, "refused" if isinstance(problem, PermissionDenied) else "warning")
-
-
-def open_form(services: Services, caller: Address, activity: dict[str, Any]) -> TaskAnswer:
+def open_form(services: Services, caller: Address, activity: dict[str, Any]) -> dialogs.TaskAnswer:
     try:
         with services.unit_of_work() as session:
             expectations = quizzes.question_form(session, author=identify(session, caller))
     except DrumbeatError as problem:
-        return _refused(problem)
-    return _form(expectations, new_form())
+        return dialogs.refusal(TITLE, problem)
+    return _form(expectations, dialogs.new_form())
 
 
 def question_fields(data: dict[str, Any]) -> dict[str, Any]:
-    correct = choice_in(data, "correct")
-    return {"expectation_key": choice_in(data, "expectation"), "prompt": text_in(data, "prompt"),
-            "options": [text_in(data, f"option_{n}") for n in range(1, 6)],
+    correct = dialogs.choice_in(data, "correct")
+    return {"expectation_key": dialogs.choice_in(data, "expectation"), "prompt": dialogs.text_in(data, "prompt"),
+            "options": [dialogs.text_in(data, f"option_{n}") for n in range(1, 6)],
             "correct": int(correct) if correct is not None and correct.isascii() and correct.isdigit()
             and len(correct) == 1 else None,
-            "explanation": text_in(data, "explanation")}
+            "explanation": dialogs.text_in(data, "explanation")}
 
 
-def check(services: Services, caller: Address, activity: dict[str, Any]) -> tuple[TaskAnswer, bool]:
+def check(services: Services, caller: Address, activity: dict[str, Any]) -> tuple[dialogs.TaskAnswer, bool]:
     """(the answer: closed, or the form again with its problems, or a refusal; whether to write it after)."""
-    data = data_of(activity)
-    try:
-        form_in(data)
-        with services.unit_of_work() as session:
-            author = identify(session, caller)
-            try:
-                quizzes.check_question(session, author=author, **question_fields(data))
-            except PermissionDenied:
-                raise
-            except DrumbeatError as problem:
-                values = {name: str(data[name]) for name in INPUTS if isinstance(data.get(name), str)}
-                return _form(quizzes.question_form(session, author=author), str(data["form"]), values=values,
-                             errors=field_errors(problem, FIELDS, "prompt")), False
-    except DrumbeatError as problem:
-        return _refused(problem), False
-    return None, True
+    def check_question(session: Session, author: Person, data: dict[str, Any]) -> None:
+        quizzes.check_question(session, author=author, **question_fields(data))
+
+    def again(session: Session, author: Person, data: dict[str, Any], problem: DrumbeatError) -> dict[str, Any]:
+        return _form(quizzes.question_form(session, author=author), dialogs.form_in(data),
+                     values=dialogs.typed_values(data, INPUTS), errors=dialogs.field_errors(problem, FIELDS, "prompt"))
+
+    return dialogs.checked(services, caller, activity, TITLE, check_question, again)
 
 
 def write(services: Services, caller: Address, activity: dict[str, Any], command: str) -> tuple[Rich | None, str]:
     """After the answer: one question per opened form, checked again. (what to tell the leader, its icon); None
     when an earlier delivery of this form wrote it."""
-    data = data_of(activity)
+    data = dialogs.data_of(activity)
     try:
         with services.unit_of_work() as session:
-            if not claim_request(session, form_request(caller, form_in(data)), services.clock()):
+            if not claim_request(session, dialogs.form_request(caller, dialogs.form_in(data)), services.clock()):
                 return None, ""
             question = quizzes.add_question(session, author=identify(session, caller), now=services.clock(),
                                             **question_fields(data))
