@@ -25,7 +25,7 @@ from bot.core.broadcast_fields import BroadcastFields, draft_from_fields
 from bot.core.broadcasts import DraftProblems
 from bot.core.errors import DrumbeatError
 from bot.core.library import broadcast_form
-from bot.core.roles import identify, require_role
+from bot.core.roles import identify, require_role, visible_teams
 from bot.core.words.queued import describe_queued
 from bot.services import Services
 from bot.teams import dialogs
@@ -58,7 +58,7 @@ def _form(session: Session, caller: Person, name: str, *, values: dict[str, str]
     library, many teams and questions, long texts typed back and every field's error can otherwise overflow)."""
     form = broadcast_form(session, reader=caller, selected_key=selected_key)
     context = {
-        "library": form.library, "teams": [(team, team) for team in form.teams], "questions": form.questions,
+        "library": form.library, "teams": _teams(session, caller), "questions": form.questions,
         "preview": form.preview, "preview_problem": form.preview_problem,
         "intervals": [(str(n), f"Every {n} weeks") for n in range(2, 13)],
         "form": name, "values": values or {}, "errors": errors or {}}
@@ -101,6 +101,19 @@ def preview(services: Services, caller: Address, activity: dict[str, Any]) -> di
         return dialogs.refusal(TITLE, problem)
 
 
+def _teams(session: Session, caller: Person) -> list[tuple[str, str]]:
+    """(id, name) of the teams to pick from: by id, since Teams joins a multi-select's values with commas and a
+    team's name may hold one."""
+    return [(str(team.id), team.name) for team in visible_teams(session, caller)]
+
+
+def _picked_teams(session: Session, caller: Person, picked: list[str], errors: dict[str, str]) -> tuple[str, ...]:
+    names = dict(_teams(session, caller))
+    if any(team_id not in names for team_id in picked):
+        errors["teams"] = "Pick the teams from the list (one of them is not there any more)."
+    return tuple(names[team_id] for team_id in picked if team_id in names)
+
+
 def _people(session: Session, text: str, errors: dict[str, str]) -> tuple[Address, ...]:
     emails = [word for word in _SEPARATORS.split(text) if word]
     if len(emails) > MAX_PEOPLE:
@@ -120,7 +133,7 @@ def draft_of(session: Session, services: Services, caller: Person,
     text, choice, many, on = dialogs.text_in, dialogs.choice_in, dialogs.choices_in, dialogs.toggled
     fields = BroadcastFields(
         message_key=choice(data, "message"), title=text(data, "title"), body=text(data, "body"),
-        people=_people(session, text(data, "people"), errors), teams=tuple(many(data, "teams")),
+        people=_people(session, text(data, "people"), errors), teams=_picked_teams(session, caller, many(data, "teams"), errors),
         all_reps=on(data, "all_reps"), when=choice(data, "when") or "now", date=choice(data, "date"),
         time=choice(data, "time"), kind=choice(data, "kind"), weekdays=tuple(many(data, "weekdays")),
         interval=choice(data, "interval"), day_of_month=text(data, "day_of_month"), cron=text(data, "cron"),

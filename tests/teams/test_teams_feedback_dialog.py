@@ -59,7 +59,7 @@ def test_typed_feedback_opens_the_dialog_and_an_anonymous_item_is_stored_once_wi
     assert "Sent anonymously: it is stored without your name or exact time." in receipt
     assert world.drumbeat.wait_for_background()
     (row,) = pending(world)
-    stored = json.dumps({column: str(getattr(row, column)) for column in row.model_fields})
+    stored = json.dumps({column: str(getattr(row, column)) for column in type(row).model_fields})
     for trace in (RIA, RIA.lower(), "Ria", sent.activity["id"], sent.activity["conversation"]["id"]):
         assert trace not in stored  # the sealed row names neither the account, the person, nor the activity
     assert count(world, Feedback) == 0

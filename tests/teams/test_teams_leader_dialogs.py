@@ -46,16 +46,17 @@ def test_a_leader_previews_and_schedules_a_broadcast_once_and_it_reaches_the_rep
     form = open_dialog(world, LENA, "broadcast", "Open the broadcast form")
     assert "1. What to say" in texts(form)
 
-    previewed = world.emu.submit_dialog(LENA, {"message": "win-on-strategy", "teams": "East"}, title="Preview")
+    east = next(c["value"] for e in form["body"] if e.get("id") == "teams" for c in e["choices"] if c["title"] == "East")
+    previewed = world.emu.submit_dialog(LENA, {"message": "win-on-strategy", "teams": east}, title="Preview")
 
     preview = world.emu.dialog(LENA).card
     assert previewed.status == 200 and previewed.card_problems == []
     assert "If you take one thing from our strategy" in texts(preview)
     teams = next(element for element in preview["body"] if element.get("id") == "teams")
-    assert teams["value"] == "East"  # the leader's choices are kept
+    assert teams["value"] == east  # the leader's choices are kept
 
     before = len(world.emu.inbox(LENA))
-    sent = world.emu.submit_dialog(LENA, {"message": "win-on-strategy", "teams": "East", "when": "now"},
+    sent = world.emu.submit_dialog(LENA, {"message": "win-on-strategy", "teams": east, "when": "now"},
                                    title="Schedule")
 
     assert sent.status == 200 and world.emu.dialog(LENA) is None
@@ -72,13 +73,15 @@ def test_broadcast_form_problems_come_back_under_their_fields(world: World) -> N
     open_dialog(world, LENA, "broadcast", "Open the broadcast form")
 
     world.emu.submit_dialog(LENA, {"message": "win-on-strategy", "title": "Also new", "people": "nobody@example.com",
-                                   "when": "once", "date": "2026-13-45", "count": "many"}, title="Schedule")
+                                   "teams": "999999", "when": "once", "date": "2026-13-45", "count": "many"},
+                            title="Schedule")
 
     shown = texts(world.emu.dialog(LENA).card)
     assert "⚠️ Pick a library message or write a new one, not both." in shown
     assert "⚠️ Nobody in Drumbeat's directory has the email nobody@example.com." in shown
     assert "⚠️ '2026-13-45' is not a date: write it as YYYY-MM-DD." in shown
     assert "⚠️ The number of times must be a whole number, not 'many'." in shown
+    assert "⚠️ Pick the teams from the list (one of them is not there any more)." in shown
 
     world.emu.submit_dialog(LENA, {"message": "win-on-strategy", "when": "now"}, title="Schedule")
 
