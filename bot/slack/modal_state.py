@@ -1,20 +1,19 @@
 """Reading the broadcast modal's submitted state into a platform-neutral BroadcastDraft.
 
-Only shapes are checked here (a number is a number, a date is a date); what the values mean (a past
-date, an empty audience, a bad cron) is for `bot.core.broadcasts.schedule`, which reports by field.
+The shapes are checked by bot.core.broadcast_fields (the same reading as Teams' dialog); what the values
+mean (a past date, an empty audience, a bad cron) is for `bot.core.broadcasts.schedule`, which reports by field.
 """
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date
 from typing import Any
 
+from bot.core.broadcast_fields import BroadcastFields, draft_from_fields
 from bot.core.broadcasts import AudienceSpec, BroadcastDraft
-from bot.core.library import NewMessage
 from bot.slack.audience_groups import channel_ref, usergroup_ref
 from bot.slack.people import slack_address
 from bot.slack.ids import ModalBlock
-from schedules.recurrence import Recurrence
 from storage.queries.audience_groups import GroupRef
 
 # Where each of the core's problem fields is shown in the modal.
@@ -55,15 +54,6 @@ def _selected_many(values: dict[str, Any], block: ModalBlock) -> list[str]:
     return [option["value"] for option in _value(values, block).get("selected_options") or []]
 
 
-def _whole_number(text: str, block: ModalBlock, errors: dict[str, str], what: str) -> int | None:
-    if not text:
-        return None
-    if not text.isdigit():
-        errors[block.value] = f"{what} must be a whole number, not '{text}'."
-        return None
-    return int(text)
-
-
 def _usergroups(values: dict[str, Any], block: ModalBlock) -> tuple[GroupRef, ...]:
     """The user groups picked, by id, with the handle their option showed ("@east-sales")."""
     options = _value(values, block).get("selected_options") or []
@@ -90,65 +80,23 @@ def audience_from_state(values: dict[str, Any]) -> AudienceSpec:
 
 
 def draft_from_state(values: dict[str, Any], *, today: date) -> tuple[BroadcastDraft | None, dict[str, str]]:
-    """The draft, or the field errors (by block id) that stop us building one."""
-    errors: dict[str, str] = {}
-
-    title, body = _text(values, ModalBlock.TITLE), _text(values, ModalBlock.BODY)
-    message_key = _selected(values, ModalBlock.MESSAGE)
-    new_message = NewMessage(title=title, body=body) if (title or body) else None
-    if new_message is not None and message_key:
-        errors[ModalBlock.TITLE.value] = "Pick a library message or write a new one, not both."
-
-    audience = audience_from_state(values)
-    recurrence = _recurrence(values, today=today, errors=errors)
-    if errors:
-        return None, errors
-    draft = BroadcastDraft(
-        audience=audience,
-        message_key=message_key,
-        new_message=new_message,
-        recurrence=recurrence,
+    """The draft, or the field errors (by block id) that stop us building one: the modal's state as the core's
+    plain form fields (bot.core.broadcast_fields), the audience as the leader chose it (groups stay groups)."""
+    fields = BroadcastFields(
+        message_key=_selected(values, ModalBlock.MESSAGE),
+        title=_text(values, ModalBlock.TITLE), body=_text(values, ModalBlock.BODY),
+        audience=audience_from_state(values),
+        when=_selected(values, ModalBlock.WHEN) or "now",
+        date=_value(values, ModalBlock.DATE).get("selected_date"),
+        time=_value(values, ModalBlock.TIME).get("selected_time"),
+        kind=_selected(values, ModalBlock.KIND),
+        weekdays=tuple(_selected_many(values, ModalBlock.WEEKDAYS)),
+        interval=_selected(values, ModalBlock.INTERVAL),
+        day_of_month=_text(values, ModalBlock.DAY_OF_MONTH), cron=_text(values, ModalBlock.CRON),
+        end_date=_value(values, ModalBlock.END_DATE).get("selected_date"),
+        count=_text(values, ModalBlock.COUNT),
         local_time=bool(_selected_many(values, ModalBlock.LOCAL_TIME)),
         question_key=_selected(values, ModalBlock.QUESTION),
-        quiz_mode=_selected(values, ModalBlock.QUESTION_MODE) or "missed",
+        quiz_mode=_selected(values, ModalBlock.QUESTION_MODE),
     )
-    return draft, {}
-
-
-def _recurrence(values: dict[str, Any], *, today: date, errors: dict[str, str]) -> Recurrence | None:
-    when = _selected(values, ModalBlock.WHEN) or "now"
-    if when == "now":
-        return None
-    picked_date = _value(values, ModalBlock.DATE).get("selected_date")
-    picked_time = _value(values, ModalBlock.TIME).get("selected_time")
-    start = date.fromisoformat(picked_date) if picked_date else None
-    at = time.fromisoformat(picked_time) if picked_time else None
-    end_text = _value(values, ModalBlock.END_DATE).get("selected_date")
-    end = date.fromisoformat(end_text) if end_text else None
-    count = _whole_number(_text(values, ModalBlock.COUNT), ModalBlock.COUNT, errors, "The number of times")
-    if when == "once":
-        if start is None:
-            errors[ModalBlock.DATE.value] = "Pick the date to send it."
-        if at is None:
-            errors[ModalBlock.TIME.value] = "Pick the time to send it."
-        return Recurrence(kind="once", start=start, at=at) if start and at else None
-    kind = _selected(values, ModalBlock.KIND)
-    if kind is None:
-        errors[ModalBlock.KIND.value] = "Pick how it repeats."
-        return None
-    if kind != "cron" and at is None:
-        errors[ModalBlock.TIME.value] = "Pick the time of day."
-        return None
-    day = _whole_number(_text(values, ModalBlock.DAY_OF_MONTH), ModalBlock.DAY_OF_MONTH, errors, "The day")
-    interval = _selected(values, ModalBlock.INTERVAL)
-    return Recurrence(
-        kind=kind,
-        start=start or today,
-        at=at,
-        weekdays=tuple(sorted(int(day_) for day_ in _selected_many(values, ModalBlock.WEEKDAYS))),
-        interval_weeks=int(interval) if interval else 2 if kind == "every_n_weeks" else 1,
-        day_of_month=day,
-        cron=_text(values, ModalBlock.CRON) or None,
-        end_date=end,
-        count=count,
-    )
+    return draft_from_fields(fields, today=today)

@@ -29,6 +29,8 @@ from bot.teams.conversations import user_id_for_account
 from bot.teams.mentions import Mentioned
 from bot.teams.mentions import tokenise as tokenise_mentions
 from bot.teams.render import render_card
+from bot.teams.typed import TYPED
+from messages.rich import Rich
 from storage.address import Address
 from storage.models import Person
 
@@ -92,6 +94,8 @@ def answer_text(services: Services, caller: Address, text: str, *, mentions: Seq
             handler = HANDLERS.get(type(parsed))
             if handler is not None:
                 return handler(TypedCall(services, session, identify(session, caller), caller), parsed)
+            if (typed := TYPED.get(type(parsed))) is not None:  # the dialogs' opening cards, away
+                return [typed(services, session, identify(session, caller), parsed)]
         return [notice_card(f"That command is not available in Teams yet. Type {COMMAND} help to see what is.",
                             "info")]
     except DrumbeatError as problem:

@@ -84,6 +84,10 @@ class Listeners:
         async def answer(ctx: Any) -> dict[str, Any]:
             return await _off_loop(self.answer_quiz, raw(ctx))
 
+        from bot.teams.dialog_routes import DialogRoutes  # it builds on this module's helpers
+
+        DialogRoutes(self).register(app)
+
     # -- installation -----------------------------------------------------------------------------
     def installation_changed(self, activity: dict[str, Any]) -> None:
         if str(activity.get("action", "")).startswith("remove"):

@@ -24,6 +24,7 @@ from bot.teams.downloads import Downloads
 from bot.teams.identity import PLATFORM
 from bot.teams.links import LinkSealer
 from bot.teams.listeners import Listeners
+from bot.teams.logs import keep_activities_out_of_logs
 from bot.teams.loop import SdkLoop
 from bot.teams.sender import SENDS_PER_SECOND, Pacer, TeamsSender
 from bot.teams.tokens import ClientCredentials
@@ -59,6 +60,7 @@ class TeamsPlatform:
 
     def _start(self, context: PlatformContext) -> None:
         assert self.settings.app_id and self.settings.app_password
+        keep_activities_out_of_logs()
         self.bridge = WsgiBridge(self.loop)
         self.token = token = ClientCredentials(login_url=self.settings.login_url, app_id=self.settings.app_id,
                                   app_password=self.settings.app_password, tenant_id=self.settings.tenant_id)

@@ -90,5 +90,5 @@ def test_got_it_on_another_message_updates_the_recorded_one(world: World) -> Non
     (update,) = world.emu.calls_to("update_activity")
     assert (update.conversation_id, update.activity_id, update.status) == (
         delivery.conversation_id, recorded["id"], 200)
-    assert "actions" not in world.card(RIA)
+    assert [action["title"] for action in world.card(RIA)["actions"]] == ["Stop / start / continue feedback"]
     assert card_texts(world.card(RIA))[-1].startswith("✅ You acknowledged this on")

@@ -53,8 +53,11 @@ def test_broadcast_reaches_a_teams_rep_as_an_adaptive_card_and_got_it_replaces_i
     # Her name escaped for Teams' markdown; the leader's mrkdwn bold became Teams' bold.
     assert texts[1].startswith("Hi \\_Ria\\_,\n\nIf you take one thing from our strategy, take this: **spend most")
     assert texts[2] == "From **Lena Okafor** · key message · v1"
-    assert card["actions"] == [{"type": "Action.Execute", "title": "Got it", "verb": "got_it", "style": "positive",
-                                "data": {"action": "got_it", "delivery": str(delivery.id)}}]
+    assert card["actions"] == [
+        {"type": "Action.Execute", "title": "Got it", "verb": "got_it", "style": "positive",
+         "data": {"action": "got_it", "delivery": str(delivery.id)}},
+        {"type": "Action.Submit", "title": "Stop / start / continue feedback", "mode": "secondary",
+         "data": {"msteams": {"type": "task/fetch"}, "dialog_id": "feedback", "context": f"delivery:{delivery.id}"}}]
 
     pressed = world.emu.execute(RIA, message["id"], title="Got it")
 
@@ -63,7 +66,7 @@ def test_broadcast_reaches_a_teams_rep_as_an_adaptive_card_and_got_it_replaces_i
     assert acknowledged.acknowledged_at == world.drumbeat.services.clock()
     (after,) = world.emu.inbox(RIA)  # the same message, its card replaced: no new message
     assert after["id"] == message["id"]
-    assert "actions" not in world.card(RIA)
+    assert [action["title"] for action in world.card(RIA)["actions"]] == ["Stop / start / continue feedback"]
     assert card_texts(world.card(RIA))[-1] == "✅ You acknowledged this on Tue 24 Nov, 10:30. Thank you!"
     assert world.emu.calls_to("update_activity") == []  # Teams replaced it from the invoke's answer
 
@@ -83,7 +86,7 @@ def test_forged_or_unsigned_activities_are_refused_and_change_nothing(world: Wor
 
     (unchanged,) = world.deliveries()
     assert unchanged.acknowledged_at is None
-    assert "actions" in world.card(RIA)
+    assert "Got it" in [action["title"] for action in world.card(RIA)["actions"]]
 
 
 def test_someone_elses_got_it_is_refused(world: World) -> None:

@@ -19,6 +19,7 @@ from bot.core.errors import BadInput, DrumbeatError, NotFound
 from bot.core.once import RequestKey
 from bot.core.roles import identify, require_role
 from bot.core.words.audience import reach_lines
+from bot.core.words.queued import describe_queued
 from bot.core.words.zones import broadcast_zones_note
 from bot.services import Services
 from bot.slack.identity import PLATFORM
@@ -32,8 +33,7 @@ from bot.slack.ids import ActionId, CallbackId, ModalBlock
 from bot.slack.modal_state import FIELD_BLOCKS, audience_from_state, draft_from_state
 from bot.slack.render import render_blocks
 from bot.slack.respond import CommandCall, field_errors, modal_values
-from messages.rich import Icon, Rich, Strong
-from schedules.reader import local_time_label
+from messages.rich import Icon, Rich
 from schedules.materialise import zone
 from storage.models import Person
 
@@ -120,26 +120,6 @@ def count_audience(body: dict[str, Any], client: WebClient, services: Services) 
     client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
 
 
-def describe_queued(queued: broadcasts.BroadcastQueued, tz: str) -> Rich:
-    when = "now" if queued.schedule == "now" else queued.schedule
-    lines = [Rich("Scheduled ", Strong(queued.message_title), f" (v{queued.message_version}) for {queued.recipients}"
-                  f" people in {queued.audience_label}: {when}.")]
-    if queued.next_run:
-        lines.append(Rich(f"Next: {local_time_label(queued.next_run, tz)} your time; each rep gets it at their own "
-                          "local time."))
-    if queued.later_count:
-        lines.append(Rich(f"{queued.now_count} now, {queued.later_count} after their quiet hours, daily cap or time "
-                          "away."))
-    lines.extend(Rich(Icon("warning"), f" {warning}") for warning in queued.warnings)
-    if queued.reach is not None:
-        lines.extend(reach_lines(queued.reach, platform=PLATFORM))
-    if zones := broadcast_zones_note(queued.without_zone):
-        lines.append(Rich(zones))
-    if queued.repeated:
-        lines.append(Rich("This form was submitted before: it was scheduled once, and this is that broadcast."))
-    return Rich.join("\n", lines)
-
-
 def _draft(session: Session, body: dict[str, Any], view: dict[str, Any],
            services: Services) -> tuple[Person, broadcasts.BroadcastDraft | None, dict[str, str]]:
     caller = identify(session, acting_user(body))
@@ -182,7 +162,7 @@ def queue_broadcast(body: dict[str, Any], view: dict[str, Any], client: WebClien
             queued = broadcasts.schedule(session, sender=caller, draft=draft, now=services.clock(),
                                          rules=services.rules, request=request, groups=services.groups)
             tz = caller.tz
-        client.chat_postMessage(channel=user_id, **replies.notice(describe_queued(queued, tz), "message"))
+        client.chat_postMessage(channel=user_id, **replies.notice(describe_queued(queued, tz, platform=PLATFORM), "message"))
     except DrumbeatError as problem:  # found only now (a user group emptied, the audience left): never dropped
         tell_refused(client, body, "Your broadcast", problem)
 
