@@ -60,7 +60,9 @@ def test_a_leader_previews_and_schedules_a_broadcast_once_and_it_reaches_the_rep
                                    title="Schedule")
 
     assert sent.status == 200 and world.emu.dialog(LENA) is None
-    assert "📣 Scheduled **Where we win: on-strategy business first** (v1) for 2 people in team East: now." == told(world, LENA, before)
+    assert told(world, LENA, before) == (
+        "📣 Scheduled **Where we win: on-strategy business first** (v1) for 2 people in team East: now.\n"
+        "The audience reaches 2 people now; a recurring broadcast reaches whoever is in it on the day.")
     assert world.emu.deliver(sent.activity).status == 200  # the same submission again: still one broadcast
     assert world.drumbeat.wait_for_background()
     assert count(world, Broadcast) == 1
