@@ -529,3 +529,7 @@ class ConversationRef(SQLModel, table=True):
     platform_user_id: str = Field(default="", max_length=256)  # Teams: the person's `29:` id for this bot
     usable: bool = Field(default=True)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# The pipeline's tables live in their own module; importing it here registers them wherever the models are.
+from storage import deals as _deals  # noqa: E402,F401
