@@ -13,6 +13,7 @@ import yaml
 
 from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, configure_logging, load_settings
 from bot.org_cli import add_org_commands, org_command
+from bot.pipeline_cli import add_pipeline_commands, pipeline_command
 from bot.startup import explain
 from messages.library import ContentPackError
 
@@ -38,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
                                                        "email,name,role,team,manager_slack_id (...)")
     org_import.add_argument("file", type=Path)
     add_org_commands(org)
+    add_pipeline_commands(sub)
     dispatch = sub.add_parser("dispatch", help="run only the scheduler and outbox (no Slack requests served)")
     dispatch.add_argument("--until-idle", action="store_true", help="exit once nothing due now is left to send")
     db = sub.add_parser("db", help="the database").add_subparsers(dest="db_command", required=True)
@@ -90,6 +92,8 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         return _manifest(settings, args)
     if command == "org":
         return _org_import(settings, args.file) if args.org_command == "import" else org_command(settings, args)
+    if command == "pipeline":
+        return pipeline_command(settings, args)
     if command == "db":
         return _db_upgrade(settings)
     if command == "dispatch":

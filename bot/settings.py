@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -126,6 +127,8 @@ class Settings:
     coaching_interval_seconds: float = 600.0
     nudge_after_days: int = 2
     nudge_every_days: int = 3
+    pipeline_currency: str = "USD"  # every pipeline figure is in this currency (imports convert with --rates)
+    on_strategy_flag: int = 30  # percent: an on-strategy share below this is a red flag (and, for two weeks, coaching)
 
     @property
     def has_platform_credentials(self) -> bool:
@@ -296,6 +299,13 @@ def _org_timezone(values: Mapping[str, str | None]) -> str:
     return raw
 
 
+def _currency(values: Mapping[str, str | None]) -> str:
+    raw = (_text(values, "DRUMBEAT_PIPELINE_CURRENCY") or "USD").upper()
+    if not re.fullmatch(r"[A-Z]{3}", raw):
+        raise SettingsError(f"DRUMBEAT_PIPELINE_CURRENCY must be a three-letter ISO currency code like EUR, got {raw!r}")
+    return raw
+
+
 def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
     """Build settings from a plain mapping of variable names (used by `load_settings` and tests)."""
     database_url = _database_url(values)
@@ -338,6 +348,8 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         coaching_interval_seconds=_positive_float(values, "DRUMBEAT_COACHING_INTERVAL", 600.0),
         nudge_after_days=_integer(values, "DRUMBEAT_NUDGE_AFTER_DAYS", 2, low=1, high=30),
         nudge_every_days=_integer(values, "DRUMBEAT_NUDGE_EVERY_DAYS", 3, low=1, high=30),
+        pipeline_currency=_currency(values),
+        on_strategy_flag=_integer(values, "DRUMBEAT_ON_STRATEGY_FLAG", 30, low=1, high=100),
     )
 
 

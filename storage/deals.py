@@ -82,6 +82,7 @@ class Deal(SQLModel, table=True):
     industry_key: str | None = Field(default=None, max_length=120)
     size_band: str | None = Field(default=None, max_length=120)
     size_band_key: str | None = Field(default=None, max_length=120)
+    employees: int | None = Field(default=None)  # a size given as a head count: matched by bands like "1000-4999"
     region: str | None = Field(default=None, max_length=120)
     region_key: str | None = Field(default=None, max_length=120)
     offering: str | None = Field(default=None, max_length=120)

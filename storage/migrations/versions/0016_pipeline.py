@@ -43,6 +43,7 @@ def upgrade() -> None:
     sa.Column('industry_key', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
     sa.Column('size_band', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
     sa.Column('size_band_key', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+    sa.Column('employees', sa.Integer(), nullable=True),
     sa.Column('region', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
     sa.Column('region_key', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
     sa.Column('offering', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
