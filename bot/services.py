@@ -59,7 +59,7 @@ class Services:
     @property
     def feedback_thresholds(self) -> Thresholds:
         return Thresholds(self.settings.feedback_min_people, self.settings.feedback_min_people_scores,
-                          self.settings.org_timezone)
+                          self.settings.org_timezone, self.settings.on_strategy_flag, self.settings.pipeline_currency)
 
     @property
     def coaching_policy(self) -> CoachingPolicy:

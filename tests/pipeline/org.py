@@ -42,7 +42,7 @@ HUBSPOT_CSV = textwrap.dedent("""\
     Record ID,Deal Name,Deal owner,Associated Company,Segment,Industry,Region,Product,Amount,Currency,Deal Stage,Close Date,Create Date,Is Closed Won,Off-Strategy Reason
     9001,Nordclinic,Chen Wu (chen@example.com),Nordclinic,Enterprise,Healthcare,EMEA,Analytics Cloud,20000,EUR,Contract Sent,2027-01-20 00:00,2026-11-05 09:30,false,
     9002,Sydney pilot,Chen Wu (chen@example.com),Harbour Retail,SMB,Retail,APAC,Core Suite,50000,EUR,Appointment Scheduled,2027-02-20 00:00,2026-11-12 10:00,false,Reference customer for the APAC launch
-    9003,Vita renewal,Chen Wu (chen@example.com),Vita Care,Enterprise,Healthcare,EMEA,Core Suite,30000,USD,Closed Won,2026-11-30 00:00,2026-10-01 08:00,true,
+    9003,Vita renewal,Chen Wu (chen@example.com),Vita Care,Enterprise,Healthcare,EMEA,Core Suite,40000,USD,Closed Won,2026-11-30 00:00,2026-10-01 08:00,true,
 """)
 RATES = {"EUR": Decimal("1.10")}
 

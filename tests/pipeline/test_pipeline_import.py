@@ -42,7 +42,7 @@ def test_salesforce_and_hubspot_exports_import_with_their_own_headers(engine: En
     assert nord.owner_id == org.chen and (nord.amount_minor, nord.currency, nord.value_minor) == (2_000_000, "EUR",
                                                                                                   2_200_000)
     assert pilot.deliberate_reason == "Reference customer for the APAC launch"
-    assert vita.outcome == "won" and vita.value_minor == 3_000_000 and str(vita.created_on) == "2026-10-01"
+    assert vita.outcome == "won" and vita.value_minor == 4_000_000 and str(vita.created_on) == "2026-10-01"
 
 
 def test_importing_the_same_export_again_changes_nothing_and_a_changed_row_is_one_update(engine: Engine) -> None:
