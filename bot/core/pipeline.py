@@ -139,7 +139,7 @@ def org_pipeline(session: Session, *, days: int, now: datetime, rules: PipelineR
     since = now - timedelta(days=days)
     first, last = _days(since, now)
     by_team = queries.org_by_team(session, rules=strategy, since=first, until=last)
-    names = dict(session.execute(select(Team.id, Team.name)).tuples().all())
+    names = {team_id: name for team_id, name in session.execute(select(Team.id, Team.name))}
     everyone = Deal.owner_id.in_(select(Person.id).where(Person.role == Role.REP, Person.active.is_(True),
                                                          Person.team_id.is_not(None)))
     total = queries.figures_by(session, rules=strategy, group=_one(), where=everyone, since=first, until=last)
