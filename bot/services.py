@@ -70,6 +70,8 @@ class Services:
                                      unacknowledged_after=timedelta(days=settings.coaching_unacknowledged_days)),
             rep_waiting=timedelta(days=settings.nudge_after_days),
             rep_every=timedelta(days=settings.nudge_every_days),
+            pipeline_flag=settings.on_strategy_flag,
+            pipeline_currency=settings.pipeline_currency,
         )
 
     @contextmanager

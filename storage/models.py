@@ -402,6 +402,7 @@ class NudgeReason(StrEnum):
     MISSED_TWICE = "missed_twice"  # the same expectation answered wrong on the last two asks
     DROPPED = "dropped"  # the rep's understanding fell by DRUMBEAT_COACHING_DROP_POINTS in two weeks
     UNACKNOWLEDGED = "unacknowledged"  # a key message still without "Got it" after some days
+    OFF_STRATEGY = "off_strategy"  # the rep's open pipeline under DRUMBEAT_ON_STRATEGY_FLAG for two weeks, or falling
 
 
 class NudgeStatus(StrEnum):
