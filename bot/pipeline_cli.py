@@ -43,8 +43,7 @@ def _read(path: Path, what: str) -> str:
 def pipeline_command(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.pipeline_import import ImportOptions, import_pipeline, parse_rates
     from bot.core.pipeline_presets import parse_maps
-    from storage.db import make_engine, session_scope
-    from storage.migrate import upgrade
+    from bot.org_cli import _run as run_in_session  # one transaction, migrations first, BadInput returned
 
     try:
         text = _read(args.file, "file")
@@ -54,16 +53,10 @@ def pipeline_command(settings: Settings, args: argparse.Namespace) -> int:
     except BadInput as error:
         print(f"drumbeat: {error}", file=sys.stderr)
         return 2
-    engine = make_engine(settings.database_url)
-    try:
-        upgrade(engine)
-        with session_scope(engine) as session:
-            report = import_pipeline(session, text, options, progress=lambda line: print(f"{args.file}: {line}",
-                                                                                          flush=True))
-    except BadInput as error:
-        print(f"drumbeat: {args.file}: {error}", file=sys.stderr)
+    report = run_in_session(settings, lambda session: import_pipeline(
+        session, text, options, progress=lambda line: print(f"{args.file}: {line}", flush=True)))
+    if isinstance(report, BadInput):
+        print(f"drumbeat: {args.file}: {report}", file=sys.stderr)
         return 1
-    finally:
-        engine.dispose()
     print(f"Imported {args.file}: {report.summary()}.")
     return 0

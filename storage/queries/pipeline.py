@@ -113,14 +113,23 @@ class PipelineFigures:
     won: Slice
 
 
-def _sums(rules: Sequence[Rule]) -> list[Any]:
-    kind = category(rules)
-    value = func.coalesce(Deal.value_minor, 0)
-    deliberate = and_(kind == "neither", Deal.deliberate_reason.is_not(None))
-    columns = [func.count(), func.sum(value)]
+def classified(rules: Sequence[Rule], *columns: Any, where: Any, join_owner: bool = False) -> Any:
+    """The deals in `where`, each classified once (its category, value and deliberate mark) beside `columns`:
+    the sums over it then read plain columns instead of re-evaluating every rule once per sum."""
+    query = select(*columns, category(rules).label("kind"), func.coalesce(Deal.value_minor, 0).label("value"),
+                   Deal.deliberate_reason.is_not(None).label("marked")).select_from(Deal)
+    if join_owner:
+        query = query.join(Person, Person.id == Deal.owner_id)
+    return query.where(where).subquery()
+
+
+def _sums(deals: Any) -> list[Any]:
+    columns = [func.count(), func.sum(deals.c.value)]
     for name in CATEGORIES:
-        columns += [func.sum(case((kind == name, 1), else_=0)), func.sum(case((kind == name, value), else_=0))]
-    return [*columns, func.sum(case((deliberate, 1), else_=0)), func.sum(case((deliberate, value), else_=0))]
+        columns += [func.sum(case((deals.c.kind == name, 1), else_=0)),
+                    func.sum(case((deals.c.kind == name, deals.c.value), else_=0))]
+    deliberate = and_(deals.c.kind == "neither", deals.c.marked)
+    return [*columns, func.sum(case((deliberate, 1), else_=0)), func.sum(case((deliberate, deals.c.value), else_=0))]
 
 
 def _slice(numbers: Sequence[Any]) -> Slice:
@@ -139,10 +148,9 @@ def in_scope(since: date, until: date) -> Any:
 def figures_by(session: Session, *, rules: Sequence[Rule], group: Any, where: Any, since: date, until: date,
                join_owner: bool = False) -> dict[Any, PipelineFigures]:
     """Open pipeline and won business per value of `group` (an owner id, a team id, or one literal)."""
-    query = select(group, Deal.outcome, *_sums(rules)).select_from(Deal)
-    if join_owner:
-        query = query.join(Person, Person.id == Deal.owner_id)
-    rows = session.execute(query.where(where, in_scope(since, until)).group_by(group, Deal.outcome))
+    deals = classified(rules, group.label("grp"), Deal.outcome, where=and_(where, in_scope(since, until)),
+                       join_owner=join_owner)
+    rows = session.execute(select(deals.c.grp, deals.c.outcome, *_sums(deals)).group_by(deals.c.grp, deals.c.outcome))
     parts: dict[Any, dict[str, Slice]] = {}
     for key, outcome, *numbers in rows:
         parts.setdefault(key, {})[outcome] = _slice(numbers)
@@ -184,10 +192,14 @@ def open_shares_at(session: Session, *, rules: Sequence[Rule], where: Any, ends:
     days = union_all(*(select(literal(index).label("week"), literal(day, Date).label("ends"))
                        for index, day in enumerate(ends))).subquery()
     key = group if group is not None else literal(0)
-    was_open = and_(Deal.created_on <= days.c.ends,
-                    or_(Deal.outcome == Outcome.OPEN, and_(Deal.close_on.is_not(None), Deal.close_on > days.c.ends)))
-    rows = session.execute(select(key, days.c.week, *_sums(rules)).select_from(Deal).join(days, was_open)
-                           .where(where).group_by(key, days.c.week))
+    deals = classified(rules, key.label("grp"), Deal.created_on, Deal.close_on, Deal.outcome,
+                       where=and_(where, Deal.created_on <= max(ends),  # and not closed before the first day:
+                                  or_(Deal.outcome == Outcome.OPEN, Deal.close_on > min(ends))))
+    was_open = and_(deals.c.created_on <= days.c.ends,
+                    or_(deals.c.outcome == Outcome.OPEN,
+                        and_(deals.c.close_on.is_not(None), deals.c.close_on > days.c.ends)))
+    rows = session.execute(select(deals.c.grp, days.c.week, *_sums(deals)).select_from(deals).join(days, was_open)
+                           .group_by(deals.c.grp, days.c.week))
     return {(group_key, week): _slice(numbers) for group_key, week, *numbers in rows}
 
 
