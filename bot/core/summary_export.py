@@ -78,7 +78,7 @@ def _team_rows(summary: TeamSummary) -> Iterator[Row]:
             yield "feedback", month.month, measure, value
         for about, count in sorted(month.counts.by_about.items()):
             yield "feedback", month.month, f"about:{about}", count
-    if summary.pipeline:
+    if summary.pipeline and summary.pipeline.defined:
         yield from pipeline_rows(summary.pipeline)
     for week in summary.trend:
         item = f"week of {week.starts:%Y-%m-%d}"
@@ -143,7 +143,7 @@ def _person_rows(summary: PersonSummary) -> Iterator[Row]:
     yield "measure", "all", "understanding", _rate(summary.understanding.rate)
     for rate in summary.expectations:
         yield "measure", rate.key, "latest_answer_right", rate.correct
-    if summary.pipeline:
+    if summary.pipeline and summary.pipeline.defined:
         yield from pipeline_rows(summary.pipeline)
 
 

@@ -75,7 +75,7 @@ def team_summary_screen(summary: TeamSummary, *, command: str, chart_coming: boo
         title=f"Team {summary.team} · last {summary.days} days",
         summary=f"Drumbeat summary for {summary.team}, last {summary.days} days",
         sections=(*_message_sections(summary), *_measure_sections(summary), *_feedback_sections(summary.feedback),
-                  *(team_pipeline_sections(summary.pipeline) if summary.pipeline else ()),
+                  *(team_pipeline_sections(summary.pipeline) if summary.pipeline and summary.pipeline.defined else ()),
                   _momentum_section(summary), footer),
     )
 
@@ -247,7 +247,7 @@ def person_summary_screen(summary: PersonSummary, *, command: str) -> Screen:
             )),
             Section(lines=(Rich(Strong("Messages")), *(messages or ["None in this period."]))),
             Section(lines=(Rich(Strong("Understanding")), *understood)),
-            *(person_pipeline_sections(summary.pipeline) if summary.pipeline else ()),
+            *(person_pipeline_sections(summary.pipeline) if summary.pipeline and summary.pipeline.defined else ()),
             Section(small=True, lines=(Rich(f"Since {summary.since:%Y-%m-%d %H:%M} UTC. ", Code(f"{command} quiz me"),
                                             " practises a question now."),)),
         ),
