@@ -15,7 +15,8 @@ Data sets. `full`: 200 teams (a manager and 25 reps each, 5,000 reps), 5 leaders
 plus newer versions of some messages, 300 leaders' broadcasts, 100,000 broadcast deliveries (mostly sent,
 ~70% of those acknowledged, some pending / failed / superseded; due over ~6 months), 1,000,000 answered
 quiz asks (+ a few open ones), 50,000 feedback items (60% anonymous with a respondent tag, 40% named) and a
-few coaching nudges per team. `small`: a tenth (20 teams). `--scale` multiplies both. Rows of all teams are
+few coaching nudges per team, a strategy (bench/summary_deals.py) and 200,000 deals (40 per rep). `small`: a
+tenth (20 teams). `--scale` multiplies both. Rows of all teams are
 interleaved in time (as a live system writes them), not stored team by team, so one team's rows are spread
 over the whole table. Every team's rows are drawn from its own random stream, so the measured team (Team
 000) has the *same* history in every data set: only the other teams grow, and comparing the small and the
@@ -23,8 +24,8 @@ full medians shows whether one team's summary grows with everybody else's histor
 
 Timed (time_summary): what the manager of Team 000 waits for, each call in a fresh session as a request
 would be (identify the caller, then the use case): team_summary for 30 and 90 days (every section:
-reach, key messages, versions, understanding, coaching, feedback, momentum, coaching activity), and
-team_feedback for the current month. Median and p90 of `--runs` (default 15) after one warm-up. For
+reach, key messages, versions, understanding, coaching, feedback, pipeline, momentum, coaching activity),
+team_feedback for the current month, and `summary pipeline` (the Pipeline section alone, every rep named). Median and p90 of `--runs` (default 15) after one warm-up. For
 information only (no goal): the CSV export, a leader's Home tab (every team at once) and the coaching job's
 selection for one manager and for all of them (`--no-info` skips these).
 
@@ -86,6 +87,8 @@ from storage.models import (  # noqa: E402
     Team,
 )
 from storage.queries.coaching import SelectionRules, nudge_candidates  # noqa: E402
+from storage.queries.pipeline_coaching import off_strategy_candidates  # noqa: E402
+from bench.summary_deals import DEALS_PER_REP, seed_deals  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 HISTORY = timedelta(days=182)
@@ -426,7 +429,9 @@ def seed(engine: Engine, data: DataSet) -> dict[str, int]:
     seed_feedback(loader, org)
     progress(f"{data.name}: {loader.counts['feedback']:,} feedback items")
     seed_coaching(loader, org, first_delivery_id=loader.counts["delivery"] + 1)
-    loader.fix_sequences([Team.__table__, Person.__table__, Broadcast.__table__, Delivery.__table__,
+    deals = seed_deals(loader, org.reps, org.team_ids, NOW, HISTORY, team_rng)
+    progress(f"{data.name}: {loader.counts['deal']:,} deals")
+    loader.fix_sequences([deals, Team.__table__, Person.__table__, Broadcast.__table__, Delivery.__table__,
                           QuizAsk.__table__, Feedback.__table__, CoachingDigest.__table__, CoachingNudge.__table__])
     return dict(loader.counts)
 
@@ -492,8 +497,16 @@ def summary_use_cases(now: datetime) -> dict[str, UseCase]:
             result = summaries.team_summary(session, caller=caller, request=summaries.SummaryRequest(days=days),
                                             now=now)
             assert result.reach.reps == REPS_PER_TEAM and result.understanding.answered > 0, result
+            assert result.pipeline is not None and result.pipeline.figures.open.deals > 0, result.pipeline
             return result
         return call
+
+    def team_pipeline(session: Session) -> object:
+        caller = identify(session, slack_address(MEASURED_MANAGER))
+        result = summaries.summarise(session, caller=caller, now=now,
+                                     request=summaries.SummaryRequest(days=30, pipeline=True))
+        assert isinstance(result, summaries.TeamPipelineSummary) and len(result.pipeline.reps) == REPS_PER_TEAM
+        return result
 
     def feedback_this_month(session: Session) -> object:
         caller = identify(session, slack_address(MEASURED_MANAGER))
@@ -502,7 +515,7 @@ def summary_use_cases(now: datetime) -> dict[str, UseCase]:
         return result
 
     return {"team_summary 30d": team_summary(30), "team_summary 90d": team_summary(90),
-            "team_feedback this month": feedback_this_month}
+            "team_feedback this month": feedback_this_month, "summary pipeline 30d": team_pipeline}
 
 
 def info_use_cases(now: datetime) -> dict[str, UseCase]:
@@ -522,8 +535,20 @@ def info_use_cases(now: datetime) -> dict[str, UseCase]:
             return nudge_candidates(session, now=now, rules=SelectionRules(), manager_ids=manager_ids)
         return call
 
+    def organisation_pipeline(session: Session) -> object:
+        caller = identify(session, slack_address(MEASURED_LEADER))
+        return summaries.summarise(session, caller=caller, now=now,
+                                   request=summaries.SummaryRequest(days=30, pipeline=True))
+
+    def pipeline_coaching(session: Session) -> object:
+        managers = list(session.execute(select(Person.id).where(Person.role == "manager")).scalars())
+        return off_strategy_candidates(session, now=now, manager_ids=managers, flag=30, currency="USD",
+                                       rules=SelectionRules())
+
     return {"(info) export CSV 30d": export, "(info) leader Home, all teams": leader_home,
-            "(info) coaching, one manager": coaching(False), "(info) coaching, all managers": coaching(True)}
+            "(info) coaching, one manager": coaching(False), "(info) coaching, all managers": coaching(True),
+            "(info) pipeline, organisation": organisation_pipeline,
+            "(info) pipeline coaching, all": pipeline_coaching}
 
 
 def percentile(samples: Sequence[float], share: float) -> float:
@@ -687,7 +712,7 @@ def print_result(result: Result) -> None:
     print(f"\n{result.database} / {result.data.name}: {c['team']:,} teams, {c['person']:,} people, "
           f"{c['message']:,} message versions, {c['broadcast']:,} broadcasts, {c['delivery']:,} deliveries, "
           f"{c['quizask']:,} quiz asks ({result.answered:,} answered), {c['feedback']:,} feedback, "
-          f"{c['coachingnudge']:,} coaching nudges; seeded + analysed in {result.seed_s:.1f} s", flush=True)
+          f"{c['coachingnudge']:,} coaching nudges, {c['deal']:,} deals; seeded + analysed in {result.seed_s:.1f} s", flush=True)
     print(f"  {result.history}", flush=True)
     goal = GOALS_MS[result.database]
     print(f"  {'call':<32} {'median ms':>10} {'p90 ms':>9}  goal", flush=True)
@@ -732,7 +757,8 @@ def main() -> int:
     sets = [data_set(name.strip(), args.scale) for name in args.sets.split(",") if name.strip()]
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     print(f"One team's summary: Team 000 ({REPS_PER_TEAM} reps, {ANSWERS_PER_REP * REPS_PER_TEAM:,} answers, "
-          f"{DELIVERIES_PER_REP * REPS_PER_TEAM} deliveries, {FEEDBACK_PER_TEAM} feedback items in every data set); "
+          f"{DELIVERIES_PER_REP * REPS_PER_TEAM} deliveries, {FEEDBACK_PER_TEAM} feedback items, "
+          f"{DEALS_PER_REP * REPS_PER_TEAM:,} deals in every data set); "
           f"median and p90 of {args.runs} runs; goals: PostgreSQL < {GOALS_MS['postgresql']:.0f} ms, "
           f"SQLite < {GOALS_MS['sqlite']:.0f} ms", flush=True)
     for statement in args.after_seed:

@@ -128,6 +128,8 @@ class Drumbeat:
                     log.info("content pack %s: another instance synced it at the same time; syncing again", pack.pack)
             log.info("content pack %s: %s expectations, %s new message versions, %s questions",
                      pack.pack, report.expectations, report.messages_added, report.questions)
+        with self.services.unit_of_work() as session:
+            content.retire_rules_of_unloaded_packs(session, [pack.pack for pack in packs])
 
     def load_feedback_key(self) -> FeedbackKey:
         """The anonymity key (DRUMBEAT_FEEDBACK_KEY, else the key file, made on the first start), said in one line."""

@@ -17,6 +17,7 @@ from bot.core.words.figures import plural
 from bot.progress import Every, Stopwatch, progress_log, seconds, shown_on_stderr
 from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, configure_logging, load_settings
 from bot.org_cli import add_org_commands, org_command
+from bot.pipeline_cli import add_pipeline_commands, pipeline_command
 from bot.startup import explain
 from messages.library import ContentPackError
 
@@ -56,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     org.add_parser("sync", help="read the chat platforms' directories now (time zones, who left, managers from Entra), "
                                 "as the daily job does")
     add_org_commands(org)
+    add_pipeline_commands(sub)
     dispatch = sub.add_parser("dispatch", help="run only the scheduler and outbox (no Slack requests served)")
     dispatch.add_argument("--until-idle", action="store_true", help="exit once nothing due now is left to send")
     db = sub.add_parser("db", help="the database").add_subparsers(dest="db_command", required=True)
@@ -110,6 +112,8 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         if args.org_command == "import":
             return _org_import(settings, args.file)
         return _org_sync(settings) if args.org_command == "sync" else org_command(settings, args)
+    if command == "pipeline":
+        return pipeline_command(settings, args)
     if command == "db":
         return _db_upgrade(settings)
     if command == "dispatch":

@@ -63,7 +63,7 @@ class Services:
     @property
     def feedback_thresholds(self) -> Thresholds:
         return Thresholds(self.settings.feedback_min_people, self.settings.feedback_min_people_scores,
-                          self.settings.org_timezone)
+                          self.settings.org_timezone, self.settings.on_strategy_flag, self.settings.pipeline_currency)
 
     @property
     def coaching_policy(self) -> CoachingPolicy:
@@ -74,6 +74,8 @@ class Services:
                                      unacknowledged_after=timedelta(days=settings.coaching_unacknowledged_days)),
             rep_waiting=timedelta(days=settings.nudge_after_days),
             rep_every=timedelta(days=settings.nudge_every_days),
+            pipeline_flag=settings.on_strategy_flag,
+            pipeline_currency=settings.pipeline_currency,
         )
 
     @contextmanager

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -131,6 +132,8 @@ class Settings:
     nudge_every_days: int = 3
     work_process: bool = True  # DRUMBEAT_WORK_PROCESS: `drumbeat run` does the work after Slack's answers apart
     audience_fresh_minutes: int = 360  # a platform group's cached members older than this are re-read when due
+    pipeline_currency: str = "USD"  # every pipeline figure is in this currency (imports convert with --rates)
+    on_strategy_flag: int = 30  # percent: an on-strategy share below this is a red flag (and, for two weeks, coaching)
 
     @property
     def has_platform_credentials(self) -> bool:
@@ -327,6 +330,13 @@ def _org_timezone(values: Mapping[str, str | None]) -> str:
     return raw
 
 
+def _currency(values: Mapping[str, str | None]) -> str:
+    raw = (_text(values, "DRUMBEAT_PIPELINE_CURRENCY") or "USD").upper()
+    if not re.fullmatch(r"[A-Z]{3}", raw):
+        raise SettingsError(f"DRUMBEAT_PIPELINE_CURRENCY must be a three-letter ISO currency code like EUR, got {raw!r}")
+    return raw
+
+
 def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
     """Build settings from a plain mapping of variable names (used by `load_settings` and tests)."""
     database_url = _database_url(values)
@@ -371,6 +381,8 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         nudge_every_days=_integer(values, "DRUMBEAT_NUDGE_EVERY_DAYS", 3, low=1, high=30),
         work_process=_switch(values, "DRUMBEAT_WORK_PROCESS", True),
         audience_fresh_minutes=_integer(values, "DRUMBEAT_AUDIENCE_FRESH_MINUTES", 360, low=1, high=10_080),
+        pipeline_currency=_currency(values),
+        on_strategy_flag=_integer(values, "DRUMBEAT_ON_STRATEGY_FLAG", 30, low=1, high=100),
     )
 
 

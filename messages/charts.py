@@ -1,4 +1,4 @@
-"""The Momentum chart: understanding and acknowledgement week by week, as a PNG and as words.
+"""The Momentum chart: understanding, acknowledgement and the on-strategy pipeline week by week, as a PNG and words.
 
 Platform-neutral (bytes and text), so Slack uploads it today and Teams can attach it later. A bare
 matplotlib Figure (no pyplot) draws with the Agg canvas, without a display and without pyplot's global state,
@@ -23,6 +23,8 @@ class TrendPoint:
     answers: int
     acknowledgement: float | None  # share of delivered messages acknowledged, None without deliveries
     delivered: int
+    on_strategy: float | None = None  # on-strategy share of the open pipeline at the week's end (by value)
+    open_deals: int = 0
 
 
 def week_label(moment: datetime) -> str:
@@ -38,14 +40,19 @@ def describe_week(point: TrendPoint) -> str:
                else "no answers")
     messages = (f"acknowledged {_percent(point.acknowledgement)} ({point.delivered} messages)" if point.delivered
                 else "no messages delivered")
-    return f"Week of {week_label(point.starts)}: {answers}, {messages}"
+    pipeline = (f", open pipeline {_percent(point.on_strategy)} on strategy ({point.open_deals} deals)"
+                if point.on_strategy is not None else "")
+    return f"Week of {week_label(point.starts)}: {answers}, {messages}{pipeline}"
 
 
 def describe_change(points: Sequence[TrendPoint]) -> str:
     """One sentence on the direction: first and last week with data, in percentage points."""
     parts = []
-    for name, values in (("Understanding", [p.understanding for p in points]),
-                         ("Acknowledgement", [p.acknowledgement for p in points])):
+    series = [("Understanding", [p.understanding for p in points]),
+              ("Acknowledgement", [p.acknowledgement for p in points])]
+    if any(p.on_strategy is not None for p in points):
+        series.append(("On-strategy share of the open pipeline", [p.on_strategy for p in points]))
+    for name, values in series:
         known = [value for value in values if value is not None]
         if len(known) < 2:
             parts.append(f"{name}: not enough weeks with data for a trend yet.")
@@ -65,7 +72,8 @@ def alt_text(title: str, points: Sequence[TrendPoint]) -> str:
 
 def has_trend(points: Sequence[TrendPoint]) -> bool:
     """A chart is worth drawing once two weeks have any data."""
-    return sum(1 for p in points if p.understanding is not None or p.acknowledgement is not None) >= 2
+    return sum(1 for p in points if p.understanding is not None or p.acknowledgement is not None
+               or p.on_strategy is not None) >= 2
 
 
 def trend_png(title: str, points: Sequence[TrendPoint]) -> bytes:
@@ -81,6 +89,9 @@ def trend_png(title: str, points: Sequence[TrendPoint]) -> bytes:
     axes = figure.subplots()
     axes.plot(labels, understanding, marker="o", linewidth=2, label="Understanding (right answers)")
     axes.plot(labels, acknowledgement, marker="s", linewidth=2, linestyle="--", label="Messages acknowledged")
+    if any(p.on_strategy is not None for p in points):
+        on_strategy = [float("nan") if p.on_strategy is None else p.on_strategy for p in points]
+        axes.plot(labels, on_strategy, marker="^", linewidth=2, linestyle=":", label="On-strategy pipeline (value)")
     axes.set_ylim(0, 1.05)
     axes.yaxis.set_major_formatter(PercentFormatter(1.0))
     axes.set_title(title)

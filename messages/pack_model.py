@@ -28,6 +28,8 @@ OPTIONS_MIN: Final = 2
 OPTIONS_MAX: Final = 5
 EXPLANATION_MAX: Final = 1200
 TALKING_POINT_MAX: Final = 500
+RULE_REASON_MAX: Final = 200  # shown beside every deal that misses the rule
+RULE_VALUE_MAX: Final = 120  # a CRM picklist value (segment, industry, size band, region, offering)
 
 
 _T = TypeVar("_T")
@@ -88,6 +90,21 @@ class CoachingTip(_Frozen):
     talking_points: TalkingPoints
 
 
+class StrategyRule(_Frozen):
+    """One part of what "on strategy" means: the ideal customer profile or the offerings the strategy pushes.
+
+    A deal is on strategy *by profile* when it passes every profile rule (segment, industry, size, region,
+    minimum amount), *by offering* when its offering is one the offering rule lists; ``reason`` is what
+    people are shown beside a deal that misses the rule. ``minimum`` (minimum-amount only) is in whole units
+    of the reporting currency (``DRUMBEAT_PIPELINE_CURRENCY``)."""
+
+    id: str
+    kind: str
+    reason: str
+    values: tuple[str, ...] = ()
+    minimum: int | None = None
+
+
 class ContentPack(_Frozen):
     """One loaded pack file; keys are unique across every pack loaded with it."""
 
@@ -97,6 +114,7 @@ class ContentPack(_Frozen):
     messages: tuple[StrategyMessage, ...] = ()
     questions: tuple[Question, ...] = ()
     coaching_tips: tuple[CoachingTip, ...] = ()
+    strategy_rules: tuple[StrategyRule, ...] = ()
     source: Path
 
     def expectation(self, key: str) -> Expectation:

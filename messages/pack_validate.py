@@ -37,8 +37,10 @@ from messages.pack_model import (
     Problem,
     Question,
     StrategyMessage,
+    StrategyRule,
     TalkingPoints,
 )
+from messages.pack_strategy import check_one_rule_per_kind, check_rule
 from messages.pack_yaml import LocatedDocument, PathKey, YamlSyntaxError, read_located
 from messages.render import TemplateProblem, check_template, render_text
 
@@ -59,6 +61,7 @@ ITEM_MODELS: Final[Mapping[str, type[BaseModel]]] = {
     "messages": StrategyMessage,
     "questions": Question,
     "coaching_tips": CoachingTip,
+    "strategy_rules": StrategyRule,
 }
 SECTIONS: Final = tuple(ITEM_MODELS)
 TOP_LEVEL_FIELDS: Final = ("pack", "version", *SECTIONS)
@@ -68,6 +71,7 @@ IDENTITY_FIELD: Final[Mapping[str, str]] = {
     "messages": "key",
     "questions": "key",
     "coaching_tips": "expectation",
+    "strategy_rules": "id",
 }
 NESTED_MODELS: Final[Mapping[str, type[BaseModel]]] = {"talking_points": TalkingPoints}
 MISSING_HINTS: Final[Mapping[str, str]] = {
@@ -142,6 +146,7 @@ class PackFile:
             messages=tuple(entry.model for entry in self.entries["messages"]),  # type: ignore[misc]
             questions=tuple(entry.model for entry in self.entries["questions"]),  # type: ignore[misc]
             coaching_tips=tuple(entry.model for entry in self.entries["coaching_tips"]),  # type: ignore[misc]
+            strategy_rules=tuple(entry.model for entry in self.entries["strategy_rules"]),  # type: ignore[misc]
             source=self.file,
         )
 
@@ -404,6 +409,7 @@ _ITEM_RULES: Final[Mapping[str, Callable[[PackFile, PathKey, Mapping[str, Any]],
     "messages": PackFile._message_rules,
     "questions": PackFile._question_rules,
     "coaching_tips": PackFile._tip_rules,
+    "strategy_rules": check_rule,
 }
 
 
@@ -412,6 +418,7 @@ def check_across(files: Sequence[PackFile]) -> None:
     _unique_pack_ids(files)
     for section in SECTIONS:
         _unique_across(files, section)
+    check_one_rule_per_kind(files)
     known = _raw_expectation_keys(files)
     for pack_file in files:
         _check_references(pack_file, known)
@@ -492,6 +499,8 @@ def _check_references(pack_file: PackFile, known: set[str]) -> None:
 def _duplicate_message(section: str, value: str, where: str) -> str:
     if section == "coaching_tips":
         return f"a second coaching tip for '{value}' (the first is at {where})"
+    if section == "strategy_rules":
+        return f"duplicate rule id '{value}' (already used at {where})"
     return f"duplicate key '{value}' (already used at {where})"
 
 

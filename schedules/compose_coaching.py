@@ -37,6 +37,20 @@ REASONS = {
     NudgeReason.MISSED_TWICE: "missed it twice in a row",
     NudgeReason.DROPPED: "understanding fell in the last two weeks",
     NudgeReason.UNACKNOWLEDGED: "has not acknowledged it",
+    NudgeReason.OFF_STRATEGY: "on-strategy share of their open pipeline is low",
+}
+PIPELINE_TOPIC = "pipeline"  # the message key of a pipeline nudge (storage.queries.pipeline_coaching)
+# The diagnostic for a pipeline nudge when the strategy expectation has no coaching tip in the packs.
+PIPELINE_POINTS = {
+    CoachingCause.GOAL: "Can they name the segments and offerings the strategy targets, and make their number "
+                        "with them? If the territory lacks on-strategy accounts, fix the territory first.",
+    CoachingCause.WORK_PRODUCTS: "Go through the deals below together: are there opportunity analyses and current "
+                                 "account plans for their on-strategy targets?",
+    CoachingCause.PROCESS: "Is qualification against the ideal customer profile a defined step, and are target "
+                           "lists or campaigns creating on-strategy demand for them?",
+    CoachingCause.TASKS: "Is on-strategy prospecting blocked in their calendar first? Agree one change for next week.",
+    CoachingCause.PERSON: "If all that is sound, is it skill or confidence with the bigger deals or the new offer? "
+                          "Pair them with a peer on one deal, or get them trained.",
 }
 CAUSES = {
     CoachingCause.GOAL: "Goal: clear and realistic?",
@@ -64,14 +78,50 @@ def _answers(answers: list[dict[str, object]]) -> list[dict[str, object]]:
              "chosen": str(answer.get("chosen", "")), "on": str(answer.get("on", ""))} for answer in answers]
 
 
+def _money(minor: object, currency: str) -> str:
+    return f"{currency} {round(int(minor or 0) / 100):,}"  # type: ignore[call-overload]
+
+
+def _percent(share: object) -> str:
+    return "no open deals" if share is None else f"{round(100 * float(share))}%"  # type: ignore[arg-type]
+
+
+def _reason(nudge: CoachingNudge) -> str:
+    pipeline = (nudge.detail or {}).get("pipeline")
+    if nudge.reason != NudgeReason.OFF_STRATEGY or not isinstance(pipeline, dict):
+        return REASONS.get(NudgeReason(nudge.reason), nudge.reason)
+    if pipeline.get("why") == "under":
+        return f"on-strategy share of their open pipeline under {pipeline.get('flag')}% for two weeks"
+    then, now = (pipeline.get("shares") or [None, None, None])[0::2]
+    return f"on-strategy share of their open pipeline fell from {_percent(then)} to {_percent(now)} in two weeks"
+
+
+def _pipeline(pipeline: object) -> dict[str, object] | None:
+    """A pipeline nudge's numbers and the deals that miss, as stored with it, in words."""
+    if not isinstance(pipeline, dict):
+        return None
+    currency = str(pipeline.get("currency") or "")
+    shares = list(pipeline.get("shares") or [None, None, None])
+    summary = (f"Open pipeline now: {_money(pipeline.get('on_value'), currency)} of "
+               f"{_money(pipeline.get('open_value'), currency)} on strategy, {pipeline.get('on_deals')} of "
+               f"{pipeline.get('open_deals')} deals; two weeks ago {_percent(shares[0])}, a week ago "
+               f"{_percent(shares[1])}, now {_percent(shares[2])}")
+    deals = [{"name": str(deal.get("name", "")), "account": str(deal.get("account", "")),
+              "value": _money(deal.get("value"), currency), "deliberate": str(deal.get("deliberate", "")),
+              "missed": "; ".join(f"{miss.get('key')}: {miss.get('reason')}" for miss in deal.get("missed") or [])}
+             for deal in pipeline.get("deals") or [] if isinstance(deal, dict)]
+    return {"summary": summary, "deals": deals}
+
+
 def _nudge_entry(session: Session, nudge: CoachingNudge, rep: Person, manager: Person) -> dict[str, object]:
     actor = session.get(Person, nudge.coached_by_id or nudge.snoozed_by_id or 0)
     detail = nudge.detail or {}
     return {
         "id": nudge.id,
         "rep": rep.name,
-        "reason": REASONS.get(NudgeReason(nudge.reason), nudge.reason),
+        "reason": _reason(nudge),
         "answers": _answers(list(detail.get("answers") or [])),
+        "pipeline": _pipeline(detail.get("pipeline")),
         "sent_on": str(detail.get("sent_on") or ""),
         "status": nudge.status,
         "cause": CAUSES[CoachingCause(nudge.cause)] if nudge.cause else "",
@@ -116,6 +166,10 @@ def _group(session: Session, nudge: CoachingNudge) -> dict[str, object]:
         expectation = session.get(Expectation, nudge.expectation_id)
         tip = session.execute(select(CoachingTip).where(CoachingTip.expectation_id == nudge.expectation_id)
                               ).scalar_one_or_none()
+        if nudge.message_key == PIPELINE_TOPIC:
+            points = _talking_points(tip) or [(CAUSES[cause].split(":")[0], text) for cause, text in PIPELINE_POINTS.items()]
+            return {"title": "Pipeline: is the business they pursue on strategy?", "key": PIPELINE_TOPIC,
+                    "points": points, "nudges": []}
         return {"title": expectation.statement if expectation else "", "key": expectation.key if expectation else "",
                 "points": _talking_points(tip), "nudges": []}
     title = session.execute(select(Message.title).where(Message.key == nudge.message_key)

@@ -436,6 +436,7 @@ class NudgeReason(StrEnum):
     MISSED_TWICE = "missed_twice"  # the same expectation answered wrong on the last two asks
     DROPPED = "dropped"  # the rep's understanding fell by DRUMBEAT_COACHING_DROP_POINTS in two weeks
     UNACKNOWLEDGED = "unacknowledged"  # a key message still without "Got it" after some days
+    OFF_STRATEGY = "off_strategy"  # the rep's open pipeline under DRUMBEAT_ON_STRATEGY_FLAG for two weeks, or falling
 
 
 class NudgeStatus(StrEnum):
@@ -563,3 +564,7 @@ class ConversationRef(SQLModel, table=True):
     platform_user_id: str = Field(default="", max_length=256)  # Teams: the person's `29:` id for this bot
     usable: bool = Field(default=True)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# The pipeline's tables live in their own module; importing it here registers them wherever the models are.
+from storage import deals as _deals  # noqa: E402,F401

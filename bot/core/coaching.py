@@ -49,6 +49,7 @@ from storage.models import (
     Role,
 )
 from storage.queries.coaching import Candidate, SelectionRules, nudge_candidates, waiting_for_reps
+from storage.queries.pipeline_coaching import off_strategy_candidates
 
 MAX_NOTE = 1000
 COACHES = (Role.MANAGER, Role.LEADER, Role.ADMIN)
@@ -64,6 +65,8 @@ class CoachingPolicy:
     rep_waiting: timedelta = timedelta(days=2)  # what counts as waiting for a rep's own nudge
     rep_every: timedelta = timedelta(days=3)  # at most one rep nudge in this span
     snooze: timedelta = timedelta(days=7)
+    pipeline_flag: int = 30  # DRUMBEAT_ON_STRATEGY_FLAG: a rep's open pipeline under it for two weeks is a nudge
+    pipeline_currency: str = "USD"
 
 
 @dataclass
@@ -163,7 +166,7 @@ def _write_digests(session: Session, people: list[Person], *, kind: str, deliver
 def _answers(session: Session, candidates: list[Candidate]) -> dict[tuple[int, int], list[dict[str, object]]]:
     """What each rep answered last (the latest two) on each expectation named, as shown to the manager at
     nudge time: one query for every candidate, through the answer state's two latest ask ids."""
-    pairs = {(c.rep_id, c.expectation_id) for c in candidates if c.expectation_id is not None}
+    pairs = {(c.rep_id, c.expectation_id) for c in candidates if c.expectation_id is not None and c.detail is None}
     if not pairs:
         return {}
     rows = session.execute(
@@ -188,6 +191,9 @@ def _details(session: Session, candidates: list[Candidate]) -> list[dict[str, ob
     answers, titles = _answers(session, candidates), {}
     details: list[dict[str, object]] = []
     for candidate in candidates:
+        if candidate.detail is not None:
+            details.append(candidate.detail)
+            continue
         if candidate.expectation_id is not None:
             details.append({"answers": answers.get((candidate.rep_id, candidate.expectation_id), [])})
             continue
@@ -211,6 +217,10 @@ def _tell_managers(session: Session, *, now: datetime, policy: CoachingPolicy, r
         return
     by_manager: dict[int, list[Candidate]] = defaultdict(list)
     for candidate in nudge_candidates(session, now=now, rules=policy.selection, manager_ids=[m.id for m in due]):
+        by_manager[candidate.manager_id].append(candidate)
+    for candidate in off_strategy_candidates(session, now=now, manager_ids=[m.id for m in due],
+                                             flag=policy.pipeline_flag, currency=policy.pipeline_currency,
+                                             rules=policy.selection):
         by_manager[candidate.manager_id].append(candidate)
     # Only managers with something to say today; the others' window stays open for this morning's evidence.
     written = _write_digests(session, [m for m in due if m.id in by_manager], kind=DigestKind.MANAGER,

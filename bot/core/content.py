@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from messages.library import ContentPack
+from storage.deals import StrategyRule, value_key
 from storage.models import CoachingTip, Expectation, ExpectationProgress, Message, Question, utcnow
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ def sync_pack(session: Session, pack: ContentPack) -> SyncReport:
             row.expectation_id, row.prompt, row.options = expectation_id, item.prompt, list(item.options)
             row.correct, row.explanation, row.active = item.correct, item.explanation, True
     sync_coaching_tips(session, pack, expectations)
+    sync_strategy_rules(session, pack)
     session.flush()
     return SyncReport(expectations=len(pack.expectations), messages_added=added, questions=len(pack.questions))
 
@@ -99,3 +101,30 @@ def sync_coaching_tips(session: Session, pack: ContentPack, expectations: dict[s
         else:
             for name, value in values.items():
                 setattr(row, name, value)
+
+
+def sync_strategy_rules(session: Session, pack: ContentPack) -> None:
+    """The pack's strategy rules, stored so SQL classifies deals by them; a rule the pack no longer has is
+    retired (kept, so nothing that cited it loses its reason)."""
+    rows = {row.key: row for row in session.execute(select(StrategyRule)).scalars()}
+    for item in pack.strategy_rules:
+        values = {"kind": item.kind, "reason": item.reason, "pack": pack.pack, "active": True,
+                  "value_keys": sorted({key for key in map(value_key, item.values) if key}),
+                  "minimum_minor": item.minimum * 100 if item.minimum is not None else None}
+        row = rows.get(item.id)
+        if row is None:
+            session.add(StrategyRule(key=item.id, **values))
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)
+    keep = {item.id for item in pack.strategy_rules}
+    for row in rows.values():
+        if row.pack == pack.pack and row.key not in keep:
+            row.active = False
+
+
+def retire_rules_of_unloaded_packs(session: Session, loaded: list[str]) -> int:
+    """Rules of a pack that is no longer loaded stop counting: the strategy is what the loaded packs say."""
+    result = session.execute(update(StrategyRule).where(StrategyRule.pack.not_in(loaded), StrategyRule.active.is_(True))
+                             .values(active=False))
+    return int(result.rowcount or 0)

@@ -58,6 +58,9 @@ class Thresholds:
     people_for_comments: int = 5
     people_for_scores: int = 3
     timezone: str = "UTC"
+    # Not anonymity, but read by the same summaries: the pipeline's red flag (percent) and reporting currency.
+    on_strategy_flag: int = 30
+    pipeline_currency: str = "USD"
 
 
 @dataclass(frozen=True)

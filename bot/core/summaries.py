@@ -18,6 +18,15 @@ from sqlmodel import Session
 
 from bot.core.errors import BadInput, NotFound, PermissionDenied
 from bot.core.feedback import TeamFeedback, Thresholds, month_of, team_feedback
+from bot.core.pipeline import (
+    OrgPipeline,
+    PersonPipeline,
+    PipelineRules,
+    TeamPipeline,
+    org_pipeline,
+    person_pipeline,
+    team_pipeline,
+)
 from bot.core.roles import find_team, managed_team_ids, sees_everything, visible_teams
 from messages.rich import Code, Mention, PersonRef, Rich
 from storage.address import Address
@@ -56,6 +65,7 @@ class SummaryRequest:
     person: Address | str | None = None  # "me", or the account of the one person asked about
     days: int = DEFAULT_DAYS
     export: bool = False
+    pipeline: bool = False  # `summary pipeline ...`: only the Pipeline section (a leader: the organisation by team)
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,7 @@ class TeamSummary:
     feedback: list[TeamFeedback]  # newest month first
     trend: list[WeekPoint]  # oldest week first
     coaching_activity: CoachingActivity
+    pipeline: TeamPipeline | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,7 @@ class PersonSummary:
     open_questions: int  # pulse-check questions asked and not answered yet
     understanding: Rate
     expectations: list[Rate]  # least understood first
+    pipeline: PersonPipeline | None = None
 
     @property
     def delivered(self) -> int:
@@ -109,7 +121,30 @@ class PersonSummary:
         return sum(message.acknowledged for message in self.messages)
 
 
-Summary = TeamSummary | PersonSummary
+@dataclass(frozen=True)
+class TeamPipelineSummary:
+    """`summary pipeline [team]`: a team's Pipeline section on its own."""
+
+    team: str
+    days: int
+    since: datetime
+    now: datetime
+    pipeline: TeamPipeline
+
+
+@dataclass(frozen=True)
+class PersonPipelineSummary:
+    """`summary pipeline` (a rep) or `summary pipeline @rep`: one person's own pipeline."""
+
+    name: str
+    address: Address | None
+    days: int
+    since: datetime
+    now: datetime
+    pipeline: PersonPipeline
+
+
+Summary = TeamSummary | PersonSummary | TeamPipelineSummary | PersonPipelineSummary | OrgPipeline
 
 
 def parse_summary_args(words: list[str], *, person: Address | None = None) -> SummaryRequest:
@@ -119,6 +154,9 @@ def parse_summary_args(words: list[str], *, person: Address | None = None) -> Su
     """
     export = bool(words) and words[0].lower() == "export"
     if export:
+        words = words[1:]
+    pipeline = bool(words) and words[0].lower() == "pipeline"
+    if pipeline:
         words = words[1:]
     days = DEFAULT_DAYS
     if words:
@@ -133,23 +171,26 @@ def parse_summary_args(words: list[str], *, person: Address | None = None) -> Su
             raise BadInput(f"'{last}' is not a period I know: use 7d, 30d, 90d or quarter.")
     team_name = " ".join(words).strip() or None
     if team_name is not None and team_name.lower() == "me":
-        return SummaryRequest(person="me", days=days, export=export)
+        return SummaryRequest(person="me", days=days, export=export, pipeline=pipeline)
     if team_name is not None and person is not None:
         raise BadInput(Rich("Ask about a team or a person, not both: e.g. ", Code("summary East"), " or ",
                             Code("summary @maria"), "."))
-    return SummaryRequest(team_name=team_name, person=person, days=days, export=export)
+    return SummaryRequest(team_name=team_name, person=person, days=days, export=export, pipeline=pipeline)
 
 
 def summarise(session: Session, *, caller: Person, request: SummaryRequest, now: datetime,
               thresholds: Thresholds = Thresholds()) -> Summary:
     """The summary the caller asked for, or the one they may see: reps get their own figures."""
+    if request.pipeline:
+        return pipeline_summary(session, caller=caller, request=request, now=now, thresholds=thresholds)
     if request.person is not None:
         return person_summary(session, caller=caller, person=_choose_person(session, caller, request.person),
-                              days=request.days, now=now)
+                              days=request.days, now=now, thresholds=thresholds)
     if caller.role == Role.REP:
         if request.team_name is not None:
             raise PermissionDenied(Rich("Sorry, team summaries are for managers and leaders. ", OWN_FIGURES))
-        return person_summary(session, caller=caller, person=caller, days=request.days, now=now)
+        return person_summary(session, caller=caller, person=caller, days=request.days, now=now,
+                              thresholds=thresholds)
     return team_summary(session, caller=caller, request=request, now=now, thresholds=thresholds)
 
 
@@ -179,10 +220,13 @@ def team_summary(session: Session, *, caller: Person, request: SummaryRequest, n
         feedback=_feedback(session, caller, team, since, now, thresholds),
         trend=team_weeks(session, team_id=team.id, starts=week_starts(now, weeks), end=now),
         coaching_activity=coaching_activity(session, team_id=team.id, **period),
+        pipeline=team_pipeline(session, caller=caller, team=team, since=since, now=now,
+                               starts=week_starts(now, weeks), rules=_pipeline_rules(thresholds)),
     )
 
 
-def person_summary(session: Session, *, caller: Person, person: Person, days: int, now: datetime) -> PersonSummary:
+def person_summary(session: Session, *, caller: Person, person: Person, days: int, now: datetime,
+                   thresholds: Thresholds = Thresholds()) -> PersonSummary:
     assert person.id is not None
     since = now - timedelta(days=days)
     period = {"since": since, "until": now}
@@ -197,7 +241,34 @@ def person_summary(session: Session, *, caller: Person, person: Person, days: in
         open_questions=waiting.open_questions_count(session, person_id=person.id),
         understanding=understanding.for_person(session, person_id=person.id, **period),
         expectations=understanding.person_per_expectation(session, person_id=person.id, **period),
+        pipeline=person_pipeline(session, person=person, since=since, now=now, rules=_pipeline_rules(thresholds)),
     )
+
+
+def _pipeline_rules(thresholds: Thresholds) -> PipelineRules:
+    return PipelineRules(flag=thresholds.on_strategy_flag, currency=thresholds.pipeline_currency)
+
+
+def pipeline_summary(session: Session, *, caller: Person, request: SummaryRequest, now: datetime,
+                     thresholds: Thresholds = Thresholds()) -> Summary:
+    """`summary pipeline [team | @person | me] [period]`: reps their own, managers a team, leaders the organisation
+    by team (or one team); a rep asking for a team's pipeline is refused."""
+    rules, since = _pipeline_rules(thresholds), now - timedelta(days=request.days)
+    person = (_choose_person(session, caller, request.person) if request.person is not None
+              else caller if caller.role == Role.REP and request.team_name is None else None)
+    if person is not None:
+        assert person.id is not None
+        return PersonPipelineSummary(person.name, primary_address(session, person.id), request.days, since, now,
+                                     person_pipeline(session, person=person, since=since, now=now, rules=rules))
+    if caller.role not in SUMMARY_READERS:
+        raise PermissionDenied(Rich("Sorry, a team's pipeline is for its managers and leaders. ", Code("summary pipeline"),
+                                    " on its own shows yours."))
+    if request.team_name is None and sees_everything(caller):
+        return org_pipeline(session, days=request.days, now=now, rules=rules)
+    team = _choose_team(session, caller, request.team_name)
+    weeks = max(MIN_TREND_WEEKS, -(-request.days // 7))
+    return TeamPipelineSummary(team.name, request.days, since, now, team_pipeline(
+        session, caller=caller, team=team, since=since, now=now, starts=week_starts(now, weeks), rules=rules))
 
 
 def _coaching(session: Session, caller: Person, team_id: int, since: datetime, now: datetime) -> Coaching:

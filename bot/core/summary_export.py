@@ -12,7 +12,9 @@ import csv
 import io
 from collections.abc import Iterator
 
-from bot.core.summaries import PersonSummary, Summary, TeamSummary
+from bot.core.pipeline import OrgPipeline, PersonPipeline, TeamPipeline, WeekShare
+from bot.core.summaries import PersonPipelineSummary, PersonSummary, Summary, TeamPipelineSummary, TeamSummary
+from storage.queries.pipeline import PipelineFigures, Slice
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 Row = tuple[str, str, str, object]
@@ -76,12 +78,58 @@ def _team_rows(summary: TeamSummary) -> Iterator[Row]:
             yield "feedback", month.month, measure, value
         for about, count in sorted(month.counts.by_about.items()):
             yield "feedback", month.month, f"about:{about}", count
+    if summary.pipeline and summary.pipeline.defined:
+        yield from pipeline_rows(summary.pipeline)
     for week in summary.trend:
         item = f"week of {week.starts:%Y-%m-%d}"
         yield "momentum", item, "answered", week.answered
         yield "momentum", item, "understanding", _rate(week.understanding)
         yield "momentum", item, "delivered", week.delivered
         yield "momentum", item, "acknowledgement", _rate(week.acknowledgement)
+
+
+def _slice_rows(item: str, name: str, part: Slice, currency: str) -> Iterator[Row]:
+    unit = currency.lower()
+    yield "pipeline", item, f"{name}_deals", part.deals
+    yield "pipeline", item, f"{name}_value_{unit}", f"{part.value / 100:.2f}"
+    yield "pipeline", item, f"{name}_on_strategy_deals", part.on_count
+    yield "pipeline", item, f"{name}_on_strategy_value_{unit}", f"{part.on_value / 100:.2f}"
+    yield "pipeline", item, f"{name}_on_strategy_share_value", _rate(part.share_value)
+    yield "pipeline", item, f"{name}_on_strategy_share_count", _rate(part.share_count)
+    for category, count in sorted(part.counts.items()):
+        yield "pipeline", item, f"{name}_{category}_deals", count
+    yield "pipeline", item, f"{name}_deliberate_off_strategy_deals", part.deliberate
+    yield "pipeline", item, f"{name}_deliberate_off_strategy_value_{unit}", f"{part.deliberate_value / 100:.2f}"
+
+
+def _figures_rows(item: str, figures: PipelineFigures, currency: str) -> Iterator[Row]:
+    yield from _slice_rows(item, "open", figures.open, currency)
+    yield from _slice_rows(item, "won", figures.won, currency)
+
+
+def pipeline_rows(pipeline: TeamPipeline | PersonPipeline | OrgPipeline) -> Iterator[Row]:
+    """The Pipeline section's figures: the whole, each rep (or team), the rules missed and the weekly trend."""
+    currency = pipeline.rules.currency
+    if isinstance(pipeline, OrgPipeline):
+        yield from _figures_rows("organisation", pipeline.total, currency)
+        for name, figures in pipeline.teams:
+            yield from _figures_rows(f"team: {name}", figures, currency)
+        return
+    yield from _figures_rows("all", pipeline.figures, currency)
+    for miss in pipeline.missed:
+        yield "pipeline", f"missed rule: {miss.key}", "off_strategy_deals", miss.deals
+        yield "pipeline", f"missed rule: {miss.key}", f"off_strategy_value_{currency.lower()}", f"{miss.value / 100:.2f}"
+    if isinstance(pipeline, TeamPipeline):
+        for rep in pipeline.reps:
+            yield from _figures_rows(f"rep: {rep.name}", rep.figures, currency)
+        yield from _trend_rows(pipeline.trend)
+
+
+def _trend_rows(trend: list[WeekShare]) -> Iterator[Row]:
+    for week in trend:
+        item = f"week of {week.starts:%Y-%m-%d}"
+        yield "momentum", item, "open_deals", week.open.deals
+        yield "momentum", item, "on_strategy_share_value", _rate(week.open.share_value)
 
 
 def _person_rows(summary: PersonSummary) -> Iterator[Row]:
@@ -95,13 +143,21 @@ def _person_rows(summary: PersonSummary) -> Iterator[Row]:
     yield "measure", "all", "understanding", _rate(summary.understanding.rate)
     for rate in summary.expectations:
         yield "measure", rate.key, "latest_answer_right", rate.correct
+    if summary.pipeline and summary.pipeline.defined:
+        yield from pipeline_rows(summary.pipeline)
 
 
 def summary_csv(summary: Summary) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["section", "item", "measure", "value", "period_days", "since"])
-    rows = _team_rows(summary) if isinstance(summary, TeamSummary) else _person_rows(summary)
+    if isinstance(summary, TeamSummary):
+        rows = _team_rows(summary)
+    elif isinstance(summary, PersonSummary):
+        rows = _person_rows(summary)
+    else:
+        rows = pipeline_rows(summary.pipeline if isinstance(summary, TeamPipelineSummary | PersonPipelineSummary)
+                             else summary)
     since = summary.since.strftime("%Y-%m-%dT%H:%M:%SZ")
     for section, item, measure, value in rows:
         writer.writerow([section, safe_cell(item), safe_cell(measure), safe_cell(value), summary.days, since])
@@ -109,6 +165,7 @@ def summary_csv(summary: Summary) -> str:
 
 
 def export_filename(summary: Summary) -> str:
-    subject = summary.team if isinstance(summary, TeamSummary) else summary.name
+    subject = (summary.team if isinstance(summary, TeamSummary | TeamPipelineSummary)
+               else "organisation" if isinstance(summary, OrgPipeline) else summary.name)
     slug = "".join(c if c.isalnum() else "-" for c in subject.lower()).strip("-") or "summary"
     return f"drumbeat-{slug}-{summary.days}d-{summary.now:%Y-%m-%d}.csv"

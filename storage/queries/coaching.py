@@ -64,6 +64,7 @@ class Candidate:
     reason: str
     evidence_at: datetime
     understanding: int | None  # percent right on the rep's latest answer on the expectation (0 or 100)
+    detail: dict[str, object] | None = None  # what the nudge shows, when the query already knows it (pipeline)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from bot.core.feedback import TeamFeedback
 from bot.core.people import person_ref
-from bot.core.summaries import COACHING_BELOW, PersonSummary, Summary, TeamSummary
+from bot.core.pipeline import OrgPipeline
+from bot.core.summaries import (
+    COACHING_BELOW,
+    PersonPipelineSummary,
+    PersonSummary,
+    Summary,
+    TeamPipelineSummary,
+    TeamSummary,
+)
+from bot.core.words.pipeline import org_pipeline_screen, person_pipeline_sections, team_pipeline_sections
 from bot.core.words.figures import percent, share
 from bot.core.words.screen import Field, Screen, Section
 from messages.charts import TrendPoint, describe_change, describe_week
@@ -27,13 +36,34 @@ MAX_FEEDBACK_GROUPS = 6
 def summary_screen(summary: Summary, *, command: str, chart_coming: bool = False) -> Screen:
     if isinstance(summary, TeamSummary):
         return team_summary_screen(summary, command=command, chart_coming=chart_coming)
+    if isinstance(summary, TeamPipelineSummary | PersonPipelineSummary | OrgPipeline):
+        return pipeline_screen(summary, command=command)
     return person_summary_screen(summary, command=command)
+
+
+def pipeline_screen(summary: TeamPipelineSummary | PersonPipelineSummary | OrgPipeline, *, command: str) -> Screen:
+    """`summary pipeline ...`: the Pipeline section alone (a leader's: the organisation by team)."""
+    if isinstance(summary, OrgPipeline):
+        return org_pipeline_screen(summary, command=command)
+    if isinstance(summary, TeamPipelineSummary):
+        sections, subject = team_pipeline_sections(summary.pipeline), f"Team {summary.team}"
+    else:
+        sections, subject = person_pipeline_sections(summary.pipeline), summary.name
+    footer = Section(small=True, lines=(Rich(f"Since {summary.since:%Y-%m-%d %H:%M} UTC. ",
+                                             Code(f"{command} summary export pipeline"), " sends these as a CSV."),))
+    return Screen(title=f"Pipeline · {subject} · last {summary.days} days",
+                  summary=f"Drumbeat pipeline for {subject}, last {summary.days} days", sections=(*sections, footer))
 
 
 def trend_points(summary: TeamSummary) -> list[TrendPoint]:
     """The team's weeks as the chart and its description read them."""
+    pipeline = summary.pipeline.trend if summary.pipeline and summary.pipeline.defined else []
+    on_strategy = {week.starts: week.open for week in pipeline}
     return [TrendPoint(starts=week.starts, understanding=week.understanding, answers=week.answered,
-                       acknowledgement=week.acknowledgement, delivered=week.delivered) for week in summary.trend]
+                       acknowledgement=week.acknowledgement, delivered=week.delivered,
+                       on_strategy=on_strategy[week.starts].flag_share if week.starts in on_strategy else None,
+                       open_deals=on_strategy[week.starts].deals if week.starts in on_strategy else 0)
+            for week in summary.trend]
 
 
 def team_summary_screen(summary: TeamSummary, *, command: str, chart_coming: bool = False) -> Screen:
@@ -45,6 +75,7 @@ def team_summary_screen(summary: TeamSummary, *, command: str, chart_coming: boo
         title=f"Team {summary.team} · last {summary.days} days",
         summary=f"Drumbeat summary for {summary.team}, last {summary.days} days",
         sections=(*_message_sections(summary), *_measure_sections(summary), *_feedback_sections(summary.feedback),
+                  *(team_pipeline_sections(summary.pipeline) if summary.pipeline and summary.pipeline.defined else ()),
                   _momentum_section(summary), footer),
     )
 
@@ -216,6 +247,7 @@ def person_summary_screen(summary: PersonSummary, *, command: str) -> Screen:
             )),
             Section(lines=(Rich(Strong("Messages")), *(messages or ["None in this period."]))),
             Section(lines=(Rich(Strong("Understanding")), *understood)),
+            *(person_pipeline_sections(summary.pipeline) if summary.pipeline and summary.pipeline.defined else ()),
             Section(small=True, lines=(Rich(f"Since {summary.since:%Y-%m-%d %H:%M} UTC. ", Code(f"{command} quiz me"),
                                             " practises a question now."),)),
         ),

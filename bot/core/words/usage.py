@@ -17,6 +17,8 @@ COMMANDS: Final[tuple[tuple[str, str | Rich], ...]] = (
     ("summary [team | @person | me] [7d|30d|90d|quarter]",
      "managers and leaders: a team's message reach, understanding, feedback and momentum; reps: your own figures"),
     ("summary export [team | @person] [period]", "the same figures as a CSV file in our DM"),
+    ("summary pipeline [team | @person] [period]",
+     "how much of the pipeline is on strategy: reps your own, managers a team, leaders the organisation by team"),
     ("team link <team> @usergroup", "leaders: keep a team's members in sync with a Slack user group"),
     ("feedback [list [team] [YYYY-MM] | mine | request <team> | <question> | yousaid <team> | <note>]",
      "stop / start / continue feedback, anonymous if you like"),

@@ -2,7 +2,7 @@
 membership cached (audiencegroup, audiencegroupmember: each member's platform user id and, once known, the
 person behind it), and an index from a platform user id to its account.
 
-Revision ID: 0016_audiences
+Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-03 15:00:00
 """

@@ -1,0 +1,226 @@
+"""On-strategy business, counted in SQL: which deals fit the strategy's rules, and what share of the pipeline.
+
+A deal is on strategy *by profile* when it passes every profile rule (segment, industry, size, region,
+minimum amount), *by offering* when it passes the offering rule, *both*, or *neither* (off strategy). The rules
+are the content packs' (table `strategyrule`, a handful of rows); each becomes a boolean SQL expression over
+the deal's key columns, so every figure is one GROUP BY however many deals there are. A rule kind a pack does
+not define constrains nothing; with no profile rule at all no deal is on strategy by profile.
+
+Figures are by count and by value (hundredths of the reporting currency): the *open pipeline* (open now) and
+the business *won in the period* (closed won, close date in it). Deliberate off-strategy deals (a rep's
+reason given) stay off strategy in every share, and are counted apart so a manager sees which were choices.
+The weekly trend re-reads the open pipeline as it stood at each week's end: created by then and not yet closed
+(open now, or closed after it), with each deal's attributes as imported last.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Date, and_, case, false, func, literal, or_, select, true, union_all
+from sqlmodel import Session
+
+from storage.deals import PROFILE_KINDS, RULE_COLUMN, Deal, Outcome, RuleKind, StrategyRule
+from storage.models import Person, Role
+
+BAND = re.compile(r"^(\d+)\s*(?:-\s*(\d+)|\+)$")  # a size band as a head-count range: "1000-4999", "5000+"
+CATEGORIES = ("both", "profile", "offering", "neither")
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str
+    kind: str
+    reason: str
+    value_keys: tuple[str, ...]
+    minimum_minor: int | None
+
+
+def active_rules(session: Session) -> list[Rule]:
+    rows = session.execute(select(StrategyRule).where(StrategyRule.active.is_(True)).order_by(StrategyRule.key))
+    return [Rule(row.key, row.kind, row.reason, tuple(row.value_keys), row.minimum_minor) for row in rows.scalars()]
+
+
+def passes(rule: Rule) -> Any:
+    """True when a deal meets the rule (never NULL: a missing value misses it)."""
+    if rule.kind == RuleKind.MINIMUM_AMOUNT:
+        return and_(Deal.value_minor.is_not(None), Deal.value_minor >= (rule.minimum_minor or 0))
+    column = getattr(Deal, f"{RULE_COLUMN[RuleKind(rule.kind)]}_key")
+    named = and_(column.is_not(None), column.in_(rule.value_keys)) if rule.value_keys else false()
+    if rule.kind != RuleKind.SIZE:
+        return named
+    bands = [BAND.match(value) for value in rule.value_keys]
+    counted = [and_(Deal.employees >= int(m.group(1)), Deal.employees <= int(m.group(2)) if m.group(2) else true())
+               for m in bands if m]
+    return or_(named, and_(Deal.employees.is_not(None), or_(*counted))) if counted else named
+
+
+def on_profile(rules: Sequence[Rule]) -> Any:
+    profile = [rule for rule in rules if rule.kind in PROFILE_KINDS]
+    return and_(*(passes(rule) for rule in profile)) if profile else false()
+
+
+def on_offering(rules: Sequence[Rule]) -> Any:
+    offering = [rule for rule in rules if rule.kind == RuleKind.OFFERING]
+    return passes(offering[0]) if offering else false()
+
+
+def category(rules: Sequence[Rule]) -> Any:
+    profile, offering = on_profile(rules), on_offering(rules)
+    return case((and_(profile, offering), "both"), (profile, "profile"), (offering, "offering"), else_="neither")
+
+
+@dataclass(frozen=True)
+class Slice:
+    """One part of the pipeline (open now, or won in the period): deals and value, by category."""
+
+    deals: int = 0
+    value: int = 0
+    counts: dict[str, int] = field(default_factory=dict)  # category -> deals
+    values: dict[str, int] = field(default_factory=dict)  # category -> value
+    deliberate: int = 0  # off-strategy deals a rep marked deliberate (counted in "neither" too)
+    deliberate_value: int = 0
+
+    @property
+    def on_count(self) -> int:
+        return self.deals - self.counts.get("neither", 0)
+
+    @property
+    def on_value(self) -> int:
+        return self.value - self.values.get("neither", 0)
+
+    @property
+    def share_count(self) -> float | None:
+        return self.on_count / self.deals if self.deals else None
+
+    @property
+    def share_value(self) -> float | None:
+        return self.on_value / self.value if self.value else None
+
+    @property
+    def flag_share(self) -> float | None:
+        """What the red flag is judged on: the share by value, or by count where no deal has an amount."""
+        return self.share_value if self.value else self.share_count
+
+
+@dataclass(frozen=True)
+class PipelineFigures:
+    open: Slice
+    won: Slice
+
+
+def classified(rules: Sequence[Rule], *columns: Any, where: Any, join_owner: bool = False) -> Any:
+    """The deals in `where`, each classified once (its category, value and deliberate mark) beside `columns`:
+    the sums over it then read plain columns instead of re-evaluating every rule once per sum."""
+    query = select(*columns, category(rules).label("kind"), func.coalesce(Deal.value_minor, 0).label("value"),
+                   Deal.deliberate_reason.is_not(None).label("marked")).select_from(Deal)
+    if join_owner:
+        query = query.join(Person, Person.id == Deal.owner_id)
+    return query.where(where).subquery()
+
+
+def _sums(deals: Any) -> list[Any]:
+    columns = [func.count(), func.sum(deals.c.value)]
+    for name in CATEGORIES:
+        columns += [func.sum(case((deals.c.kind == name, 1), else_=0)),
+                    func.sum(case((deals.c.kind == name, deals.c.value), else_=0))]
+    deliberate = and_(deals.c.kind == "neither", deals.c.marked)
+    return [*columns, func.sum(case((deliberate, 1), else_=0)), func.sum(case((deliberate, deals.c.value), else_=0))]
+
+
+def _slice(numbers: Sequence[Any]) -> Slice:
+    deals, value, *rest = (int(number or 0) for number in numbers)
+    counts = {name: rest[2 * index] for index, name in enumerate(CATEGORIES)}
+    values = {name: rest[2 * index + 1] for index, name in enumerate(CATEGORIES)}
+    return Slice(deals, value, counts, values, rest[-2], rest[-1])
+
+
+def in_scope(since: date, until: date) -> Any:
+    """Open now, or won with a close date in the period (both days included)."""
+    return or_(Deal.outcome == Outcome.OPEN,
+               and_(Deal.outcome == Outcome.WON, Deal.close_on >= since, Deal.close_on <= until))
+
+
+def figures_by(session: Session, *, rules: Sequence[Rule], group: Any, where: Any, since: date, until: date,
+               join_owner: bool = False) -> dict[Any, PipelineFigures]:
+    """Open pipeline and won business per value of `group` (an owner id, a team id, or one literal)."""
+    deals = classified(rules, group.label("grp"), Deal.outcome, where=and_(where, in_scope(since, until)),
+                       join_owner=join_owner)
+    rows = session.execute(select(deals.c.grp, deals.c.outcome, *_sums(deals)).group_by(deals.c.grp, deals.c.outcome))
+    parts: dict[Any, dict[str, Slice]] = {}
+    for key, outcome, *numbers in rows:
+        parts.setdefault(key, {})[outcome] = _slice(numbers)
+    return {key: PipelineFigures(part.get(Outcome.OPEN, Slice()), part.get(Outcome.WON, Slice()))
+            for key, part in parts.items()}
+
+
+def org_by_team(session: Session, *, rules: Sequence[Rule], since: date, until: date) -> dict[int, PipelineFigures]:
+    """Every team's figures at once (its active reps' deals), for a leader's view of the organisation."""
+    return figures_by(session, rules=rules, group=Person.team_id, join_owner=True, since=since, until=until,
+                      where=and_(Person.role == Role.REP, Person.active.is_(True), Person.team_id.is_not(None)))
+
+
+@dataclass(frozen=True)
+class MissedRule:
+    key: str
+    reason: str
+    deals: int
+    value: int
+
+
+def missed_rules(session: Session, *, rules: Sequence[Rule], where: Any, since: date, until: date) -> list[MissedRule]:
+    """For the off-strategy deals in scope: how many miss each rule, most missed first (one row of sums)."""
+    if not rules:
+        return []
+    value = func.coalesce(Deal.value_minor, 0)
+    missing = [~passes(rule) for rule in rules]
+    columns = [part for miss in missing for part in (func.sum(case((miss, 1), else_=0)),
+                                                     func.sum(case((miss, value), else_=0)))]
+    row = session.execute(select(*columns).where(where, in_scope(since, until), category(rules) == "neither")).one()
+    found = [MissedRule(rule.key, rule.reason, int(row[2 * index] or 0), int(row[2 * index + 1] or 0))
+             for index, rule in enumerate(rules)]
+    return sorted((miss for miss in found if miss.deals), key=lambda miss: (-miss.deals, -miss.value, miss.key))
+
+
+def open_shares_at(session: Session, *, rules: Sequence[Rule], where: Any, ends: Sequence[date],
+                   group: Any = None) -> dict[tuple[Any, int], Slice]:
+    """The open pipeline as it stood at the end of each day in `ends`: (group, index of the day) -> Slice."""
+    days = union_all(*(select(literal(index).label("week"), literal(day, Date).label("ends"))
+                       for index, day in enumerate(ends))).subquery()
+    key = group if group is not None else literal(0)
+    deals = classified(rules, key.label("grp"), Deal.created_on, Deal.close_on, Deal.outcome,
+                       where=and_(where, Deal.created_on <= max(ends),  # and not closed before the first day:
+                                  or_(Deal.outcome == Outcome.OPEN, Deal.close_on > min(ends))))
+    was_open = and_(deals.c.created_on <= days.c.ends,
+                    or_(deals.c.outcome == Outcome.OPEN,
+                        and_(deals.c.close_on.is_not(None), deals.c.close_on > days.c.ends)))
+    rows = session.execute(select(deals.c.grp, days.c.week, *_sums(deals)).select_from(deals).join(days, was_open)
+                           .group_by(deals.c.grp, days.c.week))
+    return {(group_key, week): _slice(numbers) for group_key, week, *numbers in rows}
+
+
+@dataclass(frozen=True)
+class OffDeal:
+    record_id: str
+    name: str | None
+    account: str | None
+    value: int
+    deliberate_reason: str | None
+    missed: tuple[str, ...]  # rule keys
+
+
+def off_strategy_deals(session: Session, *, rules: Sequence[Rule], owner_id: int, limit: int = 5) -> list[OffDeal]:
+    """A rep's largest open off-strategy deals, each with the rules it misses (computed in the query)."""
+    misses = [(~passes(rule)).label(f"miss_{index}") for index, rule in enumerate(rules)]
+    rows = session.execute(
+        select(Deal.record_id, Deal.name, Deal.account, func.coalesce(Deal.value_minor, 0), Deal.deliberate_reason,
+               *misses)
+        .where(Deal.owner_id == owner_id, Deal.outcome == Outcome.OPEN, category(rules) == "neither")
+        .order_by(func.coalesce(Deal.value_minor, 0).desc(), Deal.record_id).limit(limit))
+    return [OffDeal(record, name, account, int(value), reason,
+                    tuple(rule.key for rule, missed in zip(rules, flags, strict=True) if missed))
+            for record, name, account, value, reason, *flags in rows]
