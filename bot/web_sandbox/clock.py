@@ -1,10 +1,12 @@
 """Moving the sandbox's simulated clock, with the time-driven jobs running on the way.
 
 A jump of a day is walked, not leapt: the clock stops at every instant something is due (a queued delivery, a
-broadcast's next occurrence, a re-ask; storage.queries.upcoming) and at least every hour, and at each stop
+broadcast's next occurrence, a re-ask; storage.queries.upcoming) and at least once in every coaching window
+(the three hours from DRUMBEAT_COACHING_HOUR, each person's morning), and at each stop
 runs what the scheduler's jobs run (materialise, release feedback, dispatch: `Drumbeat.tick`, then the
-coaching job). So a recurring broadcast arrives at each rep's own 09:00, reminders a day later, quiz re-asks
-when their box says, and a manager's coaching DM in their own morning, each at its own time.
+coaching job). So a recurring broadcast arrives at each rep's own 09:00, quiz re-asks when their box says, and a
+manager's coaching DM in their own morning, each at its own time; what is queued only when a job runs (a
+reminder a day after a send, a nudge) comes at the next stop, at most one window later.
 """
 
 from __future__ import annotations
@@ -19,9 +21,6 @@ from storage.queries.upcoming import next_due_after
 if TYPE_CHECKING:
     from bot.web_sandbox.session import WebSandbox
 
-# The coaching job looks at each person's morning window (three hours from DRUMBEAT_COACHING_HOUR): an hourly
-# stop lands in every such window at least once.
-LONGEST_STEP = timedelta(hours=1)
 MOVES = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(days=7)}
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -50,7 +49,8 @@ def advance(web: WebSandbox, target: datetime) -> int:
             now = web.clock()
             with web.drumbeat.services.unit_of_work() as session:
                 due = next_due_after(session, after=now)
-            stop = min(target, now + LONGEST_STEP, *([due] if due is not None else []))
+            # Stops never further apart than a coaching window: then every person's morning window holds one.
+            stop = min(target, now + web.drumbeat.services.coaching_policy.window, *([due] if due else []))
             web.clock.set(stop)
             web.drumbeat.coaching_now()
             web.settle()

@@ -11,7 +11,6 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 
 import uvicorn
 
@@ -45,10 +44,9 @@ def _server(web: WebSandbox) -> uvicorn.Server:
 
 
 @contextmanager
-def serving(settings: Settings, *, database: str, port: int = 0, start: datetime | None = None) -> Iterator[str]:
-    """The web sandbox served on a thread while the block runs (port 0: any free port); yields its address."""
+def serving(web: WebSandbox, *, port: int = 0) -> Iterator[str]:
+    """Serve `web` on a thread while the block runs (port 0: any free port); yields the page's address."""
     sock = listening_socket(port)
-    web = WebSandbox(settings, database=database, start=start)
     server = _server(web)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="web-sandbox", daemon=True)
     try:
@@ -60,7 +58,6 @@ def serving(settings: Settings, *, database: str, port: int = 0, start: datetime
         server.should_exit = True
         thread.join(10)
         sock.close()
-        web.close()
 
 
 def run_web_sandbox(settings: Settings, *, database: str, port: int) -> int:
