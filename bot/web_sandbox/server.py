@@ -29,6 +29,7 @@ def listening_socket(port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((LOOPBACK, port))
+        sock.listen(128)  # connections wait in the backlog from now on, even before the server's loop runs
     except OSError as error:
         sock.close()
         problem = listen_problem(error, LOOPBACK, port)
