@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,14 @@ from bot.web_sandbox.session import WebSandbox
 
 # Tuesday 07:30 UTC: Tokyo (Aiko) and Berlin (Marco, Jonas) are at work, New York is asleep.
 TUESDAY_MORNING_UTC = datetime(2026, 11, 24, 7, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _sqlite_run_only() -> None:
+    """The web sandbox, like `drumbeat sandbox`, always runs on its own SQLite file whatever DATABASE_URL says:
+    the PostgreSQL run of the suite would repeat the same tests on the same database, minutes for nothing."""
+    if os.environ.get("DATABASE_URL", "").startswith("postgresql"):
+        pytest.skip("the web sandbox always runs on its own SQLite file: the SQLite run of the suite covers it")
 
 
 @pytest.fixture

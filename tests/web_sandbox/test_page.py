@@ -74,3 +74,19 @@ def test_a_click_slack_would_not_allow_becomes_a_notice_not_an_error_page(client
                                        "kind": "button"}, follow_redirects=True)
     assert answer.status_code == 200
     assert "Slack would not do that: no conversation" in answer.text
+
+
+def test_the_home_tab_is_what_the_bot_published_and_its_buttons_reach_the_bot(web: WebSandbox,
+                                                                              client: TestClient) -> None:
+    page = client.post("/home", data={"as": "priya"}, follow_redirects=True).text
+    home = web.home_view(demo_person("priya"))
+    assert home is not None and 'aria-label="Home tab"' in page
+    forms = [dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
+             for form in re.findall(r'<form class="element" method="post" action="/act">(.*?)</form>', page, re.DOTALL)]
+    button = next((f for f in forms if f.get("kind") == "button" and "eedback" in f.get("label", "")), None)
+    assert button, "the Home tab has no feedback button"
+    assert button["view_id"] == home["id"]
+    client.post("/act", data=button)
+    modal = web.modal(demo_person("priya"))
+    assert modal is not None and modal["title"]["text"] == "Stop, start, continue"  # the feedback modal
+    assert 'role="dialog"' in client.get("/?as=priya&tab=home").text
