@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Mapping
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -82,106 +82,117 @@ def page_context(web: WebSandbox, person: DemoPerson, tab: str) -> dict[str, Any
 
 
 def build_app(web: WebSandbox) -> Starlette:
-    pages = templates()
+    routes = Routes(web, templates())
+    table = [
+        Route("/", routes.page), Route("/command", routes.command, methods=["POST"]),
+        Route("/home", routes.home, methods=["POST"]), Route("/act", routes.click, methods=["POST"]),
+        Route("/view", routes.view, methods=["POST"]), Route("/clock", routes.clock, methods=["POST"]),
+        Route("/tour", routes.tour, methods=["POST"]), Route("/files/{file_id}", routes.file),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    # Only this machine's names: a web page elsewhere cannot reach the sandbox through a rebound DNS name.
+    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=["127.0.0.1", "localhost"])]
+    return Starlette(routes=table, middleware=middleware)
 
-    async def form(request: Request) -> tuple[DemoPerson, dict[str, list[str]]]:
+
+def _first(fields: Mapping[str, list[str]], name: str) -> str:
+    return (fields.get(name) or [""])[0]
+
+
+def _tab(fields: Mapping[str, list[str]]) -> str:
+    return _first(fields, "tab") if _first(fields, "tab") in TABS else "messages"
+
+
+class Routes:
+    """One method per route: parse the form, call the sandbox on a worker thread, redirect back to the page."""
+
+    def __init__(self, web: WebSandbox, pages: Jinja2Templates) -> None:
+        self.web = web
+        self.pages = pages
+
+    async def _form(self, request: Request) -> tuple[DemoPerson, dict[str, list[str]]]:
         posted = await request.form()
         fields = form_fields({key: [str(v) for v in posted.getlist(key)] for key in posted.keys()})
-        return web.person((fields.get("as") or [""])[0]), fields
+        return self.web.person(_first(fields, "as")), fields
 
-    def first(fields: dict[str, list[str]], name: str) -> str:
-        return (fields.get(name) or [""])[0]
-
-    async def act(fn: Callable[[], object]) -> None:
-        await run_in_threadpool(fn)
-
-    async def page(request: Request) -> Response:
-        person = web.person(request.query_params.get("as"))
+    async def page(self, request: Request) -> Response:
+        person = self.web.person(request.query_params.get("as"))
         tab = request.query_params.get("tab") if request.query_params.get("tab") in TABS else "messages"
-        context = await run_in_threadpool(page_context, web, person, tab)
-        return pages.TemplateResponse(request, "page.html", context)
+        context = await run_in_threadpool(page_context, self.web, person, tab)
+        return self.pages.TemplateResponse(request, "page.html", context)
 
-    async def command(request: Request) -> Response:
-        person, fields = await form(request)
-        await act(lambda: web.command(person, first(fields, "text")))
+    async def command(self, request: Request) -> Response:
+        person, fields = await self._form(request)
+        await run_in_threadpool(self.web.command, person, _first(fields, "text"))
         return back(person)
 
-    async def home(request: Request) -> Response:
-        person, _ = await form(request)
-        await act(lambda: web.open_home(person))
+    async def home(self, request: Request) -> Response:
+        person, _ = await self._form(request)
+        await run_in_threadpool(self.web.open_home, person)
         return back(person, "home")
 
-    async def click(request: Request) -> Response:
+    async def click(self, request: Request) -> Response:
         """A click or pick on a message (channel + ts) or on the Home tab (view_id)."""
-        person, fields = await form(request)
-        action_id, label = first(fields, "action_id"), first(fields, "label")
-        value = slack_value(first(fields, "kind"), fields.get("value", [])) if first(fields, "kind") != "button" else None
-        if first(fields, "view_id"):
-            await act(lambda: web.click_view(person, view_id=first(fields, "view_id"), action_id=action_id,
-                                             value=value, label=label))
+        person, fields = await self._form(request)
+        kind = _first(fields, "kind")
+        common = {"action_id": _first(fields, "action_id"), "label": _first(fields, "label"),
+                  "value": None if kind == "button" else slack_value(kind, fields.get("value", []))}
+        if _first(fields, "view_id"):
+            await run_in_threadpool(lambda: self.web.click_view(person, view_id=_first(fields, "view_id"), **common))
             return back(person, "home")
-        await act(lambda: web.click_message(person, channel=first(fields, "channel"), ts=first(fields, "ts"),
-                                            action_id=action_id, value=value, label=label))
+        await run_in_threadpool(lambda: self.web.click_message(person, channel=_first(fields, "channel"),
+                                                               ts=_first(fields, "ts"), **common))
         return back(person)
 
-    async def view(request: Request) -> Response:
+    async def view(self, request: Request) -> Response:
         """The open modal's form: submitted, closed, an input that tells the bot at once, or one of its buttons."""
-        person, fields = await form(request)
-        tab = first(fields, "tab") if first(fields, "tab") in TABS else "messages"
-        modal = await run_in_threadpool(web.modal, person)
-        if modal is None or modal["id"] != first(fields, "view_id"):
-            return back(person, tab)  # submitted or closed already (a second click): nothing to do
-        op = first(fields, "op") or first(fields, "op_change") or "submit"
+        person, fields = await self._form(request)
+        modal = await run_in_threadpool(self.web.modal, person)
+        if modal is None or modal["id"] != _first(fields, "view_id"):
+            return back(person, _tab(fields))  # submitted or closed already (a second click): nothing to do
+        op = _first(fields, "op") or _first(fields, "op_change") or "submit"
         if op == "close":
-            await act(lambda: web.close_modal(person, modal["id"]))
+            await run_in_threadpool(self.web.close_modal, person, modal["id"])
         elif op.startswith("change:"):
-            await act(lambda: web.change_input(person, modal, op.removeprefix("change:"), fields))
+            await run_in_threadpool(self.web.change_input, person, modal, op.removeprefix("change:"), fields)
         elif op.startswith("action:"):
             action_id = op.removeprefix("action:")
-            value = slack_value(first(fields, f"kind:{action_id}"), fields.get(f"value:{action_id}", []))
-            await act(lambda: web.click_view(person, view_id=modal["id"], action_id=action_id, value=value))
+            value = slack_value(_first(fields, f"kind:{action_id}"), fields.get(f"value:{action_id}", []))
+            await run_in_threadpool(lambda: self.web.click_view(person, view_id=modal["id"], action_id=action_id,
+                                                                value=value))
         else:
-            await act(lambda: web.submit_modal(person, modal, fields))
-        return back(person, tab)
+            await run_in_threadpool(self.web.submit_modal, person, modal, fields)
+        return back(person, _tab(fields))
 
-    async def clock(request: Request) -> Response:
-        person, fields = await form(request)
-        move, zone = first(fields, "move"), first(fields, "zone")
+    async def clock(self, request: Request) -> Response:
+        """+1 hour, +1 day, or the next weekday at a time in a zone (`weekday:0@08:00`)."""
+        person, fields = await self._form(request)
+        move, zone = _first(fields, "move"), _first(fields, "zone")
         if move in clock_moves.MOVES:
-            target = web.clock() + clock_moves.MOVES[move]
+            target = self.web.clock() + clock_moves.MOVES[move]
         elif move.startswith("weekday:") and zone in clock_moves.zones():
             weekday, _, at = move.removeprefix("weekday:").partition("@")
-            target = clock_moves.next_local(web.clock(), zone=zone, weekday=int(weekday),
+            target = clock_moves.next_local(self.web.clock(), zone=zone, weekday=int(weekday) % 7,
                                             at=time.fromisoformat(at or "08:00"))
         else:
-            return back(person)
-        await act(lambda: clock_moves.advance(web, target))
-        return back(person, first(fields, "tab") if first(fields, "tab") in TABS else "messages")
+            return back(person, _tab(fields))
+        await run_in_threadpool(clock_moves.advance, self.web, target)
+        return back(person, _tab(fields))
 
-    async def tour(request: Request) -> Response:
-        person, fields = await form(request)
-        number = first(fields, "step")
-        step = await run_in_threadpool(run_step, web, int(number)) if number.isdigit() else None
-        return back(web.person(step.shows) if step else person)
+    async def tour(self, request: Request) -> Response:
+        person, fields = await self._form(request)
+        number = _first(fields, "step")
+        step = await run_in_threadpool(run_step, self.web, int(number)) if number.isdigit() else None
+        return back(self.web.person(step.shows) if step else person)
 
-    async def file(request: Request) -> Response:
-        found = await run_in_threadpool(web.file, request.path_params["file_id"])
+    async def file(self, request: Request) -> Response:
+        """A file the bot uploaded: shown inline (an image), or downloaded (`?download=1`)."""
+        found = await run_in_threadpool(self.web.file, request.path_params["file_id"])
         if found is None:
             return PlainTextResponse("No such file.", status_code=404)
         name = Path(str(found["filename"])).name.replace('"', "")
-        kind = "text/csv" if name.lower().endswith(".csv") else "image/png" if name.lower().endswith(".png") \
-            else "application/octet-stream"
+        kind = {".csv": "text/csv", ".png": "image/png"}.get(Path(name).suffix.lower(), "application/octet-stream")
         disposition = "attachment" if request.query_params.get("download") else "inline"
         return Response(found.get("bytes") or b"", media_type=kind,
                         headers={"Content-Disposition": f'{disposition}; filename="{name}"',
                                  "X-Content-Type-Options": "nosniff"})
-
-    routes = [
-        Route("/", page), Route("/command", command, methods=["POST"]), Route("/home", home, methods=["POST"]),
-        Route("/act", click, methods=["POST"]), Route("/view", view, methods=["POST"]),
-        Route("/clock", clock, methods=["POST"]), Route("/tour", tour, methods=["POST"]),
-        Route("/files/{file_id}", file), Mount("/static", StaticFiles(directory=STATIC), name="static"),
-    ]
-    # Only this machine's names: a web page elsewhere cannot reach the sandbox through a rebound DNS name.
-    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=["127.0.0.1", "localhost"])]
-    return Starlette(routes=routes, middleware=middleware)
