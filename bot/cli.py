@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="the bot wired to a built-in Slack emulator with a demo organisation")
     sandbox.add_argument("--database", default="drumbeat-sandbox.db", help="SQLite file for the sandbox (recreated)")
     sandbox.add_argument("--teams", action="store_true", help="play the demo in a built-in Microsoft Teams tenant")
+    sandbox.add_argument("--web", action="store_true", help="serve the sandbox as a web page on 127.0.0.1")
+    sandbox.add_argument("--port", type=_port, help="the web page's port (default DRUMBEAT_SANDBOX_PORT, 8765)")
     manifest = sub.add_parser("manifest", help="print the Slack app manifest to paste into api.slack.com/apps")
     manifest.add_argument("--request-url", help="HTTP mode: the public https URL of POST /slack/events (default: Socket Mode)")
     manifest.add_argument("--json", action="store_true", help="print JSON instead of YAML")
@@ -63,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="the database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply database migrations (also done at every start)")
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, not {text!r}")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,6 +133,14 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         note = sandbox_database_note(settings, database)
         if note:
             print(f"drumbeat: {note}", file=sys.stderr)
+        if getattr(args, "web", False):
+            if getattr(args, "teams", False):
+                print("drumbeat: the web sandbox plays the Slack demo; --teams and --web cannot be combined yet",
+                      file=sys.stderr)
+                return 2
+            from bot.web_sandbox.server import run_web_sandbox
+
+            return run_web_sandbox(settings, database=database, port=args.port or settings.sandbox_port)
         platform = {"teams": True} if getattr(args, "teams", False) else {}  # Slack's sandbox is the default
         return run_sandbox(settings, database=database, **platform)
     return _run(settings)

@@ -103,6 +103,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     command: str = "/drumbeat"
     port: int = 3000
+    sandbox_port: int = 8765  # DRUMBEAT_SANDBOX_PORT: `drumbeat sandbox --web` serves its page here, on 127.0.0.1
     host: str = DEFAULT_HOST  # HOST: the address the HTTP server binds
     log_level: str = "INFO"
     log_format: str = "text"  # LOG_FORMAT: text, or json (one object per line, for log shippers)
@@ -352,6 +353,7 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         database_url=database_url,
         command=_command(values),
         port=_integer(values, "PORT", 3000, low=1, high=65535),
+        sandbox_port=_integer(values, "DRUMBEAT_SANDBOX_PORT", 8765, low=1, high=65535),
         host=_host(values),
         log_level=_log_level(values),
         log_format=_log_format(values),

@@ -220,6 +220,15 @@ class Actor:
             action[{"users_select": "selected_user", "conversations_select": "selected_conversation",
                     "channels_select": "selected_channel"}[kind]] = value
             return action
+        if kind in ("multi_static_select", "multi_external_select", "checkboxes"):
+            action["selected_options"] = [_find_option(element, v) for v in (value or [])]
+            return action
+        if kind in ("multi_users_select", "datepicker", "timepicker"):
+            if kind != "multi_users_select" and value is None:
+                raise EmulatorError(f"{kind} {element.get('action_id')!r}: pass value= to pick")
+            key = {"multi_users_select": "selected_users", "datepicker": "selected_date", "timepicker": "selected_time"}
+            action[key[kind]] = list(value or []) if kind == "multi_users_select" else value
+            return action
         raise EmulatorError(f"cannot click a {kind} element ({element.get('action_id')!r})")
 
     # -- slash commands ----------------------------------------------------------
