@@ -50,14 +50,16 @@ def test_the_prompt_acts_as_anyone_in_teams(sandbox: TeamsSandbox) -> None:
         sandbox.teams.install_app(teams_id(demo_person(person)))
     sandbox.clock.set(datetime(2026, 11, 24, 15, 0, tzinfo=UTC))  # 10:00 in New York
     sandbox.broadcast(demo_person("lena"), "qualify-before-you-invest", ("West",))
-    lines = iter(["dispatch", "sam got-it", "sam got-it", "aiko help", "lena broadcast", "nobody help", "quit"])
+    lines = iter(["dispatch", "sam got-it", "sam got-it", "aiko help", "lena broadcast", "lena schedules",
+                  "nobody help", "quit"])
 
     sandbox.interact(lambda prompt: next(lines))
 
     text = text_of(sandbox)
     assert "Sam Carter (rep) presses: [Got it]" in text and "Sam Carter has nothing to acknowledge." in text
     assert "Aiko Tanaka (rep) types in Teams: help" in text and "drumbeat summary" in text
-    assert "That command is not available in Teams yet" in text
+    assert "Open the broadcast form" in text  # a leader's broadcast opens its dialog from a card
+    assert "That command is not available in Teams yet" in text  # schedules: not in Teams yet
     assert "Unknown person 'nobody'" in text
 
 

@@ -45,7 +45,7 @@ def test_the_broadcast_modals_confirmation_counts_recipients_with_no_known_zone(
     def confirmation(without_zone: int) -> str:
         return str(describe_queued(BroadcastQueued(
             broadcast_id=1, message_key="m", message_title="M", message_version=1, recipients=5,
-            audience_label="team East", schedule="every Monday at 09:00", without_zone=without_zone), "Europe/Berlin"))
+            audience_label="team East", schedule="every Monday at 09:00", without_zone=without_zone), "Europe/Berlin", platform="slack"))
 
     assert "2 of them have no known time zone yet" in confirmation(2)
     assert "no known time zone" not in confirmation(0)
