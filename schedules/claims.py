@@ -76,6 +76,9 @@ class Begun:
     attempts: int
     was_uncertain: bool = False  # uncertain before this attempt: stays so if the attempt is given back unsent
     last_error: str | None = None  # the row's error before this attempt, kept if the attempt is given back
+    # The claimed_at the begin wrote: takeover is counted from it, so the send budget is too (not from when the
+    # begin returned, which a wait for SQLite's write lock can put well after it).
+    begun_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -180,7 +183,7 @@ class Claims:
                 if renewed.rowcount != 1:
                     raise _LostClaim
                 return Begun(outgoing, possibly_sent, since, delivery.attempts + 1, delivery.uncertain_since is not None,
-                             delivery.last_error)
+                             delivery.last_error, begun_at=now)
         except _LostClaim:
             return None
 
@@ -216,7 +219,7 @@ class Claims:
                 result[delivery_id] = Begun(
                     outgoing, delivery.uncertain_since is not None or delivery.attempts > 0,
                     (delivery.uncertain_since or delivery.claimed_at or now) - self.policy.begun_lease - SKEW,
-                    delivery.attempts + 1, delivery.uncertain_since is not None, delivery.last_error)
+                    delivery.attempts + 1, delivery.uncertain_since is not None, delivery.last_error, begun_at=now)
         return result
 
     def sent(self, delivery_id: int, token: str, *, platform: str, conversation_id: str, message_id: str) -> bool:
@@ -262,17 +265,18 @@ class Claims:
             result = session.connection().execute(_RECORD, [outcome.params(token) for outcome in outcomes])
             return max(result.rowcount, 0)
 
-    def renew(self, ids: Sequence[int], token: str) -> set[int]:
-        """Renew the claim of begun rows not yet sent (a window that is taking a while); the rows not returned were
-        taken over and must not be sent."""
+    def renew(self, ids: Sequence[int], token: str) -> tuple[set[int], datetime]:
+        """Renew the claim of begun rows not yet sent (a window that is taking a while): the rows still ours (the
+        others were taken over and must not be sent) and the claimed_at written, from which their budget counts."""
+        now = self.clock()
         if not ids:
-            return set()
+            return set(), now
         with session_scope(self.engine) as session:
             return set(session.execute(
                 update(Delivery).where(Delivery.id.in_(ids), Delivery.claimed_by == token,
                                        Delivery.status == DeliveryStatus.SENDING)
-                .values(claimed_at=self.clock()).returning(Delivery.id),
-                execution_options={"synchronize_session": False}).scalars())
+                .values(claimed_at=now).returning(Delivery.id),
+                execution_options={"synchronize_session": False}).scalars()), now
 
     def release(self, ids: Sequence[int], token: str) -> int:
         """Give back rows claimed but not begun in this run (a long pause, a shutdown)."""

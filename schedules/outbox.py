@@ -23,8 +23,10 @@ Batches: a claimed batch is begun a window at a time (one statement for up to `w
 few set-based reads), and outcomes are recorded together (one fenced statement per flush, by count or age and
 before any pause or return). A window's rows are sent one by one; before each send, if the window's begin (or
 its last renewal) is older than `renew_after`, the rows not yet sent are renewed by one fenced statement, and a
-row it does not renew is not sent. So every send still starts within `renew_after` of a successful fenced
-begin or renewal by its token. Rows begun but given back unsent (a long pause, a stop) return as they were
+row it does not renew is not sent. Ages count from the `claimed_at` the begin or renewal wrote (taken before the
+statement, so a wait for SQLite's write lock or a stalled process counts against the budget, not for it); a renewal
+that comes back already `renew_after` old gives the window back. So every send still starts within `renew_after` of
+the claimed_at of a successful fenced begin or renewal by its token. Rows begun but given back unsent (a long pause, a stop) return as they were
 (attempt taken back, uncertainty as before).
 
 Why a row cannot be sent twice: a send happens only within `renew_after` of a successful begin or renewal, by
@@ -131,6 +133,15 @@ class _Outcomes:
                      len(waiting) - recorded)
 
 
+@dataclass
+class _WindowClaim:
+    """A window's claim as the database holds it: the claimed_at last written for its unsent rows, and the rows
+    found taken over."""
+
+    stamp: datetime
+    lost: set[int] = field(default_factory=set)
+
+
 class Dispatcher:
     """Claims due deliveries and sends them through a Sender, one at a time, pacing on Retry-After; begins and
     records them in batches (see the module docstring)."""
@@ -206,27 +217,40 @@ class Dispatcher:
                         outcomes: _Outcomes) -> bool:
         """Send a begun window's rows in order, renewing the unsent ones when the window takes a while."""
         rows = list(window.items())
-        renewed_at, lost = self.clock(), set[int]()
+        stamps = [row.begun_at for row in window.values() if isinstance(row, Begun) and row.begun_at is not None]
+        claim = _WindowClaim(min(stamps, default=self.clock()))
         for index, (delivery_id, begun) in enumerate(rows):
             if isinstance(begun, Unsendable):
                 log.error("delivery %s cannot be composed: %s", delivery_id, begun.error)
                 self._fail(delivery_id, begun.error, report, outcomes)
                 continue
-            if self._stopping.is_set():
-                self._give_back(rows[index:], lost, token, outcomes)
+            if self._stopping.is_set() or not self._keep_fresh(claim, rows[index:], token, report, outcomes):
+                self._give_back(rows[index:], claim.lost, token, outcomes)
                 return True
-            if self.clock() - renewed_at >= self.renew_after:
-                outcomes.flush()
-                unsent = [row_id for row_id, row in rows[index:] if isinstance(row, Begun) and row_id not in lost]
-                kept = self.claims.renew(unsent, token)
-                lost.update(set(unsent) - kept)
-                report.taken_over += len(set(unsent) - kept)
-                renewed_at = self.clock()
-            if delivery_id in lost:
+            if delivery_id in claim.lost:
                 continue
             if self._deliver_one(delivery_id, begun, report, outcomes):
-                self._give_back(rows[index + 1:], lost, token, outcomes)
+                self._give_back(rows[index + 1:], claim.lost, token, outcomes)
                 return True
+        return False
+
+    def _keep_fresh(self, claim: _WindowClaim, unsent_rows: list[tuple[int, Begun | Unsendable]], token: str,
+                    report: DispatchReport, outcomes: _Outcomes) -> bool:
+        """Renew the window's unsent rows when their claim is `renew_after` old, counted from the claimed_at the
+        database holds. False when two renewals in a row come back already that old (the database is too slow for
+        a send to start safely within its budget): the run gives the rows back rather than risk a second owner."""
+        for _ in range(2):
+            if self.clock() - claim.stamp < self.renew_after:
+                return True
+            outcomes.flush()
+            unsent = [row_id for row_id, row in unsent_rows if isinstance(row, Begun) and row_id not in claim.lost]
+            kept, claim.stamp = self.claims.renew(unsent, token)
+            claim.lost.update(set(unsent) - kept)
+            report.taken_over += len(set(unsent) - kept)
+        if self.clock() - claim.stamp < self.renew_after:
+            return True
+        log.warning("renewing a claim took longer than %s s: giving the rest of the window back",
+                    self.renew_after.total_seconds())
         return False
 
     def _give_back(self, rows: list[tuple[int, Begun | Unsendable]], lost: set[int], token: str,

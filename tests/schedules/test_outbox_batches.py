@@ -158,3 +158,42 @@ def test_a_batch_composes_what_one_at_a_time_composes(engine: Engine) -> None:
         alone = {delivery.id: compose_delivery(session, delivery, NOW) for delivery in deliveries}
     assert batch == alone
     assert batch[ids[1]].context["late_since"] and batch[ids[1]].context["acknowledged"]
+
+
+class SlowBeginComposer:
+    """The batch composer, on a database that makes the begin wait (SQLite's write lock held by another
+    process): the clock moves on between the claimed_at the begin writes and the moment it returns."""
+
+    def __init__(self, clock: Clock, wait: timedelta) -> None:
+        self.clock, self.wait = clock, wait
+
+    def compose_many(self, session, deliveries, now):  # noqa: ANN001, ANN201
+        composed = BATCH_COMPOSER.compose_many(session, deliveries, now)
+        self.clock.now += self.wait
+        return composed
+
+    def compose_one(self, session, delivery, now):  # noqa: ANN001, ANN201
+        return BATCH_COMPOSER.compose_one(session, delivery, now)
+
+
+def test_every_send_starts_within_renew_after_of_the_claim_the_database_holds(engine: Engine) -> None:
+    """A begin that took longer than renew_after (lease 1 s, settle 2 s: renew_after 0.5 s) leaves a claimed_at
+    that another worker counts its takeover from; the window is renewed before its first send, so no send starts
+    on a claim older than renew_after (a second owner could otherwise post the same DM after its history check)."""
+    seed(engine, 3)
+    sender, clock = ScriptedSender(), Clock()
+    claim_ages: list[timedelta] = []
+    original_send = sender.send
+
+    def send_and_note_the_claims_age(outgoing: Outgoing) -> SentRef:
+        with session_scope(engine) as session:
+            claimed_at = session.get(Delivery, outgoing.context["delivery_id"]).claimed_at
+        claim_ages.append(clock.now - claimed_at.replace(tzinfo=clock.now.tzinfo))
+        return original_send(outgoing)
+
+    sender.send = send_and_note_the_claims_age  # type: ignore[method-assign]
+    dispatcher = make_dispatcher(engine, sender, clock, compose=SlowBeginComposer(clock, timedelta(seconds=0.8)),
+                                 lease=timedelta(seconds=1), settle=timedelta(seconds=2))
+    assert dispatcher.dispatch_due().sent == 3
+    assert len(claim_ages) == 3
+    assert all(age < dispatcher.renew_after for age in claim_ages), claim_ages
