@@ -3,9 +3,8 @@ and Slack's acknowledgements never wait for it), and a leader hears when recipie
 
 from __future__ import annotations
 
-import time
-
 from bot.core.broadcasts import BroadcastQueued
+from bot.emulators.slack import Hold
 from bot.slack.listeners.broadcast_modal import describe_queued
 from storage.models import NO_KNOWN_ZONE
 from tests.people import slack_person
@@ -19,13 +18,14 @@ def zone_of(workspace: Workspace, slack_id: str) -> str:
 
 def test_directory_sync_runs_at_start_in_the_background(workspace: Workspace) -> None:
     workspace.slack.set_user("U0REPEA02", tz="America/Chicago")  # changed since the fixture's own sync
-    workspace.slack.inject_fault("users.list", delay=2.5)  # a slow Slack: the sync takes a while
-    started = time.monotonic()
-    workspace.drumbeat.start_scheduler()
-    assert time.monotonic() - started < 0.5  # start-up does not wait for the sync
-    answer = workspace.command("aiko", "help")  # nor do Slack's requests meanwhile
-    assert answer.acked_in_time and answer.elapsed < 1.0
+    slack_answers = Hold()  # a slow Slack: users.list is not answered until the test says so
+    workspace.slack.inject_fault("users.list", hold=slack_answers)
+    workspace.drumbeat.start_scheduler()  # returns while the sync's first call is still unanswered
+    assert slack_answers.wait_arrived(), "the sync did not start"
+    answer = workspace.command("aiko", "help")  # nor do Slack's requests wait for it meanwhile
+    assert answer.acked_in_time and not slack_answers.released
     assert zone_of(workspace, "U0REPEA02") == "Europe/Berlin"  # still syncing
+    slack_answers.release()
     workspace.slack.wait_for(lambda: zone_of(workspace, "U0REPEA02") == "America/Chicago")
 
 

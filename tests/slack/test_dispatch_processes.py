@@ -79,14 +79,13 @@ def test_sigterm_stops_the_dispatcher_cleanly_and_leaves_no_row_claimed(engine: 
     with seeded_slack(engine, post_delay=0.02, delayed_posts=RECIPIENTS) as slack:
         worker = dispatcher(slack, engine, tmp_path, LOG_LEVEL="INFO")
         wait_until(lambda: len(slack.calls_named("chat.postMessage")) >= 50, timeout=60)
-        stopped_at = time.monotonic()
         os.kill(worker.pid, signal.SIGTERM)
         output, _ = worker.communicate(timeout=30)
         assert worker.returncode == 0, output.decode()
-        # Within its shutdown budget (DRUMBEAT_SHUTDOWN_SECONDS, 20 s) rather than by running out of it; that it
-        # stopped mid-fan-out, not after it, is the sent count below (5 s here failed at a load average of 20).
-        assert time.monotonic() - stopped_at < 20
+        # It stopped by itself, not because its shutdown budget's watchdog ran out (that line would say so); that it
+        # stopped mid-fan-out, not after it, is the sent count below.
         assert "SIGTERM received" in output.decode()
+        assert "stopping took longer than" not in output.decode()
         statuses = delivery_statuses(engine)
         assert DeliveryStatus.SENDING not in statuses, f"claimed rows were not given back: {statuses}"
         sent = statuses[DeliveryStatus.SENT]

@@ -11,5 +11,6 @@ the bot signed requests exactly as Slack does. Start one with::
 from .actor import ActorResponse
 from .emulator import Call, SlackEmulator
 from .errors import EmulatorError
+from .faults import Hold
 
-__all__ = ["ActorResponse", "Call", "EmulatorError", "SlackEmulator"]
+__all__ = ["ActorResponse", "Call", "EmulatorError", "Hold", "SlackEmulator"]

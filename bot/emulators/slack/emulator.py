@@ -21,7 +21,7 @@ from bot.clock import SimulatedClock
 from .actor import Actor, ActorResponse
 from .contracts import CONTRACTS, INVALID_ARGUMENTS, SPECIAL_POST_MESSAGE, missing_required
 from .errors import EmulatorError
-from .faults import Fault, FaultBook
+from .faults import Fault, FaultBook, Hold
 from .groups import channel_members  # registers usergroups.list, conversations.members / .info
 from .methods import HANDLERS, Reply, fail, json_arg
 from .ratelimit import RateLimiter
@@ -324,14 +324,21 @@ class SlackEmulator:
         delay: float = 0.0,
         times: int = 1,
         delay_max: float | None = None,
-    ) -> None:
+        hold: Hold | None = None,
+    ) -> Fault:
         """Make the next ``times`` calls to ``method`` fail (or only be slow, when
-        just ``delay`` is given: those calls then take effect normally). With
-        ``delay_max``, each call waits a random time between ``delay`` and it."""
+        just ``delay`` or ``hold`` is given: those calls then take effect normally). With
+        ``delay_max``, each call waits a random time between ``delay`` and it; with ``hold``, until released."""
         if method not in CONTRACTS:
             raise EmulatorError(f"the emulator does not implement {method!r}")
-        fault = Fault(status=status, error=error, reset=reset, delay=delay, times=times, delay_max=delay_max)
+        fault = Fault(status=status, error=error, reset=reset, delay=delay, times=times, delay_max=delay_max,
+                      hold=hold)
         self._faults.add(method, fault)
+        return fault
+
+    def pending_faults(self, method: str) -> int:
+        """How many calls to `method` injected faults still apply to."""
+        return self._faults.pending(method)
 
     def clear_faults(self) -> None:
         self._faults.clear()
@@ -447,6 +454,8 @@ class SlackEmulator:
 
         fault = self._faults.take(method)
         if fault is not None:
+            if fault.hold is not None:
+                fault.hold.block()
             wait = fault.wait_seconds()
             if wait > 0:
                 time.sleep(wait)

@@ -6,7 +6,8 @@ error code, a connection dropped without an answer, or an answer delayed by real
 seconds (the delayed call then runs normally, which is what makes a client-side
 timeout dangerous: Slack may have done the work although the client gave up). A
 delay can be a random range (``delay`` to ``delay_max``), for a Slack that is slow
-by varying amounts, as it is under load.
+by varying amounts, as it is under load. A call can also be held until the test releases it (`Hold`), so a test
+checks what happens *while* Slack is slow by the order of events, never by timing.
 """
 
 from __future__ import annotations
@@ -14,7 +15,32 @@ from __future__ import annotations
 import random
 import threading
 from collections import defaultdict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+#: The longest a held call waits for its release: a test that forgets to release cannot hang the emulator.
+HOLD_BUDGET_SECONDS = 30.0
+
+
+class Hold:
+    """Holds the calls of a fault until `release()`; `wait_arrived()` tells a test a held call has come in."""
+
+    def __init__(self) -> None:
+        self._arrived = threading.Event()
+        self._released = threading.Event()
+
+    def release(self) -> None:
+        self._released.set()
+
+    @property
+    def released(self) -> bool:
+        return self._released.is_set()
+
+    def wait_arrived(self, timeout: float = 10.0) -> bool:
+        return self._arrived.wait(timeout)
+
+    def block(self) -> None:
+        self._arrived.set()
+        self._released.wait(HOLD_BUDGET_SECONDS)
 
 #: Error code in the body of an injected HTTP error, by status (Slack's generic
 #: errors: ``fatal_error``, ``service_unavailable``, ``request_timeout``).
@@ -39,12 +65,16 @@ class Fault:
     times: int = 1
     #: When set, each call waits a uniformly random time between ``delay`` and this.
     delay_max: float | None = None
+    #: When set, each call first waits for the test to release it.
+    hold: Hold | None = None
+    #: The delay each call was given, in order (a test checks a random range by these, not by a stopwatch).
+    waits: list[float] = field(default_factory=list)
 
     def wait_seconds(self) -> float:
         """How long this call is held before it is answered (or takes effect)."""
-        if self.delay_max is None:
-            return self.delay
-        return random.uniform(self.delay, self.delay_max)
+        wait = self.delay if self.delay_max is None else random.uniform(self.delay, self.delay_max)
+        self.waits.append(wait)
+        return wait
 
     @property
     def only_delays(self) -> bool:
@@ -87,6 +117,11 @@ class FaultBook:
             if fault.times <= 0:
                 queue.popleft()
             return fault
+
+    def pending(self, method: str) -> int:
+        """How many calls to `method` the queued faults still apply to."""
+        with self._lock:
+            return sum(fault.times for fault in self._queues.get(method, ()))
 
     def clear(self) -> None:
         with self._lock:
