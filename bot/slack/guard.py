@@ -14,8 +14,8 @@ it, before its verification middleware runs; a malformed body (not UTF-8, ``payl
 5. shape: the body decodes as UTF-8 and parses (a form, whose ``payload`` if any is a JSON object, or a JSON
    object) and its fields have the types Slack sends (``bot.slack.payloads``), else 400.
 
-Only then does Bolt see the request (its own verification runs again: cheap, and defence in depth). No step
-answers with a traceback, and none logs the body.
+Only then does Bolt see the request, with the gate's parse handed over (`bot.slack.bolt_entry`: read, verified
+and parsed once). No step answers with a traceback, and none logs the body.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from urllib.parse import parse_qs
 from slack_sdk.signature import SignatureVerifier
 
 from bot.platforms import WsgiApp
+from bot.slack.bolt_entry import GATED_BODY
 from bot.services import Services
 from bot.slack.payloads import carries_nul, payload_problem
 from bot.slack.replay import SeenSignatures
@@ -64,7 +65,7 @@ class SignedRequestGuard:
         try:
             body = self._read(environ)
             signature = self._verify(environ, body)
-            _check_shape(environ, body)
+            parsed = _check_shape(environ, body)
             self._first_time(signature)
         except Refused as refused:
             log.info("refused a request to %s: %s", environ.get("PATH_INFO"), refused.reason)
@@ -72,6 +73,7 @@ class SignedRequestGuard:
             return [refused.reason.encode()]
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
+        environ[GATED_BODY] = (body.decode("utf-8"), parsed)
         return self.app(environ, start_response)
 
     def _read(self, environ: dict[str, Any]) -> bytes:
@@ -105,9 +107,10 @@ class SignedRequestGuard:
             raise Refused("401 Unauthorized", "this signed request was already received (replay)")
 
 
-def _check_shape(environ: dict[str, Any], body: bytes) -> None:
-    """Parse as Bolt will (form, or JSON for application/json or a body starting with '{'), refusing what
-    Bolt would choke on; bounded by the body's size, and deep nesting is a RecursionError caught here."""
+def _check_shape(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
+    """Parse (form, or JSON for application/json or a body starting with '{'), refusing what the listeners
+    would choke on, and return the parse Bolt is given; bounded by the body's size, and deep nesting is a
+    RecursionError caught here."""
     text = body.decode("utf-8")
     content_type = str(environ.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
     is_json = content_type == "application/json" or text.lstrip().startswith("{")
@@ -125,3 +128,4 @@ def _check_shape(environ: dict[str, Any], body: bytes) -> None:
     problem = payload_problem(body_)
     if problem is not None:
         raise Refused("400 Bad Request", f"malformed request: {problem}")
+    return body_

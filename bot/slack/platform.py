@@ -7,7 +7,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -22,6 +21,7 @@ from bot.progress import Every, progress_log
 from bot.slack.app import build_app
 from bot.slack.audience_groups import SlackGroupReader
 from bot.slack.directory import iter_directory
+from bot.slack.bolt_entry import BoltEntry
 from bot.slack.guard import SignedRequestGuard
 from bot.slack.identity import PLATFORM
 from bot.slack.manifest import build_manifest
@@ -71,8 +71,7 @@ class SlackPlatform:
         (the HTTP server then serves /healthz, and Teams' route if Teams is configured)."""
         if self.settings.socket_mode:
             return {}
-        handler = SlackRequestHandler(self.app, path=SLACK_EVENTS_PATH)
-        return {SLACK_EVENTS_PATH: SignedRequestGuard(handler, self.services,
+        return {SLACK_EVENTS_PATH: SignedRequestGuard(BoltEntry(self.app), self.services,
                                                       signing_secret=self.settings.signing_secret or "")}
 
     def connect(self) -> bool:

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from bot.app import Drumbeat
 from bot.emulators.slack.actor import sign
+from bot.slack.bolt_entry import BoltEntry
 from bot.slack.failures import TRY_AGAIN
 from bot.slack.guard import MAX_BODY_BYTES, SignedRequestGuard
 from bot.slack.platform import SLACK_EVENTS_PATH
@@ -196,3 +197,27 @@ def test_socket_mode_acknowledges_and_drops_a_malformed_envelope_and_passes_a_go
 
     assert answered == ["broken", "good"]
     assert workspace.slack.home_view("U0REPEA01") is not None
+
+
+def test_bolt_is_reached_only_through_the_gate_now_that_its_own_signature_check_is_off(workspace: Workspace) -> None:
+    """Bolt's verification is off for HTTP (the gate verified the raw bytes): a request handed to Bolt's entry
+    without the gate's parse, however well signed, is refused and acts on nothing."""
+    body = command_body("send win-on-strategy to East")
+    entry = BoltEntry(workspace.drumbeat.platform("slack").app)
+    statuses: list[str] = []
+    environ = {"REQUEST_METHOD": "POST", "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": FORM,
+               "wsgi.input": io.BytesIO(body), **{f"HTTP_{k.upper().replace('-', '_')}": v
+                                                  for k, v in signed(body).items()}}
+    answer = b"".join(entry(environ, lambda status, headers: statuses.append(status)))
+    assert statuses == ["401 Unauthorized"] and b"gate" in answer
+    workspace.drumbeat.wait_for_background()
+    with workspace.drumbeat.services.unit_of_work() as session:
+        assert session.execute(select(func.count()).select_from(Broadcast)).scalar_one() == 0
+
+
+def test_a_command_whose_text_says_payload_reaches_the_listener_as_the_gate_checked_it(workspace: Workspace) -> None:
+    """Bolt's own parser turned a form whose text merely contains "payload" into an empty body (no listener
+    matched); the listeners now get the gate's parse, so the command is answered like any other."""
+    status, text = post(str(workspace.slack.bot_url), command_body("payload"), signed(command_body("payload")))
+    assert status == 200
+    assert "I don't know `payload`." in json.loads(text)["blocks"][0]["text"]["text"]
