@@ -47,7 +47,9 @@ def _serve_drumbeat(settings: dict[str, str], hold_work: bool, work_process: boo
     conn.send(f"http://127.0.0.1:{port}{SLACK_EVENTS_PATH}")
     try:
         while (order := conn.recv()) != "stop":
-            if order == "drain":
+            if order == "cpu":
+                conn.send(time.process_time())
+            elif order == "drain":
                 started = time.perf_counter()
                 release()
                 finished = drumbeat.wait_for_background(timeout=1800)
@@ -64,7 +66,8 @@ def _serve_peer(signing_secret: str, command: str, token: str, api_url: str, con
 
     with PlainBolt(signing_secret, command, WebClient(token=token, base_url=api_url)) as peer:
         conn.send(peer.url)
-        conn.recv()
+        while conn.recv() == "cpu":
+            conn.send(time.process_time())
     conn.send("stopped")
 
 
@@ -78,6 +81,11 @@ class Child:
         self._process = context.Process(target=target, args=(*args, child_end), daemon=False)
         self._process.start()
         self.url: str = self._conn.recv()
+
+    def cpu_seconds(self) -> float:
+        """The server process's CPU time so far (every thread; not its work process): what its answers cost."""
+        self._conn.send("cpu")
+        return float(self._conn.recv())
 
     def drain(self) -> float:
         self._conn.send("drain")
