@@ -42,7 +42,7 @@ def _serve_drumbeat(settings: dict[str, str], hold_work: bool, work_process: boo
     drumbeat = Drumbeat(settings_from_mapping(settings))
     release = _held(drumbeat) if hold_work else (lambda: None)
     if work_process:  # as `drumbeat run` does (DRUMBEAT_WORK_PROCESS, on by default)
-        drumbeat.start_work_process()
+        drumbeat.start_work_process(wait=True)
     port = drumbeat.serve_http(host="127.0.0.1", port=0, background=True)
     conn.send(f"http://127.0.0.1:{port}{SLACK_EVENTS_PATH}")
     try:

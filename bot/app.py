@@ -173,14 +173,15 @@ class Drumbeat:
         """Run `fn` on the runtime's pool (the work process runs what it is sent there)."""
         self._background.submit(fn, *args)
 
-    def start_work_process(self) -> None:
+    def start_work_process(self, *, wait: bool = False) -> None:
         """Move the work after acknowledgements to a process of its own, for the platforms that support it
-        (Slack): the answers then never wait for it on the GIL (bot.slack.work_process)."""
+        (Slack): the answers then never wait for it on the GIL (bot.slack.work_process). `drumbeat run` does not
+        wait for it to be ready (the work stays here until then); tests and benches that time it do."""
         url = getattr(self.engine, "url_for_processes", None) or self.settings.database_url
         for platform in self.platforms:
             starting = getattr(platform, "start_work_process", None)
             if starting is not None:
-                starting(url)
+                starting(url, wait=wait)
 
     def dispatch_now(self) -> DispatchReport:
         with self.heartbeat.running():

@@ -55,13 +55,18 @@ class SlackPlatform:
         self.sender = SlackSender(no_retry_client(
             self.settings.bot_token, self.settings.api_url, timeout=context.services.settings.send_timeout_seconds), pacer=pacer)
 
-    def start_work_process(self, database_url: str) -> None:
-        """Run the work after acknowledgements in a process of its own (bot.slack.work_process); if it cannot
-        start, say why in one line and keep that work in this process."""
+    def start_work_process(self, database_url: str, *, wait: bool = False) -> None:
+        """Run the work after acknowledgements in a process of its own (bot.slack.work_process), once it is
+        ready (`wait`: not before returning); if it cannot start, it says why in one line and that work stays
+        in this process."""
         try:
             self.work_process = WorkProcess(self.services.settings, database_url=database_url)
-        except RuntimeError as problem:
-            log.warning("%s; work after acknowledgements stays in this process", problem)
+        except OSError as problem:
+            log.warning("the work process could not start: %s; work after acknowledgements stays in this process",
+                        problem)
+            return
+        if wait:
+            self.work_process.wait_ready()
 
     def wait_for_work_process(self, timeout: float) -> bool:
         return self.work_process is None or self.work_process.wait_idle(timeout)

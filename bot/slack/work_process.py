@@ -67,34 +67,59 @@ def resolve(name: str) -> Callable[..., None]:
 class WorkProcess:
     """The answering process's end: forwards work, counts what is still running, notices a worker that died."""
 
-    def __init__(self, settings: Settings, *, database_url: str | None = None, start_timeout: float = 90.0) -> None:
+    def __init__(self, settings: Settings, *, database_url: str | None = None, start_timeout: float = 90.0,
+                 target: Callable[[Settings, Any, Any], None] | None = None) -> None:
         context = multiprocessing.get_context("spawn")  # nothing inherited: no engine, socket or lock
         self._inbox: Any = context.Queue()
         self._outbox: Any = context.Queue()
         worker_settings = dataclasses.replace(settings, database_url=database_url or settings.database_url)
-        self._process = context.Process(target=serve_work, args=(worker_settings, self._inbox, self._outbox),
+        self._process = context.Process(target=target or serve_work, args=(worker_settings, self._inbox, self._outbox),
                                         name="drumbeat-work", daemon=True)
         self._checked: set[str] = set()  # work names already found resolvable (once each, not per request)
         self._pending = 0
         self.completed = 0  # units of work the worker has finished (run or failed): what tests and logs count
         self._alive = False
         self._changed = threading.Condition()
+        self._answered = threading.Event()  # the worker said it is ready, or why it is not, or never did
         self._process.start()
-        self._await_ready(start_timeout)
-        self._reader = threading.Thread(target=self._read, name="drumbeat-work-reader", daemon=True)
+        # Not waited for here: the worker imports and builds the whole app (about as long as this process's own
+        # start), and `drumbeat run` must answer /healthz without that wait; until the worker is ready, the work
+        # after acknowledgements runs in this process, as when it is off.
+        self._reader = threading.Thread(target=self._start_then_read, args=(start_timeout,),
+                                        name="drumbeat-work-reader", daemon=True)
         self._reader.start()
 
-    def _await_ready(self, timeout: float) -> None:
+    def wait_ready(self, timeout: float = 90.0) -> bool:
+        """Wait until the worker has started or failed to; True when work now goes to it."""
+        self._answered.wait(timeout)
+        return self._alive
+
+    def _start_then_read(self, timeout: float) -> None:
+        try:
+            started = self._await_ready(timeout)
+        finally:
+            self._answered.set()
+        if started:
+            self._read()
+
+    def _await_ready(self, timeout: float) -> bool:
         try:
             word = self._outbox.get(timeout=timeout)
-        except queue.Empty:
+        except (queue.Empty, EOFError, OSError):
             self._process.terminate()
-            raise RuntimeError(f"the work process did not start within {timeout:.0f} s") from None
-        if word[0] != "ready":
+            log.warning("the work process did not start within %.0f s; work after acknowledgements stays in this "
+                        "process", timeout)
+            return False
+        if word is None or word[0] != "ready":
             self._process.join(timeout=5)
-            raise RuntimeError(f"the work process could not start: {word[1]}")
-        self._alive = True
+            why = word[1] if word else "it stopped"
+            log.warning("the work process could not start: %s; work after acknowledgements stays in this process",
+                        why)
+            return False
+        with self._changed:
+            self._alive = True
         log.info("work after acknowledgements runs in process %s", self._process.pid)
+        return True
 
     @property
     def alive(self) -> bool:

@@ -42,7 +42,7 @@ def running(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[tuple
         drumbeat = Drumbeat(settings, engine=engine)
         with drumbeat.services.unit_of_work() as session:
             import_org_csv(session, demo_org_csv(), formats=USER_ID_FORMATS)
-        drumbeat.start_work_process()
+        drumbeat.start_work_process(wait=True)
         port = drumbeat.serve_http(host="127.0.0.1", port=0, background=True)
         slack.connect_bot(f"http://127.0.0.1:{port}{SLACK_EVENTS_PATH}")
         slack.after_each_answer(lambda: drumbeat.wait_for_background(timeout=30))
@@ -134,3 +134,37 @@ def test_a_socket_mode_command_is_worked_in_the_work_process(running: tuple[Slac
     assert drumbeat.wait_for_background(timeout=30)
     assert any("Message" in json.dumps(post["body"]) for post in slack.response_url_posts)
     assert worker_of(drumbeat).completed == 1
+
+
+def start_when_allowed(settings: Any, inbox: Any, outbox: Any) -> None:
+    """The worker's main, held until the test creates the file named by HOLD_FILE (a worker slow to import)."""
+    import os
+
+    from bot.slack.work_process import serve_work
+
+    while not Path(os.environ["DRUMBEAT_TEST_HOLD_FILE"]).exists():
+        time.sleep(0.02)
+    serve_work(settings, inbox, outbox)
+
+
+def test_drumbeat_answers_before_its_work_process_is_ready_and_does_that_work_itself(
+    running: tuple[SlackEmulator, Drumbeat], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`drumbeat run` does not wait for the worker to import and build the app (as long as its own start): it
+    answers at once, and until the worker is ready the work after each answer runs in the answering process."""
+    slack, drumbeat = running
+    platform = drumbeat.platform("slack")
+    platform.work_process.close()
+    hold = tmp_path / "let-the-worker-start"
+    monkeypatch.setenv("DRUMBEAT_TEST_HOLD_FILE", str(hold))
+    platform.work_process = WorkProcess(drumbeat.settings, database_url=getattr(drumbeat.engine, "url_for_processes", None),
+                                        target=start_when_allowed)
+    assert not platform.work_process.wait_ready(timeout=0.5), "the worker is held: it cannot be ready"
+    reply = slack.slash_command(demo_person("marco").slack_id, text="summary")
+    assert reply.status == 200
+    assert any("Message" in json.dumps(post["body"]) for post in slack.response_url_posts)  # done here
+    assert platform.work_process.completed == 0
+    hold.touch()
+    assert platform.work_process.wait_ready(timeout=90)
+    slack.slash_command(demo_person("marco").slack_id, text="summary")
+    assert platform.work_process.completed == 1, "once ready, the work goes to the worker"
