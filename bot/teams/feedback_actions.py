@@ -120,7 +120,7 @@ def deliver(services: Services, caller: Address, activity: dict[str, Any]) -> tu
                                       now=services.clock())
     except DrumbeatError as problem:
         return Rich("Your reply was not sent: ", problem.text), "warning"
-    words = Rich(f"{reply_to.replier} replied to your feedback:\n{reply_to.text}")
+    words = Rich(f"{reply_to.replier} replied to your feedback:\n\n{reply_to.text}")  # a paragraph in Teams
     try:
         services.send(Outgoing(recipient=reply_to.recipient, kind="notice", context={"text": words, "icon": "feedback"},
                                fallback_text=str(words), idempotency_key=f"feedback-reply-{form}"))
