@@ -5,19 +5,19 @@ are Microsoft's side and are left out (bot.emulators)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select
 
-from bot.core.sealing import SealError, open_pending, open_seal, respondent_tag
 from bot.core.roles import identify
 from storage.address import Address
-from storage.models import Feedback, FeedbackPending, FeedbackRespondent, Person
+from storage.models import Feedback
+from tests import anonymity
+from tests.anonymity import assert_no_guess_names_an_author, derived_keys
 
 from .conftest import JO, RIA, World  # noqa: TID252
 from .test_teams_feedback_lists import (  # noqa: F401, TID252
@@ -30,35 +30,8 @@ LOGGERS = {"": logging.DEBUG, "microsoft_teams": logging.DEBUG, "bot": logging.D
 EMULATOR = "bot.emulators"
 
 
-def every_value(world: World) -> Iterator[object]:
-    engine = world.drumbeat.engine
-    with engine.connect() as connection:
-        for table in inspect(engine).get_table_names():
-            for row in connection.execute(text(f'SELECT * FROM "{table}"')):
-                yield from row
-
-
-def guesses_from_the_teams_secrets(world: World) -> list[bytes]:
-    """Every key an admin holding the app registration's credentials might try."""
-    secrets = [world.emu.app_password, world.emu.app_id]
-    return [derived for secret in secrets for derived in (
-        hashlib.sha256(b"drumbeat-feedback-v1:" + secret.encode()).digest(), hashlib.sha256(secret.encode()).digest(),
-        secret.encode()[:32].ljust(32, b"\0"))]
-
-
 def records_while(caplog: pytest.LogCaptureFixture, action: Callable[[], Any]) -> list[str]:
-    caplog.clear()
-    levels = {name: logging.getLogger(name).level for name in LOGGERS}
-    for name, level in LOGGERS.items():
-        logging.getLogger(name).setLevel(level)
-    try:
-        with caplog.at_level(logging.DEBUG):
-            action()
-    finally:
-        for name, level in levels.items():
-            logging.getLogger(name).setLevel(level)
-    return [f"{record.name} {record.getMessage()} {record.exc_text or ''}" for record in caplog.records
-            if not record.name.startswith(EMULATOR)]
+    return anonymity.records_while(caplog, LOGGERS, action, leave_out=EMULATOR)
 
 
 def traces_of(world: World, user_id: str) -> set[str]:
@@ -76,23 +49,8 @@ def test_the_database_and_the_teams_secrets_name_no_anonymous_author(east: World
     give(east, BEN, stop="Pending now", replies=True)
     key = east.drumbeat.services.feedback_key
     assert key is not None
-    stored = [value for value in every_value(east) if value is not None]
-    assert not any(key.secret in value if isinstance(value, bytes) else key.secret.hex() in str(value)
-                   for value in stored)  # the key is not in the database
-    with east.drumbeat.services.unit_of_work() as session:
-        people = list(session.execute(select(Person)).scalars())
-        tags = set(session.execute(select(FeedbackRespondent.tag)).scalars())
-        links = [row.reply_link for row in session.execute(select(Feedback)).scalars()]
-        pending = list(session.execute(select(FeedbackPending.sealed)).scalars())
-    assert len(tags) == 3 and len(links) == 3 and len(pending) == 1
-    for guess in guesses_from_the_teams_secrets(east):
-        recomputed = {respondent_tag(guess, person.id or 0, person.team_id or 0, "2026-11") for person in people}
-        assert not recomputed & tags
-        for link in links:
-            with pytest.raises(SealError):
-                open_seal(guess, link or b"")
-        with pytest.raises(SealError):
-            open_pending(guess, pending[0])
+    guesses = derived_keys([east.emu.app_password, east.emu.app_id])  # the app registration's credentials
+    assert_no_guess_names_an_author(east.drumbeat.engine, key, guesses, tags=3, links=3, pending=1)
 
 
 def test_no_log_line_at_debug_joins_an_author_to_what_they_wrote(east: World, caplog: pytest.LogCaptureFixture) -> None:

@@ -11,13 +11,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
 from bot.core.org import import_org_csv
 from bot.platforms import USER_ID_FORMATS
 from storage.models import Delivery, Feedback, FeedbackReply
 
 from .conftest import JO, LENA, RIA, World, card_texts  # noqa: TID252
+from .test_teams_feedback_dialog import count, rows  # noqa: TID252
 from .test_teams_slice import installed  # noqa: TID252
 
 MARCO = "2c3d4e5f-6071-4c8d-8e9f-0a1b2c3d4e5f"
@@ -79,16 +79,7 @@ def typed(world: World, user_id: str, text: str) -> dict[str, Any]:
 
 
 def items(world: World) -> dict[str, Feedback]:
-    with world.drumbeat.services.unit_of_work() as session:
-        rows = list(session.execute(select(Feedback)).scalars())
-        for row in rows:
-            session.expunge(row)
-        return {row.stop or row.start or row.keep: row for row in rows}
-
-
-def count(world: World, model: type) -> int:
-    with world.drumbeat.services.unit_of_work() as session:
-        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
+    return {row.stop or row.start or row.keep: row for row in rows(world, Feedback)}
 
 
 @pytest.fixture
@@ -217,11 +208,7 @@ def test_feedback_mine_lists_named_feedback_and_withdraw_replaces_the_card_in_pl
 
 def items_now(world: World) -> list[Feedback]:
     """Named feedback is stored at once (released with the day's batch): read it before the release."""
-    with world.drumbeat.services.unit_of_work() as session:
-        rows = list(session.execute(select(Feedback)).scalars())
-        for row in rows:
-            session.expunge(row)
-        return rows
+    return rows(world, Feedback)
 
 
 def test_a_tampered_withdraw_is_refused_in_the_card_and_changes_nothing(east: World) -> None:
