@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 TEAM_ITEMS: Final = 20
 OWN_ITEMS: Final = 40
 TEXT_CHARS: Final = (1000, 300, 100)
-CUT: Final = "Texts are cut or items left out to fit one Teams card; Slack's list, or a narrower month, shows more."
+CUT: Final = "Some texts are cut short, or the oldest items left out, so that the list fits one Teams card."
 
 
 def fitted(template: str, context: dict[str, Any], shown: int, lists: tuple[str, ...]) -> Card:

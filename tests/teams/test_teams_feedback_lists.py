@@ -24,6 +24,7 @@ MARCO = "2c3d4e5f-6071-4c8d-8e9f-0a1b2c3d4e5f"
 ANA = "3d4e5f60-7182-4d9e-9f0a-1b2c3d4e5f60"
 BEN = "4e5f6071-8293-4eaf-8a1b-2c3d4e5f6071"
 WIM = "5f607182-93a4-4fb0-9b2c-3d4e5f607182"
+STRANGER = "6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d"
 EXTRA_CSV = f"""\
 platform,platform_user_id,email,name,role,team,manager_platform_user_id
 teams,{MARCO},marco@example.com,Marco Rossi,manager,East,{LENA}
@@ -225,10 +226,14 @@ def test_a_tampered_withdraw_is_refused_in_the_card_and_changes_nothing(east: Wo
         assert refused.status == 200 and refused.body["type"] == "application/vnd.microsoft.card.adaptive"
         shown = texts(refused.body["value"])
         assert "🚫 That is not feedback of yours that I can find." in shown and "Ben's own" in shown
-    assert all(not row.withdrawn for row in items_now(east))
-    stranger = east.emu.activity_for(BEN, "invoke", name="adaptiveCard/action", value={
+    east.emu.add_user(STRANGER, name="Sam Stranger", local_timezone="Europe/Berlin")  # in the tenant, not in Drumbeat
+    installed(east, STRANGER)
+    press = east.emu.activity_for(STRANGER, "invoke", name="adaptiveCard/action", value={
         "action": {"type": "Action.Execute", "data": {"action": "feedback_withdraw", "feedback": str(anas.id)}}})
-    assert east.emu.deliver(stranger, token="").status == 401
+    assert "I don't know you yet" in texts(east.emu.deliver(press).body["value"])
+    assert "I don't know you yet" in texts(typed(east, STRANGER, "feedback mine")["attachments"][0]["content"])
+    assert east.emu.deliver(press, token="").status == 401
+    assert all(not row.withdrawn for row in items_now(east))
 
 
 def test_feedback_request_reaches_the_team_and_its_button_opens_the_dialog_with_the_question(east: World) -> None:
