@@ -265,6 +265,9 @@ def _unsealed_recipient(session: Session, sealed: str) -> Address | None:
 
 REQUEST_KEY = "feedback-request"
 NOTE_KEY = "you-said-we-did"
+#: `feedback request` / `feedback yousaid`: the message's title and its key (a request's key is what makes the
+#: feedback form opened from its delivery show the manager's question).
+POSTS = {"request": ("Your feedback, please", REQUEST_KEY), "yousaid": ("You said, we did", NOTE_KEY)}
 
 
 def post_to_team(session: Session, *, caller: Person, team_name: str, title: str, body: str, now: datetime,

@@ -6,7 +6,8 @@ The text is tokenised by `bot.teams.mentions` (the bot's own `<at>` mention and 
 another person's mention read from the message's entities and mapped to the account Drumbeat knows them by) and
 understood by the core's one grammar (`bot.core.commands`), exactly as a Slack slash command's text. Each
 command's answer is one or more cards, in the order they are posted; the modules that answer a command register
-it in `HANDLERS` (summary, home: `bot.teams.summary`, `bot.teams.home`). Commands whose Teams form is not built
+it in `HANDLERS` (summary, home, feedback list / mine / request / yousaid: `bot.teams.summary`,
+`bot.teams.home`, `bot.teams.feedback_lists`). Commands whose Teams form is not built
 yet are answered with a notice saying so.
 """
 
@@ -23,7 +24,7 @@ from bot.core.errors import DrumbeatError
 from bot.core.roles import identify
 from bot.core.words.usage import usage_screen
 from bot.services import Services
-from bot.teams import home, summary
+from bot.teams import feedback_lists, home, summary
 from bot.teams.cards import COMMAND, Card, notice_card, problem_card, screen_card
 from bot.teams.conversations import user_id_for_account
 from bot.teams.mentions import Mentioned
@@ -77,7 +78,8 @@ def quiz_me(call: TypedCall, parsed: commands.QuizMe) -> list[Card]:
     return [render_card(outgoing.kind, outgoing.context)]  # the question itself, answered in place
 
 
-HANDLERS: dict[type, Handler] = {commands.QuizMe: quiz_me, **summary.HANDLERS, **home.HANDLERS}
+HANDLERS: dict[type, Handler] = {commands.QuizMe: quiz_me, **summary.HANDLERS, **home.HANDLERS,
+                                 **feedback_lists.HANDLERS}
 
 
 def answer_text(services: Services, caller: Address, text: str, *, mentions: Sequence[Mentioned] = (),

@@ -21,7 +21,7 @@ from bot.core import quizzes, showing
 from bot.core.errors import PermissionDenied
 from bot.core.showing import Shown
 from bot.services import Services
-from bot.teams import broadcast_dialog, coaching_dialog, feedback_dialog, quiz_dialog
+from bot.teams import broadcast_dialog, coaching_dialog, feedback_actions, feedback_dialog, quiz_dialog
 from bot.teams.answers import COMMAND, id_of
 from bot.teams.dialogs import TaskAnswer
 from bot.teams.listeners import Listeners, _data, _off_loop, caller_of, raw
@@ -65,6 +65,7 @@ class DialogRoutes:
         app.on_card_action_execute(coaching_dialog.SNOOZE)(route(partial(self.coaching_press, coaching_dialog.SNOOZE)))
         app.on_card_action_execute(coaching_dialog.REFRESHER)(route(partial(self.coaching_press,
                                                                             coaching_dialog.REFRESHER)))
+        feedback_actions.register(app, self)  # Withdraw, and Reply's dialog
 
     # -- helpers -----------------------------------------------------------------------------------
     def caller(self, activity: dict[str, Any]) -> Address:

@@ -3,17 +3,17 @@ the logs at DEBUG with every library's logger on."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select
 
 from bot.settings import configure_logging, settings_from_mapping
-from bot.core.sealing import SealError, open_pending, open_seal, respondent_tag
-from storage.models import Account, Feedback, FeedbackPending, FeedbackRespondent, Person
+from bot.core.sealing import SealError, open_seal
+from storage.models import Account, Feedback, Person
+from tests import anonymity
+from tests.anonymity import assert_no_guess_names_an_author, derived_keys
 
 from .conftest import SIGNING_SECRET, Workspace  # noqa: TID252
 from .test_feedback import EAST_REPS, anonymous, east, next_day, open_and_submit, reply_to  # noqa: F401, TID252
@@ -24,20 +24,9 @@ LOGGERS = {"": logging.DEBUG, "slack_sdk": logging.DEBUG, "slack_bolt": logging.
            "waitress": logging.DEBUG, "urllib3": logging.DEBUG, "sqlalchemy.engine": logging.INFO}
 
 
-def every_value(workspace: Workspace) -> Iterator[object]:
-    engine = workspace.drumbeat.engine
-    with engine.connect() as connection:
-        for table in inspect(engine).get_table_names():
-            for row in connection.execute(text(f'SELECT * FROM "{table}"')):
-                yield from row
-
-
 def guesses_from_the_slack_secrets(workspace: Workspace) -> list[bytes]:
     """Every key an admin holding the app's Slack credentials might try (the old default among them)."""
-    secrets = [SIGNING_SECRET, workspace.slack.bot_token]
-    return [derived for secret in secrets for derived in (
-        hashlib.sha256(b"drumbeat-feedback-v1:" + secret.encode()).digest(), hashlib.sha256(secret.encode()).digest(),
-        secret.encode()[:32].ljust(32, b"\0"))]
+    return derived_keys([SIGNING_SECRET, workspace.slack.bot_token])
 
 
 def test_the_database_and_the_slack_secrets_name_no_anonymous_author(east: Workspace) -> None:
@@ -48,37 +37,12 @@ def test_the_database_and_the_slack_secrets_name_no_anonymous_author(east: Works
     open_and_submit(east, EAST_REPS[5], anonymous("Pending now", replies_input=["yes"]))
     key = east.drumbeat.services.feedback_key
     assert key is not None
-    stored = [value for value in every_value(east) if value is not None]
-    assert not any(key.secret in value if isinstance(value, bytes) else key.secret.hex() in str(value)
-                   for value in stored)  # the key is not in the database
-    with east.drumbeat.services.unit_of_work() as session:
-        people = list(session.execute(select(Person)).scalars())
-        tags = set(session.execute(select(FeedbackRespondent.tag)).scalars())
-        links = [row.reply_link for row in session.execute(select(Feedback)).scalars()]
-        pending = list(session.execute(select(FeedbackPending.sealed)).scalars())
-    assert len(tags) == 6 and len(links) == 6 and len(pending) == 1
-    for guess in guesses_from_the_slack_secrets(east):
-        recomputed = {respondent_tag(guess, person.id or 0, person.team_id or 0, "2026-11") for person in people}
-        assert not recomputed & tags
-        for link in links:
-            with pytest.raises(SealError):
-                open_seal(guess, link or b"")
-        with pytest.raises(SealError):
-            open_pending(guess, pending[0])
+    assert_no_guess_names_an_author(east.drumbeat.engine, key, guesses_from_the_slack_secrets(east), tags=6, links=6,
+                                    pending=1)
 
 
 def records_while(caplog: pytest.LogCaptureFixture, action: object) -> list[str]:
-    caplog.clear()
-    levels = {name: logging.getLogger(name).level for name in LOGGERS}
-    for name, level in LOGGERS.items():
-        logging.getLogger(name).setLevel(level)
-    try:
-        with caplog.at_level(logging.DEBUG):
-            action()  # type: ignore[operator]
-    finally:
-        for name, level in levels.items():
-            logging.getLogger(name).setLevel(level)
-    return [f"{record.name} {record.getMessage()} {record.exc_text or ''}" for record in caplog.records]
+    return anonymity.records_while(caplog, LOGGERS, action)  # type: ignore[arg-type]
 
 
 def test_no_log_line_at_debug_joins_an_author_to_what_they_wrote(east: Workspace,

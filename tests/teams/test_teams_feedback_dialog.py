@@ -31,12 +31,16 @@ def open_from_typed_feedback(world: World, user_id: str) -> dict[str, Any]:
     return dialog.card
 
 
-def pending(world: World) -> list[FeedbackPending]:
+def rows(world: World, model: type) -> list[Any]:
     with world.drumbeat.services.unit_of_work() as session:
-        rows = list(session.execute(select(FeedbackPending)).scalars())
-        for row in rows:
+        found = list(session.execute(select(model)).scalars())
+        for row in found:
             session.expunge(row)
-        return rows
+        return found
+
+
+def pending(world: World) -> list[FeedbackPending]:
+    return rows(world, FeedbackPending)
 
 
 def count(world: World, model: type) -> int:

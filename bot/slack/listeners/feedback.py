@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.core import commands, feedback
 from bot.core.errors import DrumbeatError
 from bot.core.roles import identify
+from bot.core.words import feedback as feedback_words
 from bot.services import Services
 from bot.slack import replies
 from bot.slack.after_ack import after_ack, hand_over
@@ -28,7 +29,7 @@ from bot.slack.respond import (
     text_of,
 )
 from bot.slack.payloads import id_of
-from messages.rich import Emphasis, Rich, Strong
+from messages.rich import Rich
 from schedules.sending import Outgoing
 from storage.models import Feedback, Person
 
@@ -106,31 +107,14 @@ def store_feedback(body: dict[str, Any], view: dict[str, Any], client: WebClient
             "Your feedback could not be stored just now, so nothing of it was kept. Please send it again.", "warning"))
 
 
-def _entry(item: Feedback, who: Rich | str, *, can_reply: bool) -> dict[str, Any]:
-    return {"id": item.id, "who": who, "about": item.about, "day": item.submitted_on.isoformat(),
-            "stop": item.stop, "start": item.start, "keep": item.keep, "can_reply": can_reply}
-
-
 def list_message(view: feedback.TeamFeedback) -> dict[str, Any]:
-    about_line = ", ".join(f"{count} about {about}" for about, count in sorted(view.counts.by_about.items())) \
-        if view.counts else ""
-    rendered = render_blocks("feedback_list", {
-        "team": view.team, "month": view.month, "people": view.people, "counts": view.counts,
-        "about_line": about_line,
-        "min_scores": view.thresholds.people_for_scores, "min_comments": view.thresholds.people_for_comments,
-        "named": [_entry(item, Rich(Strong(view.authors.get(item.author_id or 0, "someone"))), can_reply=True)
-                  for item in view.named],
-        "anonymous": None if view.anonymous is None else [
-            _entry(item, Rich(Emphasis("anonymous")), can_reply=item.reply_link is not None)
-            for item in view.anonymous],
-    }, surface="message")
+    rendered = render_blocks("feedback_list", feedback_words.team_listing(view), surface="message")
     assert isinstance(rendered, dict)
     return rendered
 
 
 def mine_message(items: list[Feedback], notice: str | Rich | None = None) -> dict[str, Any]:
-    rendered = render_blocks("feedback_mine", {"notice": notice, "items": [
-        _entry(item, "you", can_reply=False) for item in items]}, surface="message")
+    rendered = render_blocks("feedback_mine", feedback_words.own_listing(items, notice), surface="message")
     assert isinstance(rendered, dict)
     return rendered
 
@@ -154,13 +138,10 @@ def list_mine(call: CommandCall, command: commands.MyFeedback) -> Reply:
 
 
 def post_to_team(call: CommandCall, command: commands.PostToTeam) -> Reply:
-    request = command.kind == "request"
-    title = "Your feedback, please" if request else "You said, we did"
+    title, key = feedback.POSTS[command.kind]
     queued = feedback.post_to_team(call.session, caller=call.caller, team_name=command.team_name, title=title,
-                                   body=command.text, now=call.services.clock(), rules=call.services.rules,
-                                   key=feedback.REQUEST_KEY if request else feedback.NOTE_KEY)
-    return replies.notice(Rich("Sent ", Strong(title), f" to {queued.recipients} people in {queued.audience_label}."),
-                          "message")
+                                   body=command.text, now=call.services.clock(), rules=call.services.rules, key=key)
+    return replies.notice(feedback_words.posted(title, queued), "message")
 
 
 def open_reply(body: dict[str, Any], action: dict[str, Any], client: WebClient, services: Services) -> None:
