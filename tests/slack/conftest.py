@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +25,20 @@ SIGNING_SECRET = "test-signing-secret"
 # Tuesday 07:30 UTC: working hours for team East (Tokyo 16:30, Berlin 08:30, Kolkata 13:00); night in
 # New York and Mexico City, so West's deliveries wait for their morning unless a test moves the clock.
 TUESDAY_MORNING = datetime(2026, 11, 24, 7, 30, tzinfo=UTC)
+
+
+#: How long a test waits for the work after an answer before failing: a hang guard, not a speed check (under a
+#: load average of 14 on two cores, the default 10 s of `wait_for_background` ran out and the test then read a
+#: DM or a modal that was still being written).
+SETTLE_SECONDS = 120.0
+
+
+def settled_after_each_answer(drumbeat: Drumbeat) -> Callable[[], None]:
+    """What the emulator runs after each answer: the bot's work after it, finished (or the test fails)."""
+    def settle() -> None:
+        assert drumbeat.wait_for_background(timeout=SETTLE_SECONDS), \
+            f"the work after an answer was not done within {SETTLE_SECONDS:.0f} s"
+    return settle
 
 
 @dataclass
@@ -85,7 +99,7 @@ def workspace(engine: Engine, database_url: str, workspace_start: datetime, work
         drumbeat.sync_directory()
         port = drumbeat.serve_http(host="127.0.0.1", port=0, background=True)
         slack.connect_bot(f"http://127.0.0.1:{port}{SLACK_EVENTS_PATH}")
-        slack.after_each_answer(drumbeat.wait_for_background)
+        slack.after_each_answer(settled_after_each_answer(drumbeat))
         try:
             yield Workspace(slack=slack, drumbeat=drumbeat, clock=clock)
         finally:

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .conftest import Workspace  # noqa: TID252
+from .conftest import Workspace, settled_after_each_answer  # noqa: TID252
 
 
 @contextmanager
@@ -31,5 +31,5 @@ def work_held(workspace: Workspace) -> Iterator[None]:
         yield
     finally:
         release.set()
-        workspace.slack.after_each_answer(workspace.drumbeat.wait_for_background)
-        assert workspace.drumbeat.wait_for_background()
+        workspace.slack.after_each_answer(settled_after_each_answer(workspace.drumbeat))
+        settled_after_each_answer(workspace.drumbeat)()

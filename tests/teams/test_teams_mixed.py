@@ -21,6 +21,8 @@ from bot.platforms import USER_ID_FORMATS
 from bot.settings import settings_from_mapping
 from bot.slack.platform import SLACK_EVENTS_PATH
 
+from tests.slack.conftest import settled_after_each_answer
+
 from .conftest import RIA, SDK_ENV, START  # noqa: TID252
 
 SECRET = "mixed-signing-secret"
@@ -57,7 +59,7 @@ def mixed(engine: Engine, database_url: str, tmp_path: Path,
             drumbeat.sync_directory()
             port = drumbeat.serve_http(host="127.0.0.1", port=0, background=True)
             slack.connect_bot(f"http://127.0.0.1:{port}{SLACK_EVENTS_PATH}")
-            slack.after_each_answer(drumbeat.wait_for_background)
+            slack.after_each_answer(settled_after_each_answer(drumbeat))
             teams.connect_bot(f"http://127.0.0.1:{port}/api/messages")
             assert [r.status for r in teams.install_app(RIA)] == [200, 200]
             yield drumbeat, slack, teams
