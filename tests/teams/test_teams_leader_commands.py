@@ -55,7 +55,8 @@ def test_schedules_lists_each_broadcasts_occurrences_and_refresh_counts_them_aga
 
     message_id, card = list_card(world)
 
-    assert "(v1) to 2 people" in text(card) or "(v1) to" in text(card)
+    assert ("**Where we win: on-strategy business first** (v1) to \\_Ria\\_ \\*Star\\* Bell, Jo Weber\n\nsent once, "
+            "immediately · **done**") in text(card)  # a person's name escaped, as everywhere
     assert "2 people: 0 sent · 2 waiting · 0 failed (in progress)" in text(card)
     assert [action["title"] for action in card["actions"]] == ["Refresh"]
     world.drumbeat.dispatch_now()
