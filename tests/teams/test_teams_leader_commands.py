@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from bot.core.broadcasts import AudienceSpec, BroadcastDraft
 from schedules.recurrence import Recurrence
-from storage.models import Broadcast, Delivery, Person, Role
+from storage.models import Broadcast, Delivery, Message, Person, Role
 
 from .conftest import JO, LENA, RIA, World, card_texts  # noqa: TID252
 from .test_teams_slice import installed  # noqa: TID252
@@ -92,7 +92,7 @@ def test_send_now_on_the_list_queues_the_broadcast_once_more(world: World) -> No
     world.drumbeat.dispatch_now()
     message_id, card = list_card(world)
     titles = [a["title"] for e in card["body"] if e["type"] == "ActionSet" for a in e["actions"]]
-    assert titles == ["Send again now"]  # sent once, so finished
+    assert titles == ["Send again now", "Edit"]  # sent once, so finished
 
     world.emu.execute(LENA, message_id, title="Send again now")
     world.drumbeat.dispatch_now()
@@ -108,7 +108,7 @@ def test_a_rep_is_refused_the_list_and_its_buttons(world: World) -> None:
         broadcast_id = int(session.execute(select(Broadcast.id)).scalar_one())
 
     (refused,) = typed(world, RIA, "schedules", cards=1)
-    assert text(refused).startswith("🚫 ") and "manage broadcasts" in text(refused)
+    assert text(refused) == "🚫 Sorry, only leaders and admins can list broadcasts. You are registered as a rep."
 
     answer = press_verb(world, message_id, "schedule_cancel", {"broadcast": str(broadcast_id)}, user_id=RIA)
     assert answer.status == 200 and answer.body["type"] == "application/vnd.microsoft.activity.message"
@@ -185,3 +185,56 @@ def test_a_rep_typing_send_is_refused_and_bad_input_says_what_would_work(world: 
     assert "Atlantis" in text(no_team)
 
     assert deliveries(world) == 0 and statuses(world) == []
+
+
+def versions(world: World) -> list[int]:
+    with world.drumbeat.services.unit_of_work() as session:
+        return sorted(session.execute(select(Message.version).where(Message.key == "win-on-strategy")).scalars())
+
+
+def edit_form(world: World, message_id: str) -> dict[str, Any]:
+    opened = world.emu.submit(LENA, message_id, title="Edit")
+    assert opened.status == 200 and opened.card_problems == []
+    return world.emu.dialog(LENA).card
+
+
+def test_edit_opens_the_message_in_a_dialog_and_saves_a_new_version_once(world: World) -> None:
+    installed(world, LENA, RIA, JO)
+    world.schedule(LENA, BroadcastDraft(audience=AudienceSpec(teams=("East",)), message_key="win-on-strategy",
+                                        recurrence=DAILY))
+    message_id, _ = list_card(world)
+    form = edit_form(world, message_id)
+    title = next(element for element in form["body"] if element.get("id") == "title")
+    assert title["value"] == "Where we win: on-strategy business first"
+
+    before = len(world.emu.inbox(LENA))
+    saved = world.emu.submit_dialog(LENA, {"title": "Where we win, sharper", "body": "Strategy first, always."},
+                                    title="Save new version")
+    assert saved.status == 200 and world.drumbeat.wait_for_background()
+    assert world.emu.deliver(saved.activity).status == 200  # Teams delivering the submission twice
+    assert world.drumbeat.wait_for_background()
+    world.emu.wait_for(lambda: len(world.emu.inbox(LENA)) > before)
+    assert text(world.card(LENA)).startswith("✏️ Saved v2. Messages already sent keep their version")
+    assert versions(world) == [1, 2] and len(world.emu.inbox(LENA)) == before + 1  # told once
+
+
+def test_edit_problems_come_back_under_their_field_and_forged_ids_are_refused(world: World) -> None:
+    installed(world, LENA, RIA)
+    world.schedule(LENA, BroadcastDraft(audience=AudienceSpec(teams=("East",)), message_key="win-on-strategy",
+                                        recurrence=DAILY))
+    message_id, _ = list_card(world)
+    edit_form(world, message_id)
+
+    again = world.emu.submit_dialog(LENA, {"title": "", "body": "Still here."}, title="Save new version")
+    form = world.emu.dialog(LENA).card
+    assert again.card_problems == [] and any(e.get("color") == "Attention" for e in form["body"])
+
+    for broadcast in ("abc", "0", "999999"):
+        refused = world.emu.fetch_dialog(LENA, {"msteams": {"type": "task/fetch"}, "dialog_id": "schedule_edit",
+                                                "broadcast": broadcast})
+        assert "Attention" not in str(refused.body) and ("point at a broadcast" in str(refused.body)
+                                                         or "no longer exists" in str(refused.body))
+    rep = world.emu.fetch_dialog(RIA, {"msteams": {"type": "task/fetch"}, "dialog_id": "schedule_edit",
+                                       "broadcast": "1"})
+    assert "only leaders and admins" in str(rep.body)
+    assert versions(world) == [1]

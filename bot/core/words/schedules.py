@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.core.manage import BroadcastRow
+from bot.core.manage import BroadcastRow, EditResult
 from bot.core.words.figures import percent, plural
+from messages.rich import Icon, Rich
 from schedules.reader import local_time_label
 from storage.models import Person, Role
 
@@ -29,3 +30,11 @@ def schedule_rows(rows: Sequence[BroadcastRow], caller: Person) -> list[dict[str
             "failed": f"{occurrence.failed:,}", "finished": occurrence.finished,
         } for occurrence in row.occurrences],
     } for row in rows]
+
+
+def edit_saved(result: EditResult) -> Rich:
+    """What a leader is told once an edit is saved, with any other broadcast still sending another version."""
+    lines = [Rich(f"Saved v{result.version}. Messages already sent keep their version; queued ones carry "
+                  f"v{result.version}.")]
+    lines += [Rich(Icon("warning"), f" {warning}") for warning in result.warnings]
+    return Rich.join("\n", lines)

@@ -12,7 +12,7 @@ from bot.core import commands, manage
 from bot.core.broadcasts import BROADCASTERS
 from bot.core.errors import BadInput, DrumbeatError
 from bot.core.roles import identify, require_role
-from bot.core.words.schedules import schedule_rows
+from bot.core.words.schedules import edit_saved, schedule_rows
 from bot.services import Services
 from bot.slack.people import acting_user
 from bot.slack import replies
@@ -22,7 +22,7 @@ from bot.slack.ids import ActionId, CallbackId
 from bot.slack.render import render_blocks
 from bot.slack.respond import CommandCall, Reply, field_errors, modal_values, replace_clicked, tell_problem, text_of
 from bot.slack.payloads import id_of
-from messages.rich import Icon, Rich
+from messages.rich import Rich
 from storage.models import Person
 
 ROW_ACTIONS = (ActionId.SCHEDULE_PAUSE, ActionId.SCHEDULE_RESUME, ActionId.SCHEDULE_SEND_NOW, ActionId.SCHEDULE_CANCEL)
@@ -130,10 +130,7 @@ def write_edit(body: dict[str, Any], view: dict[str, Any], client: WebClient, se
     except DrumbeatError as problem:
         tell_refused(client, body, "Your edit", problem)
         return
-    lines = [Rich(f"Saved v{result.version}. Messages already sent keep their version; queued ones carry "
-                  f"v{result.version}.")]
-    lines += [Rich(Icon("warning"), f" {warning}") for warning in result.warnings]
-    client.chat_postMessage(channel=body["user"]["id"], **replies.notice(Rich.join("\n", lines), "edit"))
+    client.chat_postMessage(channel=body["user"]["id"], **replies.notice(edit_saved(result), "edit"))
 
 
 COMMANDS = {commands.ListSchedules: post_schedules}
