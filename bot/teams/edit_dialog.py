@@ -15,7 +15,6 @@ from sqlmodel import Session
 
 from bot.core import manage
 from bot.core.errors import DrumbeatError, PermissionDenied
-from bot.core.once import claim_request
 from bot.core.roles import identify
 from bot.core.words.schedules import edit_saved
 from bot.services import Services
@@ -79,13 +78,7 @@ def check(services: Services, caller: Address, activity: dict[str, Any]) -> tupl
 def write(services: Services, caller: Address, activity: dict[str, Any]) -> tuple[Rich | None, str]:
     """After the answer: one new version per opened form, checked again. (what to tell the leader, its icon);
     None when an earlier delivery of this form saved it."""
-    data = dialogs.data_of(activity)
-    try:
-        with services.unit_of_work() as session:
-            if not claim_request(session, dialogs.form_request(caller, dialogs.form_in(data)), services.clock()):
-                return None, ""
-            result = manage.edit_message(session, caller=identify(session, caller), now=services.clock(),
-                                         **_fields(data))
-    except DrumbeatError as problem:
-        return Rich("Your edit was not saved: ", problem.text), "warning"
-    return edit_saved(result), "edit"
+    def save(session: Session, editor: Person, data: dict[str, Any]) -> tuple[Rich, str]:
+        return edit_saved(manage.edit_message(session, caller=editor, now=services.clock(), **_fields(data))), "edit"
+
+    return dialogs.write_once(services, caller, activity, "Your edit", save)

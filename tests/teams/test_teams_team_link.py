@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from storage.address import Address
 from storage.models import Person, Role, Team
+from tests.people import team_name_at
 from storage.queries.accounts import person_at
 
 from .conftest import JO, LENA, RIA, World, card_texts  # noqa: TID252
@@ -27,11 +28,7 @@ def teams_extra_settings() -> dict[str, str]:
 
 def team_of(world: World, user_id: str) -> str | None:
     with world.drumbeat.services.unit_of_work() as session:
-        person = person_at(session, Address("teams", user_id))
-        if person is None or person.team_id is None:
-            return None
-        team = session.get(Team, person.team_id)
-        return team.name if team else None
+        return team_name_at(session, Address("teams", user_id))
 
 
 def said(world: World, user_id: str, text: str) -> str:
