@@ -15,6 +15,7 @@ from typing import Any
 from microsoft_teams.api.auth.cloud_environment import PUBLIC, with_overrides
 from microsoft_teams.apps import App
 
+from bot.core.words.figures import plural
 from bot.platforms import PlatformContext, WsgiApp
 from bot.settings import SettingsError, TeamsSettings
 from bot.teams.bridge import MESSAGING_PATH, WsgiBridge
@@ -101,7 +102,7 @@ class TeamsPlatform:
         say(report.describe())
         groups = self.sync_groups()
         if groups:
-            say(f"Teams: {len(groups)} linked team{'s' if len(groups) != 1 else ''} re-read from Entra groups")
+            say(f"Teams: {plural(len(groups), 'linked team')} re-read from Entra groups")
         return report.changed
 
     def graph_client(self) -> GraphClient:
