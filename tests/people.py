@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from storage.address import Address
-from storage.models import Person
+from storage.models import Person, Team
 from storage.queries.accounts import link_account, person_at, primary_address
 
 
@@ -42,3 +42,12 @@ def add_many_people(session: Session, slack_ids: list[str], *, tz: str = "Europe
     session.execute(insert(Account), [{"person_id": person_id, "platform": "slack", "workspace_id": "",
                                        "user_id": slack_id} for person_id, slack_id in zip(ids, slack_ids, strict=True)])
     assert session.execute(select(Account.id).where(Account.user_id == slack_ids[-1])).first() is not None
+
+
+def team_name_at(session: Session, address: Address) -> str | None:
+    """The name of the team of whoever has this account (None: nobody, or in no team)."""
+    person = person_at(session, address)
+    if person is None or person.team_id is None:
+        return None
+    team = session.get(Team, person.team_id)
+    return team.name if team else None

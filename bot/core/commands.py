@@ -181,6 +181,7 @@ class Syntax:
 
     platform: str  # its name in hints: "pick the person from Slack's autocomplete"
     group_from_text: Callable[[str], Group | None] = lambda text: None  # a group id typed as plain text
+    group_hint: Rich | None = None  # how to name a group there, when it is not picked from an autocomplete
 
 
 def parse_command(fragments: Sequence[Fragment], *, syntax: Syntax) -> Command:
@@ -296,6 +297,8 @@ def _team(line: _Line, rest: str, syntax: Syntax) -> Command:
         raise BadInput(Rich("Say the team and the user group, e.g. ", Code("team link East @east-sales"), "."))
     *team_words, last = items
     group = last if isinstance(last, Group) else syntax.group_from_text(last) if isinstance(last, str) else None
+    if group is None and syntax.group_hint is not None:
+        raise BadInput(Rich(f"I couldn't tell which group {show(last)} is: ", syntax.group_hint))
     if group is None:
         raise BadInput(Rich(f"I couldn't tell which user group {show(last)} is: pick it from {syntax.platform}'s "
                             "autocomplete so it turns into a mention, e.g. ", Code("team link East @east-sales"), "."))

@@ -221,3 +221,21 @@ def current_message(session: Session, *, caller: Person, broadcast_id: int) -> M
     message = session.get(Message, _owned(session, caller, broadcast_id).message_id)
     assert message is not None
     return message
+
+
+#: What a button in a leader's list of broadcasts may do to one of them (each platform names its buttons so).
+STEERS = ("pause", "resume", "send_now", "cancel")
+
+
+def steer(session: Session, *, caller: Person, verb: str, broadcast_id: int, now: datetime, rules: DeliveryRules,
+          groups: GroupRefresher | None = None) -> str:
+    """One of STEERS, for the list's buttons on every platform; anything else is refused (a forged button)."""
+    if verb == "pause":
+        return pause(session, caller=caller, broadcast_id=broadcast_id, now=now)
+    if verb == "resume":
+        return resume(session, caller=caller, broadcast_id=broadcast_id, now=now)
+    if verb == "cancel":
+        return cancel(session, caller=caller, broadcast_id=broadcast_id, now=now)
+    if verb == "send_now":
+        return send_again_now(session, caller=caller, broadcast_id=broadcast_id, now=now, rules=rules, groups=groups)
+    raise PermissionDenied("That button does not do anything I know.")

@@ -24,7 +24,7 @@ from bot.core.errors import DrumbeatError
 from bot.core.roles import identify
 from bot.core.words.usage import usage_screen
 from bot.services import Services
-from bot.teams import feedback_lists, home, summary
+from bot.teams import feedback_lists, home, schedules_card, send_now, summary, teams_link
 from bot.teams.cards import COMMAND, Card, notice_card, problem_card, screen_card
 from bot.teams.conversations import user_id_for_account
 from bot.teams.mentions import Mentioned
@@ -37,7 +37,8 @@ from storage.models import Person
 
 __all__ = ["COMMAND", "answer_text", "id_of", "notice_card", "parse", "problem_card", "screen_card", "tokenise"]
 
-TEAMS_SYNTAX: Final = commands.Syntax(platform="Teams")
+TEAMS_SYNTAX: Final = commands.Syntax(platform="Teams", group_from_text=teams_link.group_from_text,
+                                      group_hint=teams_link.GROUP_HINT)
 MAX_ID: Final = 2**63 - 1
 
 
@@ -49,6 +50,8 @@ class TypedCall:
     session: Session
     person: Person
     caller: Address
+    activity_id: str = ""  # the typed message's, naming a `send` so a redelivery queues nothing twice
+    graph: teams_link.GraphFactory | None = None  # Microsoft Graph for the bot's tenant, when it has one
 
 
 Handler = Callable[[TypedCall, Any], list[Card]]
@@ -79,11 +82,13 @@ def quiz_me(call: TypedCall, parsed: commands.QuizMe) -> list[Card]:
 
 
 HANDLERS: dict[type, Handler] = {commands.QuizMe: quiz_me, **summary.HANDLERS, **home.HANDLERS,
-                                 **feedback_lists.HANDLERS}
+                                 **feedback_lists.HANDLERS, **schedules_card.HANDLERS, **send_now.HANDLERS,
+                                 **teams_link.HANDLERS}
 
 
 def answer_text(services: Services, caller: Address, text: str, *, mentions: Sequence[Mentioned] = (),
-                bot_ids: Sequence[str] = ()) -> list[Card]:
+                bot_ids: Sequence[str] = (), activity_id: str = "",
+                graph: teams_link.GraphFactory | None = None) -> list[Card]:
     """The cards answering what a person typed, with the caller identified (and their role checked by the core)
     in one unit of work."""
     try:
@@ -95,7 +100,8 @@ def answer_text(services: Services, caller: Address, text: str, *, mentions: Seq
                 return [screen_card(usage_screen(COMMAND, parsed.problem))]
             handler = HANDLERS.get(type(parsed))
             if handler is not None:
-                return handler(TypedCall(services, session, identify(session, caller), caller), parsed)
+                return handler(TypedCall(services, session, identify(session, caller), caller, activity_id, graph),
+                               parsed)
             if (typed := TYPED.get(type(parsed))) is not None:  # the dialogs' opening cards, away
                 return [typed(services, session, identify(session, caller), parsed)]
         return [notice_card(f"That command is not available in Teams yet. Type {COMMAND} help to see what is.",

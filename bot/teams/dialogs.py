@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from bot.core.broadcasts import DraftProblems
 from bot.core.errors import BadInput, DrumbeatError, PermissionDenied
-from bot.core.once import RequestKey
+from bot.core.once import RequestKey, claim_request
 from bot.core.roles import identify
 from bot.services import Services
 from bot.teams.identity import PLATFORM
@@ -137,6 +137,25 @@ def checked(services: Services, caller: Address, activity: dict[str, Any], title
                 return again(session, person, data, problem), False
     except DrumbeatError as problem:
         return refusal(title, problem), False
+
+
+#: What a submission writes, once it is known to be the first of its form: (what to tell the person, its icon).
+Work = Callable[[Session, Person, dict[str, Any]], "tuple[Rich, str]"]
+
+
+def write_once(services: Services, caller: Address, activity: dict[str, Any], what: str,
+               work: Work) -> tuple[Rich | None, str]:
+    """After a dialog's answer: `work` once per opened form, checked again as it writes. (what to tell the person,
+    its icon); None when an earlier delivery of the form wrote it and said so; `what` names it in a refusal
+    ("Your edit was not saved: ...")."""
+    data = data_of(activity)
+    try:
+        with services.unit_of_work() as session:
+            if not claim_request(session, form_request(caller, form_in(data)), services.clock()):
+                return None, ""
+            return work(session, identify(session, caller), data)
+    except DrumbeatError as problem:
+        return Rich(f"{what} was not saved: ", problem.text), "warning"
 
 
 def typed_values(data: Mapping[str, Any], inputs: tuple[str, ...]) -> dict[str, str]:

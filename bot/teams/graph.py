@@ -84,6 +84,16 @@ class GraphClient:
             if user is not None:
                 yield user
 
+    def user(self, user_id: str) -> GraphUser | None:
+        """One user (`GET /users/{id}`), or None when Entra has no such user: deleted (404)."""
+        try:
+            answer = self.get(f"/users/{quote(user_id)}", {"$select": USER_FIELDS})
+        except GraphError as error:
+            if error.status == 404:
+                return None
+            raise
+        return _user(answer) if isinstance(answer, dict) else None
+
     def mailbox_time_zone(self, user_id: str) -> str | None:
         """The zone name the user's mailbox settings give (often a Windows name); None without a mailbox."""
         try:

@@ -28,12 +28,13 @@ from bot.core.errors import DrumbeatError, PermissionDenied
 from bot.core.roles import identify
 from bot.core.showing import Shown
 from bot.services import Services
-from bot.teams import answers
+from bot.teams import answers, schedules_card
 from bot.teams.conversations import forget, reference_of, remember
 from bot.teams.identity import PLATFORM
 from bot.teams.mentions import mentions_in
 from bot.teams.render import ADAPTIVE_CARD_TYPE
 from bot.teams.sender import TeamsSender
+from bot.teams.teams_link import GraphFactory
 from schedules.sending import DeliveryFailure
 from storage.address import Address
 from storage.models import Person
@@ -59,6 +60,7 @@ class Listeners:
         self.services = services
         self.sender = sender
         self.executor = executor
+        self.graph: GraphFactory | None = None  # set by the platform when it has a tenant to read (team link)
 
     def register(self, app: Any) -> None:
         @app.on_installation_update
@@ -87,6 +89,8 @@ class Listeners:
         from bot.teams.dialog_routes import DialogRoutes  # it builds on this module's helpers
 
         DialogRoutes(self).register(app)
+        for verb in (schedules_card.REFRESH, *schedules_card.STEERS):  # a leader's list of broadcasts
+            app.on_card_action_execute(verb)(self._list_button(verb))
 
     # -- installation -----------------------------------------------------------------------------
     def installation_changed(self, activity: dict[str, Any]) -> None:
@@ -119,13 +123,20 @@ class Listeners:
                 org.record_zone(session, caller_of(activity), activity.get("localTimezone"))
             cards = answers.answer_text(self.services, caller_of(activity), str(activity.get("text") or ""),
                                         mentions=mentions_in(activity),
-                                        bot_ids=[str((activity.get("recipient") or {}).get("id") or "")])
+                                        bot_ids=[str((activity.get("recipient") or {}).get("id") or "")],
+                                        activity_id=str(activity.get("id") or ""), graph=self.graph)
             for card in cards:  # in order: the figures first, then what follows them (a chart, a download)
                 self.sender.post(activity["conversation"]["id"], card, service_url=activity.get("serviceUrl"))
         except Exception:  # noqa: BLE001 - after the acknowledgement nobody else would log it
             log.exception("Teams message %s could not be answered", activity.get("id"))
 
     # -- card buttons -----------------------------------------------------------------------------
+    def _list_button(self, verb: str) -> Callable[[Any], Any]:
+        async def pressed(ctx: Any) -> dict[str, Any]:
+            return await _off_loop(lambda activity: schedules_card.press(self.services, caller_of(activity), verb,
+                                                                         _data(activity)), raw(ctx))
+        return pressed
+
     def acknowledge(self, activity: dict[str, Any]) -> dict[str, Any]:
         """Got it: the core acknowledges the delivery the button names (refusing someone else's)."""
         delivery_id = answers.id_of(_data(activity).get("delivery"))

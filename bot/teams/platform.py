@@ -15,6 +15,7 @@ from typing import Any
 from microsoft_teams.api.auth.cloud_environment import PUBLIC, with_overrides
 from microsoft_teams.apps import App
 
+from bot.core.words.figures import plural
 from bot.platforms import PlatformContext, WsgiApp
 from bot.settings import SettingsError, TeamsSettings
 from bot.teams.bridge import MESSAGING_PATH, WsgiBridge
@@ -27,6 +28,7 @@ from bot.teams.listeners import Listeners
 from bot.teams.logs import keep_activities_out_of_logs
 from bot.teams.loop import SdkLoop
 from bot.teams.sender import SENDS_PER_SECOND, Pacer, TeamsSender
+from bot.teams.teams_link import sync_linked
 from bot.teams.tokens import ClientCredentials
 
 log = logging.getLogger(__name__)
@@ -72,7 +74,9 @@ class TeamsPlatform:
         pacer = Pacer(SENDS_PER_SECOND, sleep=context.sleep, clock=context.monotonic)
         self.sender = TeamsSender(self.app, self.loop, self.services, pacer=pacer,
                                   timeout=self.services.settings.send_timeout_seconds)
-        Listeners(self.services, self.sender, context.executor).register(self.app)
+        listeners = Listeners(self.services, self.sender, context.executor)
+        listeners.graph = self.graph_client if self.settings.tenant_id else None
+        listeners.register(self.app)
         self.downloads = Downloads(self.services, LinkSealer(self.settings.app_password))
         self.loop.run(self.app.initialize(), START_BUDGET_SECONDS)  # registers /api/messages on the bridge
 
@@ -96,6 +100,9 @@ class TeamsPlatform:
         finally:
             graph.close()
         say(report.describe())
+        groups = self.sync_groups()
+        if groups:
+            say(f"Teams: {plural(len(groups), 'linked team')} re-read from Entra groups")
         return report.changed
 
     def graph_client(self) -> GraphClient:
@@ -107,7 +114,19 @@ class TeamsPlatform:
                            timeout=self.services.settings.send_timeout_seconds, sleep=self.sleep)
 
     def sync_groups(self) -> list[str]:
-        return []
+        """Re-read every team linked to an Entra group (Graph sends no membership events without a webhook
+        subscription, so the directory sync is what keeps them current)."""
+        if not self.settings.tenant_id:
+            return []
+        graph = self.graph_client()
+        try:
+            with self.services.unit_of_work() as session:
+                reports = sync_linked(session, graph)
+        finally:
+            graph.close()
+        for report in reports:
+            log.info("Entra group sync: %s", report)
+        return reports
 
     def manifest(self, **options: Any) -> dict[str, Any]:
         """The Teams app manifest (`drumbeat manifest --teams` zips it with its icons)."""

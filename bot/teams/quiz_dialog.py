@@ -14,7 +14,6 @@ from sqlmodel import Session
 
 from bot.core import quizzes
 from bot.core.errors import DrumbeatError
-from bot.core.once import claim_request
 from bot.core.roles import identify
 from bot.services import Services
 from bot.teams import dialogs
@@ -70,15 +69,9 @@ def check(services: Services, caller: Address, activity: dict[str, Any]) -> tupl
 def write(services: Services, caller: Address, activity: dict[str, Any], command: str) -> tuple[Rich | None, str]:
     """After the answer: one question per opened form, checked again. (what to tell the leader, its icon); None
     when an earlier delivery of this form wrote it."""
-    data = dialogs.data_of(activity)
-    try:
-        with services.unit_of_work() as session:
-            if not claim_request(session, dialogs.form_request(caller, dialogs.form_in(data)), services.clock()):
-                return None, ""
-            question = quizzes.add_question(session, author=identify(session, caller), now=services.clock(),
-                                            **question_fields(data))
-            key, prompt = question.key, question.prompt
-    except DrumbeatError as problem:
-        return Rich("Your question was not saved: ", problem.text), "warning"
-    return Rich("Added the question ", Code(key), f": {prompt}\nAttach it to a broadcast, or send it alone, with ",
-                Code(f"{command} broadcast"), "."), "questions"
+    def add(session: Session, author: Person, data: dict[str, Any]) -> tuple[Rich, str]:
+        question = quizzes.add_question(session, author=author, now=services.clock(), **question_fields(data))
+        return Rich("Added the question ", Code(question.key), f": {question.prompt}\nAttach it to a broadcast, or "
+                    "send it alone, with ", Code(f"{command} broadcast"), "."), "questions"
+
+    return dialogs.write_once(services, caller, activity, "Your question", add)

@@ -100,3 +100,10 @@ def link_account(session: Session, person: Person, address: Address) -> Account:
     else:
         account.person_id = person.id  # type: ignore[assignment]
     return account
+
+
+def active_user_ids(session: Session, platform: str) -> set[str]:
+    """Every user id on a platform whose person is active (a directory sync's list of whom to look for)."""
+    return set(session.execute(
+        select(Account.user_id).join(Person, Person.id == Account.person_id)
+        .where(Account.platform == platform, Person.active.is_(True))).scalars())

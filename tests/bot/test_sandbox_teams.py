@@ -59,7 +59,7 @@ def test_the_prompt_acts_as_anyone_in_teams(sandbox: TeamsSandbox) -> None:
     assert "Sam Carter (rep) presses: [Got it]" in text and "Sam Carter has nothing to acknowledge." in text
     assert "Aiko Tanaka (rep) types in Teams: help" in text and "drumbeat summary" in text
     assert "Open the broadcast form" in text  # a leader's broadcast opens its dialog from a card
-    assert "That command is not available in Teams yet" in text  # schedules: not in Teams yet
+    assert "Your broadcasts" in text and "[Send again now] [Edit]" in text  # schedules: the list as a card
     assert "Unknown person 'nobody'" in text
 
 

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 
-from tests.people import slack_person
+from tests.people import slack_person, team_name_at
 from storage.address import Address
-from storage.queries.accounts import person_at
-from storage.models import Team
 from tests.slack.conftest import Workspace
 from tests.slack.test_summaries import body_text
 
 
 def team_of(workspace: Workspace, slack_id: str) -> str | None:
     with workspace.drumbeat.services.unit_of_work() as session:
-        person = person_at(session, Address("slack", slack_id))
-        if person is None or person.team_id is None:
-            return None
-        team = session.get(Team, person.team_id)
-        return team.name if team else None
+        return team_name_at(session, Address("slack", slack_id))
 
 
 def test_leader_links_a_team_to_a_user_group_and_members_follow(workspace: Workspace) -> None:

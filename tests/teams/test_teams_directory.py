@@ -135,3 +135,53 @@ def test_graph_refusing_the_token_fails_the_sync_and_changes_nothing(world: Worl
 ])
 def test_mailbox_zone_names_map_to_iana_or_to_nothing(given: str | None, expected: str | None) -> None:
     assert iana_zone(given) == expected
+
+
+def test_a_person_deleted_in_entra_is_deactivated_once_and_comes_back_when_restored(world: World) -> None:
+    world.emu.set_user(JO, deleted=True)  # gone from GET /users; GET /users/{id} answers 404
+
+    changed, lines = sync(world)
+
+    assert changed == 1 and person(world, JO).active is False and person(world, RIA).active is True
+    assert "1 changed, 1 deleted in Entra" in lines[-1]
+    assert world.emu.graph.calls["graph_user"] == 1  # only the one the walk did not list was asked for
+    assert sync(world)[0] == 0 and world.emu.graph.calls["graph_user"] == 1  # inactive now: not asked again
+
+    world.emu.set_user(JO, deleted=False)  # restored from Entra's deleted items within 30 days
+    assert sync(world)[0] == 1 and person(world, JO).active is True
+
+
+def test_a_deleted_person_gets_no_broadcast_after_the_sync(world: World) -> None:
+    for user_id in (LENA, RIA, JO):
+        world.emu.install_app(user_id)
+    world.emu.set_user(RIA, deleted=True)
+    sync(world)
+
+    from bot.core.broadcasts import AudienceSpec, BroadcastDraft
+
+    world.schedule(LENA, BroadcastDraft(audience=AudienceSpec(teams=("East",)), message_key="win-on-strategy"))
+    world.drumbeat.dispatch_now()
+
+    assert [len(world.emu.inbox(user_id)) for user_id in (RIA, JO)] == [0, 1]
+
+
+def test_a_tenant_listing_nobody_drumbeat_knows_deactivates_nobody(world: World) -> None:
+    for user_id in (LENA, RIA, JO):
+        world.emu.set_user(user_id, deleted=True)  # as if TEAMS_TENANT_ID named another organisation
+
+    changed, lines = sync(world)
+
+    assert changed == 0 and "nobody was deactivated: check TEAMS_TENANT_ID" in lines[-1]
+    assert all(person(world, user_id).active for user_id in (LENA, RIA, JO))
+    assert world.emu.graph.calls["graph_user"] == 0
+
+
+def test_graph_failing_while_confirming_a_deletion_changes_nothing(world: World) -> None:
+    from bot.teams.graph import GraphError
+
+    world.emu.set_user(JO, deleted=True)
+    world.emu.inject_fault("graph_user", status=403)
+
+    with pytest.raises(GraphError, match="HTTP 403"):
+        sync(world)
+    assert person(world, JO).active is True

@@ -29,6 +29,7 @@ OPERATIONS = (
     "token",
     # Microsoft Graph (bot/emulators/teams/graph.py)
     "graph_users",
+    "graph_user",
     "graph_manager",
     "graph_mailbox_settings",
     "graph_group_members",

@@ -5,13 +5,16 @@ paging and throttling guides:
 - `GET /v1.0/users`: `$select`, `$top` (default 100, at most 999, and at most 100 with `$expand`; a larger
   one is 400), `$expand=manager` (the manager inline, absent when the user has none); paged with an absolute
   `@odata.nextLink` carrying an opaque `$skiptoken`.
+- `GET /v1.0/users/{id}`: one user (`$select` honoured, `accountEnabled` among the fields), or 404
+  `Request_ResourceNotFound` once the user is deleted: a deleted user leaves `GET /users` at once (Entra keeps
+  them 30 days under `/directory/deletedItems`, which Drumbeat does not read).
 - `GET /v1.0/users/{id}/manager`: the manager as a directoryObject, or 404 `Request_ResourceNotFound`.
 - `GET /v1.0/users/{id}/mailboxSettings`: `timeZone` and the other settings (`$select` honoured); a user
   without an Exchange mailbox gets 404 `MailboxNotEnabledForRESTAPI`, as Graph answers for them.
 - `GET /v1.0/groups/{id}/members`: users as `#microsoft.graph.user` items, paged like users.
 
 Every call needs an app-only token for `https://graph.microsoft.com` from the emulator's token service (401
-`InvalidAuthenticationToken` otherwise) and sees its own tenant's people only. Faults (`graph_users`,
+`InvalidAuthenticationToken` otherwise) and sees its own tenant's people only. Faults (`graph_users`, `graph_user`,
 `graph_manager`, `graph_mailbox_settings`, `graph_group_members`) answer with Graph's error body and
 `Retry-After` (429 `TooManyRequests`, 503 `serviceNotAvailable`, ...). Every call is counted in `calls`.
 """
@@ -42,6 +45,7 @@ GRAPH_CODES = {400: "BadRequest", 401: "InvalidAuthenticationToken", 403: "Autho
 
 _ROUTES = [
     (re.compile(r"^/users$"), "graph_users"),
+    (re.compile(r"^/users/(?P<id>[^/]+)$"), "graph_user"),
     (re.compile(r"^/users/(?P<id>[^/]+)/manager$"), "graph_manager"),
     (re.compile(r"^/users/(?P<id>[^/]+)/mailboxSettings$"), "graph_mailbox_settings"),
     (re.compile(r"^/groups/(?P<id>[^/]+)/members$"), "graph_group_members"),
@@ -99,15 +103,19 @@ class Graph:
                 if members is None:
                     return graph_error(404, f"Resource '{object_id}' does not exist or one of its queried "
                                             "reference-property objects are not present.")
-                people = [u for u in (self.d.users.get(m) for m in members) if u is not None and u.tenant_id == tenant]
+                people = [u for u in (self.d.users.get(m) for m in members)
+                          if u is not None and u.tenant_id == tenant and not u.deleted]
                 return self._list(request, people, params, expand=None, typed=True)
             user = self.d.users.get(str(object_id).lower())
-            if user is None or user.tenant_id != tenant:
+            if user is None or user.tenant_id != tenant or user.deleted:
                 return graph_error(404, f"Resource '{object_id}' does not exist or one of its queried "
                                         "reference-property objects are not present.")
+            if operation == "graph_user":
+                return Answer.json(200, {"@odata.context": f"{self._root()}/$metadata#users/$entity",
+                                         **_fields(user, _select(params))})
             if operation == "graph_manager":
                 manager = self.d.users.get(user.manager_id or "")
-                if manager is None:
+                if manager is None or manager.deleted:
                     return graph_error(404, "Resource 'manager' does not exist or one of its queried "
                                             "reference-property objects are not present.")
                 return Answer.json(200, {"@odata.context": f"{self._root()}/$metadata#directoryObjects/$entity",
@@ -115,7 +123,8 @@ class Graph:
             return self._mailbox(user, params)
 
     def _users(self, tenant: str) -> list[User]:
-        return sorted((u for u in self.d.users.values() if u.tenant_id == tenant), key=lambda u: u.aad_object_id)
+        return sorted((u for u in self.d.users.values() if u.tenant_id == tenant and not u.deleted),
+                      key=lambda u: u.aad_object_id)
 
     def _list(self, request: Incoming, items: list[User], params: dict[str, str], *, expand: str | None,
               typed: bool = False) -> Answer:
@@ -137,7 +146,8 @@ class Graph:
         value = []
         for user in page:
             item = _typed(_fields(user, select)) if typed else _fields(user, select)
-            if expand == "manager" and (manager := self.d.users.get(user.manager_id or "")) is not None:
+            manager = self.d.users.get(user.manager_id or "")
+            if expand == "manager" and manager is not None and not manager.deleted:
                 item["manager"] = _typed(_fields(manager, _expand_select(params)))
             value.append(item)
         body: dict[str, Any] = {"@odata.context": f"{self._root()}/$metadata#users", "value": value}

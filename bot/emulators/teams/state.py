@@ -35,6 +35,7 @@ class User:
     manager_id: str | None = None  # the Entra object id of their manager
     mailbox_time_zone: str | None = None  # mailboxSettings.timeZone (often a Windows name); None: no mailbox
     account_enabled: bool = True
+    deleted: bool = False  # deleted in Entra: gone from Graph's users (GET /users/{id} is 404), chats kept
 
     @property
     def bot_id(self) -> str:

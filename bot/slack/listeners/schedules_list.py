@@ -12,7 +12,7 @@ from bot.core import commands, manage
 from bot.core.broadcasts import BROADCASTERS
 from bot.core.errors import BadInput, DrumbeatError
 from bot.core.roles import identify, require_role
-from bot.core.words.figures import percent, plural
+from bot.core.words.schedules import edit_saved, schedule_rows
 from bot.services import Services
 from bot.slack.people import acting_user
 from bot.slack import replies
@@ -22,9 +22,8 @@ from bot.slack.ids import ActionId, CallbackId
 from bot.slack.render import render_blocks
 from bot.slack.respond import CommandCall, Reply, field_errors, modal_values, replace_clicked, tell_problem, text_of
 from bot.slack.payloads import id_of
-from messages.rich import Icon, Rich
-from schedules.reader import local_time_label
-from storage.models import Person, Role
+from messages.rich import Rich
+from storage.models import Person
 
 ROW_ACTIONS = (ActionId.SCHEDULE_PAUSE, ActionId.SCHEDULE_RESUME, ActionId.SCHEDULE_SEND_NOW, ActionId.SCHEDULE_CANCEL)
 
@@ -36,20 +35,7 @@ def schedules_message(session: Session, services: Services, caller: Person,
         "notice": notice,
         "command": services.settings.command,
         "tz": caller.tz,
-        "rows": [{
-            "id": row.id, "title": row.title, "version": row.version, "audience_label": row.audience_label,
-            "schedule": row.schedule, "status": row.status,
-            "next_run": local_time_label(row.next_run, caller.tz) if row.next_run else None,
-            "reach": row.reach, "delivered": row.delivered, "acknowledged": row.acknowledged,
-            "rate": percent(row.acknowledged, row.delivered), "author": row.author,
-            "show_author": caller.role == Role.ADMIN,
-            "occurrences": [{
-                "label": local_time_label(occurrence.first_due, caller.tz),
-                "people": plural(occurrence.people, "person", "people"), "sent": f"{occurrence.sent:,}",
-                "waiting": f"{occurrence.waiting:,}", "away": f"{occurrence.away:,}" if occurrence.away else "",
-                "failed": f"{occurrence.failed:,}", "finished": occurrence.finished,
-            } for occurrence in row.occurrences],
-        } for row in rows],
+        "rows": schedule_rows(rows, caller),
     }, surface="message")
     assert isinstance(rendered, dict)
     return rendered
@@ -58,18 +44,6 @@ def schedules_message(session: Session, services: Services, caller: Person,
 def post_schedules(call: CommandCall, command: commands.ListSchedules) -> Reply:
     call.dm(schedules_message(call.session, call.services, call.caller))
     return replies.notice("Your broadcasts are in our DM, with buttons to pause, resume, edit, send now or cancel.")
-
-
-def _steer_one(session: Session, services: Services, caller: Person, action_id: str, broadcast_id: int) -> str | Rich:
-    now = services.clock()
-    if action_id == ActionId.SCHEDULE_PAUSE:
-        return manage.pause(session, caller=caller, broadcast_id=broadcast_id, now=now)
-    if action_id == ActionId.SCHEDULE_RESUME:
-        return manage.resume(session, caller=caller, broadcast_id=broadcast_id, now=now)
-    if action_id == ActionId.SCHEDULE_CANCEL:
-        return manage.cancel(session, caller=caller, broadcast_id=broadcast_id, now=now)
-    return manage.send_again_now(session, caller=caller, broadcast_id=broadcast_id, now=now, rules=services.rules,
-                                 groups=services.groups)
 
 
 def steer(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond,
@@ -85,7 +59,9 @@ def steer(body: dict[str, Any], action: dict[str, Any], client: WebClient, respo
             require_role(caller, BROADCASTERS, "manage broadcasts")
             notice: str | Rich
             try:
-                notice = _steer_one(session, services, caller, action["action_id"], broadcast_id)
+                notice = manage.steer(session, caller=caller, verb=str(action["action_id"]).removeprefix("schedule_"),
+                                      broadcast_id=broadcast_id, now=services.clock(), rules=services.rules,
+                                      groups=services.groups)
             except BadInput as problem:  # about the broadcast's state, which the list then shows as it is
                 notice = problem.text
             session.flush()
@@ -154,10 +130,7 @@ def write_edit(body: dict[str, Any], view: dict[str, Any], client: WebClient, se
     except DrumbeatError as problem:
         tell_refused(client, body, "Your edit", problem)
         return
-    lines = [Rich(f"Saved v{result.version}. Messages already sent keep their version; queued ones carry "
-                  f"v{result.version}.")]
-    lines += [Rich(Icon("warning"), f" {warning}") for warning in result.warnings]
-    client.chat_postMessage(channel=body["user"]["id"], **replies.notice(Rich.join("\n", lines), "edit"))
+    client.chat_postMessage(channel=body["user"]["id"], **replies.notice(edit_saved(result), "edit"))
 
 
 COMMANDS = {commands.ListSchedules: post_schedules}
