@@ -83,10 +83,15 @@ def _team_ids(session: Session, names: tuple[str, ...]) -> tuple[list[int], list
     return ids, labels
 
 
+#: How a broadcast's label names each kind of platform group (a Slack user group by its @handle; Teams' kinds).
+KIND_WORDS = {"usergroup": ("user group", "@"), "entra_group": ("Entra group", ""), "team": ("Teams team", "")}
+
+
 def group_label(ref: GroupRef) -> str:
     if ref.kind == CHANNEL:
         return f"#{ref.label or ref.group_id}"
-    return f"user group @{ref.label}" if ref.label else f"user group {ref.group_id}"
+    words, mark = KIND_WORDS.get(ref.kind, ("group", ""))
+    return f"{words} {mark}{ref.label}" if ref.label else f"{words} {ref.group_id}"
 
 
 def _store(session: Session, audience: AudienceSpec) -> tuple[dict[str, object], str]:

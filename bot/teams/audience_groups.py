@@ -1,0 +1,124 @@
+"""Teams' groups as audiences: Entra groups, Teams (their members) and channels (their members), read from
+Microsoft Graph and kept current by the membership events Teams sends a bot installed in a team.
+
+- an Entra group: `GET /groups/{id}/transitiveMembers` (nested groups' members too), 999 a page;
+- a Team: `GET /teams/{id}/members` (conversationMembers, their `userId`), 999 a page;
+- a channel: `GET /teams/{team-id}/channels/{channel-id}/members` (a standard channel's are its team's, a private
+  one's its own), 999 a page; stored as `<team id>/<channel id>` (Graph needs both), and the one kind a broadcast
+  may also be posted to (a proactive channel message, `bot.teams.sender`).
+
+Paging follows `@odata.nextLink`; 429/503/504 wait Retry-After (bot.teams.graph). Graph's 404 (a group deleted,
+a team archived away) and 403 (a permission not consented) raise LookupError: the last known members are kept.
+Events: a conversationUpdate with `channelData.eventType` `teamMemberAdded` / `teamMemberRemoved` updates the
+team's cache, and marks its cached channels stale (a standard channel follows its team, a private one does not,
+and the event does not say which: the next due occurrence re-reads them); `channelMemberAdded` /
+`channelMemberRemoved` (shared and private channels) update that channel. Entra groups send bots no events:
+their freshness bound (DRUMBEAT_AUDIENCE_FRESH_MINUTES) is what keeps them true.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.core.audiences import CHANNEL
+from bot.settings import SettingsError
+from bot.teams.graph import GraphClient, GraphError
+from bot.teams.identity import PLATFORM
+from storage.queries.audience_groups import GroupRef, apply_member_changes, ensure_groups, mark_stale
+
+ENTRA_GROUP = "entra_group"
+TEAM = "team"
+KINDS = (ENTRA_GROUP, TEAM, CHANNEL)
+TEAM_EVENTS = {"teamMemberAdded": True, "teamMemberRemoved": False}
+CHANNEL_EVENTS = {"channelMemberAdded": True, "channelMemberRemoved": False}
+GONE = frozenset({403, 404})
+
+
+def entra_group_ref(group_id: str, name: str = "") -> GroupRef:
+    return GroupRef(PLATFORM, ENTRA_GROUP, group_id.lower(), name)
+
+
+def team_ref(team_id: str, name: str = "") -> GroupRef:
+    return GroupRef(PLATFORM, TEAM, team_id.lower(), name)
+
+
+def channel_ref(team_id: str, channel_id: str, name: str = "") -> GroupRef:
+    return GroupRef(PLATFORM, CHANNEL, f"{team_id.lower()}/{channel_id}", name)
+
+
+def split_channel(group_id: str) -> tuple[str, str]:
+    """(team id, channel id) of a channel's stored id."""
+    team_id, _, channel_id = group_id.partition("/")
+    return team_id, channel_id
+
+
+class TeamsGroupReader:
+    """The `schedules.audience_refresh.GroupReader` of Teams: one Graph client per read (closed after it)."""
+
+    def __init__(self, graph: Callable[[], GraphClient]) -> None:
+        self.graph = graph
+
+    def members(self, kind: str, group_id: str) -> list[str]:
+        if kind not in KINDS:
+            raise LookupError(f"Teams has no group of kind {kind!r}")
+        try:
+            client = self.graph()
+        except SettingsError as missing:  # no tenant: Graph cannot be asked, and asking again will not help
+            raise LookupError(str(missing)) from None
+        try:
+            if kind == ENTRA_GROUP:
+                found = client.group_members(group_id)
+            elif kind == TEAM:
+                found = client.team_members(group_id)
+            else:
+                found = client.channel_members(*split_channel(group_id))
+            return list(dict.fromkeys(found))
+        except GraphError as error:
+            if error.status in GONE:
+                raise LookupError(str(error)) from None
+            raise
+        finally:
+            client.close()
+
+
+def _team_of(activity: dict[str, Any]) -> dict[str, Any]:
+    team = (activity.get("channelData") or {}).get("team")
+    return team if isinstance(team, dict) else {}
+
+
+def _object_ids(members: Any) -> list[str]:
+    return [str(m["aadObjectId"]).lower() for m in members or [] if isinstance(m, dict) and m.get("aadObjectId")]
+
+
+def bot_joined_team(session: Session, activity: dict[str, Any]) -> GroupRef | None:
+    """The bot was added to a team: the team is cached by name (offered in the broadcast form from then on)."""
+    team = _team_of(activity)
+    group_id = str(team.get("aadGroupId") or "")
+    if not group_id:
+        return None
+    ref = team_ref(group_id, str(team.get("name") or "")[:200])
+    ensure_groups(session, [ref])
+    return ref
+
+
+def membership_changed(session: Session, activity: dict[str, Any]) -> bool:
+    """A team's or channel's members came or went (the bot's own arrival excepted): the cache updated."""
+    data = activity.get("channelData") or {}
+    event = str(data.get("eventType") or "")
+    team_id = str(_team_of(activity).get("aadGroupId") or "").lower()
+    if not team_id or (event not in TEAM_EVENTS and event not in CHANNEL_EVENTS):
+        return False
+    bot_id = (activity.get("recipient") or {}).get("id")
+    added = _object_ids(m for m in activity.get("membersAdded") or [] if m.get("id") != bot_id)
+    removed = _object_ids(activity.get("membersRemoved"))
+    if not added and not removed:
+        return False
+    if event in TEAM_EVENTS:
+        mark_stale(session, PLATFORM, CHANNEL, prefix=f"{team_id}/")
+        return apply_member_changes(session, team_ref(team_id), added=added, removed=removed)
+    channel_id = str((data.get("channel") or {}).get("id") or "")
+    return bool(channel_id) and apply_member_changes(session, channel_ref(team_id, channel_id), added=added,
+                                                     removed=removed)
