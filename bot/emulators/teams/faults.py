@@ -31,7 +31,7 @@ OPERATIONS = (
     "graph_users",
     "graph_manager",
     "graph_mailbox_settings",
-    "graph_group_members",
+    "graph_group_members", "graph_group_transitive_members", "graph_team_members", "graph_channel_members",
 )
 
 #: The connector's error code for each status, as its ErrorResponse bodies carry them.
