@@ -19,11 +19,13 @@ their freshness bound (DRUMBEAT_AUDIENCE_FRESH_MINUTES) is what keeps them true.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
+from urllib.parse import quote
 
 from sqlmodel import Session
 
-from bot.core.audiences import CHANNEL
+from bot.core.audiences import CHANNEL, AudienceSpec, with_labels
 from bot.settings import SettingsError
 from bot.teams.graph import GraphClient, GraphError
 from bot.teams.identity import PLATFORM
@@ -82,6 +84,35 @@ class TeamsGroupReader:
             raise
         finally:
             client.close()
+
+
+def _name_path(kind: str, group_id: str) -> str:
+    if kind == ENTRA_GROUP:
+        return f"/groups/{quote(group_id)}"
+    if kind == TEAM:
+        return f"/teams/{quote(group_id)}"
+    team_id, channel_id = split_channel(group_id)
+    return f"/teams/{quote(team_id)}/channels/{quote(channel_id, safe='')}"
+
+
+def with_group_names(reader: TeamsGroupReader, audience: AudienceSpec) -> AudienceSpec:
+    """Teams' groups pasted as ids or links get their names from Graph for the broadcast's label (one call each,
+    after the dialog's answer); a group Graph will not name (or a Graph outage) keeps its id."""
+    def named(ref: GroupRef) -> GroupRef:
+        if ref.platform != PLATFORM or ref.label or ref.kind not in KINDS:
+            return ref
+        try:
+            client = reader.graph()
+        except SettingsError:
+            return ref
+        try:
+            return replace(ref, label=client.display_name(_name_path(ref.kind, ref.group_id)) or "")
+        except GraphError:
+            return ref
+        finally:
+            client.close()
+
+    return with_labels(audience, named)
 
 
 def _team_of(activity: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ in Drumbeat's directory; a name nobody has is a field error.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Final
 
 from sqlmodel import Session
@@ -30,6 +31,7 @@ from bot.core.words.audience import count_lines
 from bot.core.words.queued import describe_queued
 from bot.services import Services
 from bot.teams import dialogs
+from bot.teams.audience_groups import TeamsGroupReader, with_group_names
 from bot.teams.broadcast_audience import audience_of, group_choices, team_choices
 from bot.teams.identity import PLATFORM
 from bot.teams.render import TeamsLimitError
@@ -185,6 +187,8 @@ def queue(services: Services, caller: Address, activity: dict[str, Any]) -> tupl
             draft, errors = draft_of(session, services, leader, data)
             if draft is None:
                 raise DraftProblems(errors)
+            if isinstance(reader := services.groups.readers.get(PLATFORM), TeamsGroupReader):
+                draft = replace(draft, audience=with_group_names(reader, draft.audience))
             queued = broadcasts.schedule(session, sender=leader, draft=draft, now=services.clock(),
                                          rules=services.rules, request=request, groups=services.groups)
             tz = leader.tz

@@ -130,6 +130,18 @@ class GraphClient:
         path = f"/teams/{quote(team_id)}/channels/{quote(channel_id, safe='')}/members"
         yield from _conversation_members(self.iter_collection(path, {"$top": str(MEMBERS_PAGE)}))
 
+    def display_name(self, path: str) -> str | None:
+        """The `displayName` of one group, team or channel (`/groups/{id}`, `/teams/{id}`,
+        `/teams/{id}/channels/{id}`), None when Graph will not show it (403/404)."""
+        try:
+            answer = self.get(path, {"$select": "displayName"})
+        except GraphError as error:
+            if error.status in (403, 404):
+                return None
+            raise
+        name = answer.get("displayName") if isinstance(answer, dict) else None
+        return str(name)[:200] if name else None
+
     # -- OData plumbing --------------------------------------------------------------------------------
     def iter_collection(self, path: str, params: dict[str, str]) -> Iterator[dict[str, Any]]:
         """Every item of a collection, following `@odata.nextLink` as given."""

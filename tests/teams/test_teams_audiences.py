@@ -61,7 +61,7 @@ def next_week(world: World) -> None:
 
 def test_weekly_broadcast_to_an_entra_group_reaches_whoever_is_in_it_that_week(world: World) -> None:
     installed(world, LENA, RIA, JO)
-    world.emu.add_group(FIELD_SALES, [RIA])
+    world.emu.add_group(FIELD_SALES, [RIA], name="Field sales")
     open_dialog(world, LENA, "broadcast", "Open the broadcast form")
     first = texts(submit(world, {**WEEKLY_WEDNESDAY, "group_links": FIELD_SALES}, "Count who it reaches"))
     assert "1 of the groups could not be read yet" in first and "Reading 1 of the groups" in first
@@ -71,7 +71,7 @@ def test_weekly_broadcast_to_an_entra_group_reaches_whoever_is_in_it_that_week(w
 
     before = len(world.emu.inbox(LENA))
     assert submit(world, {**WEEKLY_WEDNESDAY, "group_links": FIELD_SALES}, "Schedule") == {}
-    assert f"Entra group {FIELD_SALES}" in told(world, LENA, before)
+    assert "Entra group Field sales" in told(world, LENA, before)  # named by Graph after the dialog's answer
     world.clock.advance(FIRST_WEDNESDAY)
     world.drumbeat.tick()
     assert (received(world, RIA), received(world, JO)) == (1, 0)
@@ -86,8 +86,9 @@ def test_nested_groups_count_their_members_once(world: World) -> None:
     installed(world, LENA, RIA, JO)
     east = "5e5e5e5e-0000-4000-8000-0000000000e5"
     world.emu.add_group(east, [RIA, JO])
-    world.emu.add_group(FIELD_SALES, [RIA, east])
-    assert "for 2 people" in schedule(world, {"message": "win-on-strategy", "group_links": FIELD_SALES})
+    world.emu.add_group(FIELD_SALES, [RIA, east])  # no name in Graph: labelled by its id
+    told_lena = schedule(world, {"message": "win-on-strategy", "group_links": FIELD_SALES})
+    assert "for 2 people" in told_lena and f"Entra group {FIELD_SALES}" in told_lena
     assert world.drumbeat.dispatch_now().sent == 2
 
 

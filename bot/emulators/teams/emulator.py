@@ -184,11 +184,13 @@ class TeamsEmulator(TeamsOfTenant):
                     raise EmulatorError(f"cannot change {key!r}")
                 setattr(user, key, value)
 
-    def add_group(self, group_id: str, member_ids: list[str]) -> None:
+    def add_group(self, group_id: str, member_ids: list[str], *, name: str | None = None) -> None:
         """An Entra group (Graph's `/groups/{id}/members`), its members named by Entra object id (a user's, or
         another group's: a nested group)."""
         with self._directory.lock:
             self._directory.groups[group_id.lower()] = [member.lower() for member in member_ids]
+            if name is not None:
+                self._directory.group_names[group_id.lower()] = name
 
     def conversation_reference(self, aad_object_id: str) -> dict[str, Any]:
         """What a bot must keep to reach the person proactively (conversation id, serviceUrl, tenant, ids)."""

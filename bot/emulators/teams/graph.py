@@ -15,6 +15,7 @@ paging and throttling guides:
   team", "List members of a channel"): `#microsoft.graph.aadUserConversationMember` items (`userId`, `roles`,
   an opaque membership `id`), `$top` 1-999 (default 100), paged by `@odata.nextLink`; a standard channel's members
   are its team's, a private channel's its own; an unknown team or channel is 404 `NotFound`.
+- `GET /v1.0/groups/{id}`, `/teams/{id}`, `/teams/{id}/channels/{channel-id}`: `id` and `displayName`.
 
 Every call needs an app-only token for `https://graph.microsoft.com` from the emulator's token service (401
 `InvalidAuthenticationToken` otherwise) and sees its own tenant's people only. Faults (`graph_users`,
@@ -55,11 +56,15 @@ _ROUTES = [
     (re.compile(r"^/groups/(?P<id>[^/]+)/transitiveMembers$"), "graph_group_transitive_members"),
     (re.compile(r"^/teams/(?P<id>[^/]+)/members$"), "graph_team_members"),
     (re.compile(r"^/teams/(?P<id>[^/]+)/channels/(?P<channel>[^/]+)/members$"), "graph_channel_members"),
+    (re.compile(r"^/groups/(?P<id>[^/]+)$"), "graph_group"),
+    (re.compile(r"^/teams/(?P<id>[^/]+)$"), "graph_team"),
+    (re.compile(r"^/teams/(?P<id>[^/]+)/channels/(?P<channel>[^/]+)$"), "graph_channel"),
 ]
 NOT_THERE = "Resource '{}' does not exist or one of its queried reference-property objects are not present."
 
 GROUP_OPERATIONS = ("graph_group_members", "graph_group_transitive_members")
 TEAM_MEMBERS, CHANNEL_MEMBERS = "graph_team_members", "graph_channel_members"
+NAMED = ("graph_group", "graph_team", "graph_channel")
 
 BearerCheck = Callable[[str], "dict[str, Any] | str"]
 
@@ -111,6 +116,8 @@ class Graph:
                 return self._list(request, self._users(tenant), params, expand=_expand(params))
             if operation in GROUP_OPERATIONS:
                 return self._group(request, operation, str(object_id).lower(), tenant, params)
+            if operation in NAMED:
+                return self._named(operation, str(object_id).lower(), channel_id, tenant, params)
             if operation in (TEAM_MEMBERS, CHANNEL_MEMBERS):
                 return self._team(request, str(object_id).lower(), channel_id, tenant, params)
             user = self.d.users.get(str(object_id).lower())
@@ -140,6 +147,25 @@ class Graph:
                  for m in direct if m in self.d.groups or ((user := self.d.users.get(m)) is not None
                                                             and user.tenant_id == tenant)]
         return self._page(request, items, params, context="directoryObjects")
+
+    def _named(self, operation: str, object_id: str, channel_id: str | None, tenant: str,
+               params: dict[str, str]) -> Answer:
+        """One group, team or channel (`id`, `displayName`; `$select` honoured)."""
+        team = self.d.teams.get(object_id)
+        if operation == "graph_group":
+            found = (object_id, self.d.group_names.get(object_id, "")) if object_id in self.d.groups else None
+        elif team is None or team.tenant_id != tenant:
+            found = None
+        elif operation == "graph_team":
+            found = (team.id, team.name)
+        else:
+            channel = team.channels.get(channel_id or "")
+            found = (channel.id, channel.name) if channel is not None else None
+        if found is None:
+            return graph_error(404, NOT_THERE.format(channel_id or object_id), "NotFound")
+        item = {"id": found[0], "displayName": found[1] or None}
+        select = _select(params)
+        return Answer.json(200, {k: v for k, v in item.items() if not select or k in select or k == "id"})
 
     def _team(self, request: Incoming, team_id: str, channel_id: str | None, tenant: str,
               params: dict[str, str]) -> Answer:

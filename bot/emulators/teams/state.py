@@ -117,6 +117,7 @@ class Directory:
         self.conversations: dict[str, Conversation] = {}
         self.personal: dict[str, str] = {}  # Entra object id -> personal conversation id
         self.groups: dict[str, list[str]] = {}  # Entra group id -> member object ids, users or groups (Graph)
+        self.group_names: dict[str, str] = {}  # Entra group id -> displayName
         self.teams: dict[str, TeamState] = {}  # by the Team's Entra group id
         self._last_message_ms = 0
         self.service_url = ""
