@@ -13,12 +13,15 @@ Events: a conversationUpdate with `channelData.eventType` `teamMemberAdded` / `t
 team's cache, and marks its cached channels stale (a standard channel follows its team, a private one does not,
 and the event does not say which: the next due occurrence re-reads them); `channelMemberAdded` /
 `channelMemberRemoved` (shared and private channels) update that channel. Entra groups send bots no events:
-their freshness bound (DRUMBEAT_AUDIENCE_FRESH_MINUTES) is what keeps them true.
+their freshness bound (DRUMBEAT_AUDIENCE_FRESH_MINUTES) is what keeps them true. When the bot is added to a team
+its channels are listed (`GET /teams/{id}/channels`) and cached by name, and `channelCreated` / `channelRenamed`
+keep the names current, so the broadcast form offers them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
@@ -37,6 +40,7 @@ KINDS = (ENTRA_GROUP, TEAM, CHANNEL)
 TEAM_EVENTS = {"teamMemberAdded": True, "teamMemberRemoved": False}
 CHANNEL_EVENTS = {"channelMemberAdded": True, "channelMemberRemoved": False}
 GONE = frozenset({403, 404})
+CHANNEL_NAMED = frozenset({"channelCreated", "channelRenamed"})
 
 
 def entra_group_ref(group_id: str, name: str = "") -> GroupRef:
@@ -63,27 +67,35 @@ class TeamsGroupReader:
     def __init__(self, graph: Callable[[], GraphClient]) -> None:
         self.graph = graph
 
+    @contextmanager
+    def client(self) -> Iterator[GraphClient]:
+        """A Graph client for one read, closed after it; LookupError without a tenant to ask (no TEAMS_TENANT_ID:
+        asking again will not help)."""
+        try:
+            client = self.graph()
+        except SettingsError as missing:
+            raise LookupError(str(missing)) from None
+        try:
+            yield client
+        finally:
+            client.close()
+
     def members(self, kind: str, group_id: str) -> list[str]:
         if kind not in KINDS:
             raise LookupError(f"Teams has no group of kind {kind!r}")
-        try:
-            client = self.graph()
-        except SettingsError as missing:  # no tenant: Graph cannot be asked, and asking again will not help
-            raise LookupError(str(missing)) from None
-        try:
-            if kind == ENTRA_GROUP:
-                found = client.group_members(group_id)
-            elif kind == TEAM:
-                found = client.team_members(group_id)
-            else:
-                found = client.channel_members(*split_channel(group_id))
-            return list(dict.fromkeys(found))
-        except GraphError as error:
-            if error.status in GONE:
-                raise LookupError(str(error)) from None
-            raise
-        finally:
-            client.close()
+        with self.client() as client:
+            try:
+                if kind == ENTRA_GROUP:
+                    found = client.group_members(group_id)
+                elif kind == TEAM:
+                    found = client.team_members(group_id)
+                else:
+                    found = client.channel_members(*split_channel(group_id))
+                return list(dict.fromkeys(found))
+            except GraphError as error:
+                if error.status in GONE:
+                    raise LookupError(str(error)) from None
+                raise
 
 
 def _name_path(kind: str, group_id: str) -> str:
@@ -102,17 +114,34 @@ def with_group_names(reader: TeamsGroupReader, audience: AudienceSpec) -> Audien
         if ref.platform != PLATFORM or ref.label or ref.kind not in KINDS:
             return ref
         try:
-            client = reader.graph()
-        except SettingsError:
+            with reader.client() as client:
+                return replace(ref, label=client.display_name(_name_path(ref.kind, ref.group_id)) or "")
+        except (LookupError, GraphError):
             return ref
-        try:
-            return replace(ref, label=client.display_name(_name_path(ref.kind, ref.group_id)) or "")
-        except GraphError:
-            return ref
-        finally:
-            client.close()
 
     return with_labels(audience, named)
+
+
+def cache_channels(session: Session, reader: TeamsGroupReader, team_id: str) -> int:
+    """A team's channels cached by name (the bot was just added to it), so the broadcast form offers them; how
+    many. Nothing when Graph cannot list them (a missing permission): their links can still be pasted."""
+    try:
+        with reader.client() as client:
+            found = list(client.channels(team_id))
+    except (LookupError, GraphError):
+        return 0
+    return len(ensure_groups(session, [channel_ref(team_id, channel_id, name) for channel_id, name in found]))
+
+
+def channel_named(session: Session, activity: dict[str, Any]) -> bool:
+    """channelCreated / channelRenamed in a team the bot is in: the channel cached (or renamed) by its name."""
+    data = activity.get("channelData") or {}
+    channel = data.get("channel") or {}
+    team_id = str(_team_of(activity).get("aadGroupId") or "")
+    if data.get("eventType") not in CHANNEL_NAMED or not team_id or not channel.get("id"):
+        return False
+    ensure_groups(session, [channel_ref(team_id, str(channel["id"]), str(channel.get("name") or "")[:200])])
+    return True
 
 
 def _team_of(activity: dict[str, Any]) -> dict[str, Any]:

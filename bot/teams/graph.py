@@ -130,6 +130,12 @@ class GraphClient:
         path = f"/teams/{quote(team_id)}/channels/{quote(channel_id, safe='')}/members"
         yield from _conversation_members(self.iter_collection(path, {"$top": str(MEMBERS_PAGE)}))
 
+    def channels(self, team_id: str) -> Iterator[tuple[str, str]]:
+        """(id, displayName) of a team's channels (`/teams/{id}/channels`), for the broadcast form to offer."""
+        for item in self.iter_collection(f"/teams/{quote(team_id)}/channels", {"$select": "id,displayName"}):
+            if item.get("id"):
+                yield str(item["id"]), str(item.get("displayName") or "")[:200]
+
     def display_name(self, path: str) -> str | None:
         """The `displayName` of one group, team or channel (`/groups/{id}`, `/teams/{id}`,
         `/teams/{id}/channels/{id}`), None when Graph will not show it (403/404)."""

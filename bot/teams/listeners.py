@@ -29,7 +29,8 @@ from bot.core.roles import identify
 from bot.core.showing import Shown
 from bot.services import Services
 from bot.teams import answers
-from bot.teams.audience_groups import bot_joined_team, membership_changed
+from bot.teams.audience_groups import (TeamsGroupReader, bot_joined_team, cache_channels, channel_named,
+                                      membership_changed)
 from bot.teams.conversations import forget, reference_of, remember, team_reference_of
 from bot.teams.identity import PLATFORM
 from bot.teams.mentions import mentions_in
@@ -130,10 +131,20 @@ class Listeners:
                 forget(session, reference.user_id)
             elif reference is not None and _bot_among(activity, "membersAdded"):
                 remember(session, reference)
-                bot_joined_team(session, activity)
+                if (team := bot_joined_team(session, activity)) is not None:
+                    self.executor.submit(self.list_channels, team.group_id)
+            channel_named(session, activity)
             if membership_changed(session, activity):
                 log.info("Teams team %s: membership change applied to the audience cache",
                          reference.user_id if reference else "?")
+
+    def list_channels(self, team_id: str) -> None:
+        """After the bot joined a team: its channels from Graph, cached by name for the broadcast form."""
+        reader = self.services.groups.readers.get(PLATFORM)
+        if isinstance(reader, TeamsGroupReader):
+            with self.services.unit_of_work() as session:
+                log.info("Teams team %s: %s channels offered as audiences", team_id,
+                         cache_channels(session, reader, team_id))
 
     # -- typed commands ---------------------------------------------------------------------------
     def answer_message(self, activity: dict[str, Any]) -> None:

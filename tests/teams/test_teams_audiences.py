@@ -95,9 +95,14 @@ def test_nested_groups_count_their_members_once(world: World) -> None:
 def test_a_team_the_app_is_in_is_offered_and_its_events_update_the_cache_without_reading_graph(world: World) -> None:
     installed(world, LENA, RIA, JO)
     world.emu.add_team(SALES_TEAM, name="Sales", members=[RIA])
+    world.emu.add_channel(SALES_TEAM, "Deals")
     assert world.emu.install_in_team(SALES_TEAM).status == 200
+    assert world.drumbeat.wait_for_background()  # its channels listed from Graph after the answer
+    world.emu.add_channel(SALES_TEAM, "Leads", members=[RIA])  # Teams says so: channelCreated
     form = open_dialog(world, LENA, "broadcast", "Open the broadcast form")
     (groups,) = [element for element in form["body"] if element.get("id") == "groups"]
+    titles = [choice["title"] for choice in groups["choices"]]
+    assert titles == ["#Deals", "#General", "#Leads", "Teams team Sales"]
     (sales,) = [choice["value"] for choice in groups["choices"] if choice["title"] == "Teams team Sales"]
     before = len(world.emu.inbox(LENA))
     assert submit(world, {**WEEKLY_WEDNESDAY, "groups": sales}, "Schedule") == {}

@@ -15,6 +15,7 @@ paging and throttling guides:
   team", "List members of a channel"): `#microsoft.graph.aadUserConversationMember` items (`userId`, `roles`,
   an opaque membership `id`), `$top` 1-999 (default 100), paged by `@odata.nextLink`; a standard channel's members
   are its team's, a private channel's its own; an unknown team or channel is 404 `NotFound`.
+- `GET /v1.0/teams/{id}/channels`: the team's channels (`id`, `displayName`, `membershipType`), in one page.
 - `GET /v1.0/groups/{id}`, `/teams/{id}`, `/teams/{id}/channels/{channel-id}`: `id` and `displayName`.
 
 Every call needs an app-only token for `https://graph.microsoft.com` from the emulator's token service (401
@@ -56,6 +57,7 @@ _ROUTES = [
     (re.compile(r"^/groups/(?P<id>[^/]+)/transitiveMembers$"), "graph_group_transitive_members"),
     (re.compile(r"^/teams/(?P<id>[^/]+)/members$"), "graph_team_members"),
     (re.compile(r"^/teams/(?P<id>[^/]+)/channels/(?P<channel>[^/]+)/members$"), "graph_channel_members"),
+    (re.compile(r"^/teams/(?P<id>[^/]+)/channels$"), "graph_channels"),
     (re.compile(r"^/groups/(?P<id>[^/]+)$"), "graph_group"),
     (re.compile(r"^/teams/(?P<id>[^/]+)$"), "graph_team"),
     (re.compile(r"^/teams/(?P<id>[^/]+)/channels/(?P<channel>[^/]+)$"), "graph_channel"),
@@ -116,6 +118,14 @@ class Graph:
                 return self._list(request, self._users(tenant), params, expand=_expand(params))
             if operation in GROUP_OPERATIONS:
                 return self._group(request, operation, str(object_id).lower(), tenant, params)
+            if operation == "graph_channels":
+                team = self.d.teams.get(str(object_id).lower())
+                if team is None or team.tenant_id != tenant:
+                    return graph_error(404, f"No team found with Group Id {object_id}", "NotFound")
+                return Answer.json(200, {"@odata.context": f"{self._root()}/$metadata#teams('{team.id}')/channels",
+                                         "value": [{"id": c.id, "displayName": c.name, "membershipType":
+                                                    "standard" if c.members is None else "private"}
+                                                   for c in team.channels.values()]})
             if operation in NAMED:
                 return self._named(operation, str(object_id).lower(), channel_id, tenant, params)
             if operation in (TEAM_MEMBERS, CHANNEL_MEMBERS):

@@ -45,14 +45,20 @@ class TeamsOfTenant:
             return general.id
 
     def add_channel(self, team_id: str, name: str, *, members: list[str] | None = None) -> str:
-        """A channel of a team: standard (its members are the team's) or, with `members`, private. Its id."""
+        """A channel of a team: standard (its members are the team's) or, with `members`, private. Its id. A team
+        the app is in tells the bot (conversationUpdate, `channelCreated`)."""
         with self._directory.lock:
             team = self._team(team_id)
             channel = Channel(thread_id(f"channel:{team.id}:{name}"), name,
                               [m.lower() for m in members] if members is not None else None)
             team.channels[channel.id] = channel
             self._directory.channel_conversation(team, channel)
-            return channel.id
+            event = (self._team_activity(team, "channelCreated") if team.bot_installed else None)
+            if event is not None:
+                event["channelData"]["channel"] = {"id": channel.id, "name": channel.name}
+        if event is not None:
+            self._actor.deliver(event)
+        return channel.id
 
     def install_in_team(self, team_id: str) -> ActorResponse:
         """The app added to a team: conversationUpdate with the bot in `membersAdded`, in the General channel."""
