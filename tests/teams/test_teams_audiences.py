@@ -168,3 +168,54 @@ def test_pasted_groups_and_forged_picks_are_field_errors(world: World) -> None:
     assert "is not an Entra group id or a link to a team or channel" in shown
     assert "Pick the groups from the list" in shown
     assert "Pick or paste a channel to post in" in shown
+
+
+def test_a_team_event_marks_its_channels_stale_and_a_private_channels_event_updates_it(world: World) -> None:
+    installed(world, LENA, RIA, JO)
+    world.emu.add_team(SALES_TEAM, name="Sales", members=[RIA])
+    deals = world.emu.add_channel(SALES_TEAM, "Deals")
+    leads = world.emu.add_channel(SALES_TEAM, "Leads", members=[RIA])
+    world.emu.install_in_team(SALES_TEAM)
+    schedule(world, {**WEEKLY_WEDNESDAY, "group_links": " ".join(
+        (channel_link(world, deals, "Deals"), channel_link(world, leads, "Leads")))})
+
+    world.emu.add_team_member(SALES_TEAM, JO)  # Jo is in Deals now (a standard channel), not in Leads
+    jo = world.emu.user(JO)
+    event = world.emu.team_activity(SALES_TEAM, "channelMemberAdded", membersAdded=[
+        {"id": jo.bot_id, "aadObjectId": JO}])
+    event["channelData"]["channel"] = {"id": leads}
+    assert world.emu.deliver(event).status == 200
+    with world.drumbeat.services.unit_of_work() as session:
+        rows = {row.label: row for row in session.execute(select(AudienceGroup)).scalars()}
+        leads_members = session.execute(select(AudienceGroupMember.user_id)
+                                        .where(AudienceGroupMember.group_id == rows["Leads"].id)).scalars().all()
+        deals_read = rows["Deals"].refreshed_at
+    assert sorted(leads_members) == sorted([RIA, JO])
+    assert deals_read is not None and deals_read.year == 2000  # stale: re-read before its next occurrence
+    world.clock.advance(FIRST_WEDNESDAY)
+    world.drumbeat.tick()
+    assert (received(world, RIA), received(world, JO)) == (1, 1)  # once each, though in both channels
+
+
+def test_a_channel_post_after_the_app_left_its_team_fails_without_a_send(world: World) -> None:
+    installed(world, LENA, RIA)
+    world.emu.add_team(SALES_TEAM, name="Sales", members=[RIA])
+    deals = world.emu.add_channel(SALES_TEAM, "Deals")
+    world.emu.install_in_team(SALES_TEAM)
+    assert world.emu.remove_from_team(SALES_TEAM).status == 200
+    schedule(world, {"message": "win-on-strategy", "group_links": channel_link(world, deals, "Deals"),
+                     "post_to_channels": "true"})
+    world.drumbeat.tick()
+    assert received(world, RIA) == 1 and world.emu.channel_messages(deals) == []
+    (post,) = [row for row in world.deliveries() if row.kind == "channel_post"]
+    assert post.status == "failed" and "not in that channel's team" in (post.last_error or "")
+
+
+def test_a_rep_cannot_count_an_audience(world: World) -> None:
+    installed(world, RIA)
+    world.emu.add_group(FIELD_SALES, [RIA])
+    answer = world.emu.deliver(world.emu.activity_for(RIA, "invoke", name="task/submit", value={"data": {
+        "action": "broadcast_count", "form": "A" * 22, "group_links": FIELD_SALES}}))
+    assert "🚫" in texts(answer.body["task"]["value"]["card"]["content"])
+    assert world.drumbeat.wait_for_background()
+    assert world.emu.graph.calls["graph_group_transitive_members"] == 0

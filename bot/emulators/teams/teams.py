@@ -68,6 +68,19 @@ class TeamsOfTenant:
             activity = self._team_activity(team, "teamMemberAdded", membersAdded=[self._directory.bot_account()])
         return self._actor.deliver(activity)
 
+    def remove_from_team(self, team_id: str) -> ActorResponse:
+        """The app removed from a team: conversationUpdate with the bot in `membersRemoved`; posts there get 403."""
+        with self._directory.lock:
+            team = self._team(team_id)
+            team.bot_installed = False
+            activity = self._team_activity(team, "teamMemberRemoved", membersRemoved=[self._directory.bot_account()])
+        return self._actor.deliver(activity)
+
+    def team_activity(self, team_id: str, event: str, **fields: Any) -> dict[str, Any]:
+        """A conversationUpdate from a team, not sent: for hand-made deliveries (`emu.deliver`)."""
+        with self._directory.lock:
+            return self._team_activity(self._team(team_id), event, **fields)
+
     def add_team_member(self, team_id: str, user_id: str) -> ActorResponse | None:
         """Someone joins a team (and so its standard channels); the bot hears it if it is installed there."""
         return self._team_change(team_id, user_id, joined=True)
