@@ -20,8 +20,9 @@ paging and throttling guides:
 
 Every call needs an app-only token for `https://graph.microsoft.com` from the emulator's token service (401
 `InvalidAuthenticationToken` otherwise) and sees its own tenant's people only. Faults (`graph_users`,
-`graph_manager`, `graph_mailbox_settings`, `graph_group_members`, `graph_group_transitive_members`, `graph_team_members`, `graph_channel_members`) answer with Graph's error body and
-`Retry-After` (429 `TooManyRequests`, 503 `serviceNotAvailable`, ...). Every call is counted in `calls`.
+`graph_manager`, `graph_mailbox_settings`, `graph_group_members`, `graph_group_transitive_members`,
+`graph_team_members`, `graph_channel_members`, `graph_channels`, `graph_group`, `graph_team`, `graph_channel`)
+answer with Graph's error body and `Retry-After` (429 `TooManyRequests`, 503 `serviceNotAvailable`, ...). Every call is counted in `calls`.
 """
 
 from __future__ import annotations
@@ -119,13 +120,7 @@ class Graph:
             if operation in GROUP_OPERATIONS:
                 return self._group(request, operation, str(object_id).lower(), tenant, params)
             if operation == "graph_channels":
-                team = self.d.teams.get(str(object_id).lower())
-                if team is None or team.tenant_id != tenant:
-                    return graph_error(404, f"No team found with Group Id {object_id}", "NotFound")
-                return Answer.json(200, {"@odata.context": f"{self._root()}/$metadata#teams('{team.id}')/channels",
-                                         "value": [{"id": c.id, "displayName": c.name, "membershipType":
-                                                    "standard" if c.members is None else "private"}
-                                                   for c in team.channels.values()]})
+                return self._channels(str(object_id).lower(), tenant)
             if operation in NAMED:
                 return self._named(operation, str(object_id).lower(), channel_id, tenant, params)
             if operation in (TEAM_MEMBERS, CHANNEL_MEMBERS):
@@ -157,6 +152,15 @@ class Graph:
                  for m in direct if m in self.d.groups or ((user := self.d.users.get(m)) is not None
                                                             and user.tenant_id == tenant)]
         return self._page(request, items, params, context="directoryObjects")
+
+    def _channels(self, team_id: str, tenant: str) -> Answer:
+        team = self.d.teams.get(team_id)
+        if team is None or team.tenant_id != tenant:
+            return graph_error(404, f"No team found with Group Id {team_id}", "NotFound")
+        return Answer.json(200, {"@odata.context": f"{self._root()}/$metadata#teams('{team.id}')/channels",
+                                 "value": [{"id": c.id, "displayName": c.name,
+                                            "membershipType": "standard" if c.members is None else "private"}
+                                           for c in team.channels.values()]})
 
     def _named(self, operation: str, object_id: str, channel_id: str | None, tenant: str,
                params: dict[str, str]) -> Answer:
