@@ -62,18 +62,18 @@ class TeamsOfTenant:
 
     def install_in_team(self, team_id: str) -> ActorResponse:
         """The app added to a team: conversationUpdate with the bot in `membersAdded`, in the General channel."""
-        with self._directory.lock:
-            team = self._team(team_id)
-            team.bot_installed = True
-            activity = self._team_activity(team, "teamMemberAdded", membersAdded=[self._directory.bot_account()])
-        return self._actor.deliver(activity)
+        return self._bot_in_team(team_id, installed=True)
 
     def remove_from_team(self, team_id: str) -> ActorResponse:
         """The app removed from a team: conversationUpdate with the bot in `membersRemoved`; posts there get 403."""
+        return self._bot_in_team(team_id, installed=False)
+
+    def _bot_in_team(self, team_id: str, *, installed: bool) -> ActorResponse:
         with self._directory.lock:
             team = self._team(team_id)
-            team.bot_installed = False
-            activity = self._team_activity(team, "teamMemberRemoved", membersRemoved=[self._directory.bot_account()])
+            team.bot_installed = installed
+            field, event = ("membersAdded", "teamMemberAdded") if installed else ("membersRemoved", "teamMemberRemoved")
+            activity = self._team_activity(team, event, **{field: [self._directory.bot_account()]})
         return self._actor.deliver(activity)
 
     def team_activity(self, team_id: str, event: str, **fields: Any) -> dict[str, Any]:
