@@ -109,7 +109,8 @@ def _insert(kind: str, dialect: str) -> Any:
     counted = Delivery.__table__.alias("counted")
     already = (select(func.count()).select_from(counted)
                .where(counted.c.person_id == Person.id, counted.c.due_at >= _typed("day_start", "due_at"),
-                      counted.c.due_at < _typed("day_end", "due_at"), counted.c.status.in_(COUNTED))
+                      counted.c.due_at < _typed("day_end", "due_at"), counted.c.status.in_(COUNTED),
+                      counted.c.kind != DeliveryKind.CHANNEL_POST.value)  # a channel's copy, not the leader's
                .scalar_subquery())
     cap = bindparam("cap", type_=Integer)
     capped = and_(cap > 0, already >= cap)

@@ -123,7 +123,8 @@ def plan_for(
 
 
 def _deliveries_on(session: Session, person_ids: list[int], day: date, tz: str) -> dict[int, int]:
-    """How many deliveries each person already has due on a local day (for the daily cap)."""
+    """How many deliveries each person already has due on a local day (for the daily cap). A channel post is
+    stored under its leader but reaches a channel, not them: it is not counted (nor capped: it goes when due)."""
     if not person_ids:
         return {}
     start, end = local_day_bounds(day, tz)
@@ -134,6 +135,7 @@ def _deliveries_on(session: Session, person_ids: list[int], day: date, tz: str) 
             Delivery.due_at >= start,
             Delivery.due_at < end,
             Delivery.status.in_(COUNTED_STATUSES),
+            Delivery.kind != DeliveryKind.CHANNEL_POST,  # a channel's copy is not a message to its leader
         )
         .group_by(Delivery.person_id)
     )

@@ -31,15 +31,16 @@ def add_person(session: Session, slack_id: str, **fields: object) -> Person:
     return person
 
 
-def add_many_people(session: Session, slack_ids: list[str], *, tz: str = "Europe/Berlin") -> None:
-    """Reps with a Slack account each, written in a few bulk statements (thousands in well under a second)."""
+def add_many_people(session: Session, slack_ids: list[str], *, tz: str = "Europe/Berlin", platform: str = "slack") -> None:
+    """Reps with an account each (Slack's unless said), written in a few bulk statements (thousands in well under a
+    second)."""
     from sqlalchemy import insert, select
 
     from storage.models import Account
 
     people = [{"name": f"Rep {slack_id}", "tz": tz, "role": "rep", "active": True} for slack_id in slack_ids]
     ids = session.execute(insert(Person).returning(Person.id, sort_by_parameter_order=True), people).scalars().all()
-    session.execute(insert(Account), [{"person_id": person_id, "platform": "slack", "workspace_id": "",
+    session.execute(insert(Account), [{"person_id": person_id, "platform": platform, "workspace_id": "",
                                        "user_id": slack_id} for person_id, slack_id in zip(ids, slack_ids, strict=True)])
     assert session.execute(select(Account.id).where(Account.user_id == slack_ids[-1])).first() is not None
 

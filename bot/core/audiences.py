@@ -9,7 +9,8 @@ adapter that named them is the one that reads their members (its `GroupReader`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -83,10 +84,25 @@ def _team_ids(session: Session, names: tuple[str, ...]) -> tuple[list[int], list
     return ids, labels
 
 
+#: How a broadcast's label names each kind of platform group (a Slack user group by its @handle; Teams' kinds).
+KIND_WORDS = {"usergroup": ("user group", "@"), "entra_group": ("Entra group", ""), "team": ("Teams team", "")}
+
+
 def group_label(ref: GroupRef) -> str:
     if ref.kind == CHANNEL:
         return f"#{ref.label or ref.group_id}"
-    return f"user group @{ref.label}" if ref.label else f"user group {ref.group_id}"
+    words, mark = KIND_WORDS.get(ref.kind, ("group", ""))
+    return f"{words} {mark}{ref.label}" if ref.label else f"{words} {ref.group_id}"
+
+
+def with_labels(audience: AudienceSpec, named: Callable[[GroupRef], GroupRef]) -> AudienceSpec:
+    """The audience with its groups named by the platform (`named` gives a ref its label, or the ref as it is):
+    groups picked or pasted as ids get their names for the broadcast's label, after the acknowledgement."""
+    groups = tuple(named(ref) for ref in audience.groups)
+    excluded = tuple(named(ref) for ref in audience.exclude_groups)
+    posted = {(ref.kind, ref.group_id) for ref in audience.post_to}
+    return replace(audience, groups=groups, exclude_groups=excluded,
+                   post_to=tuple(ref for ref in groups if (ref.kind, ref.group_id) in posted))
 
 
 def _store(session: Session, audience: AudienceSpec) -> tuple[dict[str, object], str]:

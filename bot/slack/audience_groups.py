@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.core.audiences import CHANNEL, AudienceSpec
+from bot.core.audiences import CHANNEL, AudienceSpec, with_labels
 from bot.slack.directory import pages
 from bot.slack.failures import slack_error_code
 from bot.slack.identity import PLATFORM
@@ -79,9 +79,7 @@ def with_channel_names(client: WebClient, audience: AudienceSpec) -> AudienceSpe
         except SlackApiError:
             return ref
 
-    groups = tuple(named(ref) for ref in audience.groups)
-    posted = {(ref.kind, ref.group_id) for ref in audience.post_to}
-    return replace(audience, groups=groups, post_to=tuple(ref for ref in groups if (ref.kind, ref.group_id) in posted))
+    return with_labels(audience, named)
 
 
 def usergroup_choices(client: WebClient) -> list[tuple[str, str]]:

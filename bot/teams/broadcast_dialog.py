@@ -15,7 +15,7 @@ in Drumbeat's directory; a name nobody has is a field error.
 
 from __future__ import annotations
 
-import re
+from dataclasses import replace
 from typing import Any, Final
 
 from sqlmodel import Session
@@ -24,42 +24,48 @@ from bot.core import broadcasts
 from bot.core.broadcast_fields import BroadcastFields, draft_from_fields
 from bot.core.broadcasts import DraftProblems
 from bot.core.errors import DrumbeatError
+from bot.core.audiences import resolve_audience
 from bot.core.library import broadcast_form
 from bot.core.roles import identify, require_role, visible_teams
+from bot.core.words.audience import count_lines
 from bot.core.words.queued import describe_queued
 from bot.services import Services
 from bot.teams import dialogs
+from bot.teams.audience_groups import TeamsGroupReader, with_group_names
+from bot.teams.broadcast_audience import audience_of, group_choices, team_choices
 from bot.teams.identity import PLATFORM
 from bot.teams.render import TeamsLimitError
-from messages.rich import Rich
+from messages.rich import Icon, Rich
+from schedules.audience_refresh import audience_group_ids
 from schedules.materialise import zone
 from storage.address import Address
 from storage.models import Person
-from storage.queries.accounts import primary_addresses
-from storage.queries.by_email import people_by_email
+from storage.queries.audience_groups import stale_groups
 
 DIALOG: Final = "broadcast"
 PREVIEW: Final = "broadcast_preview"
 SEND: Final = "broadcast_send"
+COUNT: Final = "broadcast_count"
 TITLE: Final = "New broadcast"
-INPUTS: Final = ("message", "title", "body", "people", "teams", "all_reps", "when", "date", "time", "kind", "weekdays",
+INPUTS: Final = ("message", "title", "body", "people", "teams", "all_reps", "groups", "group_links",
+                 "post_to_channels", "exclude_people", "exclude_teams", "exclude_groups", "when", "date", "time", "kind", "weekdays",
                  "interval", "day_of_month", "cron", "end_date", "count", "local_time", "question", "question_mode")
 #: Where each of the core's problem fields is shown in the form (the rest under their own input id, or `when`).
 FIELDS: Final = {**{name: name for name in INPUTS}, "audience": "people", "message": "body", "key": "title",
                  "timezone": "when"}
-_SEPARATORS = re.compile(r"[\s,;]+")
-MAX_PEOPLE: Final = 500
 #: How many choices each list offers, tried largest first until the form fits (a note says when some are left out).
 CAPS: Final = (100, 50, 25, 10, 0)
 
 
 def _form(session: Session, caller: Person, name: str, *, values: dict[str, str] | None = None,
-          errors: dict[str, Any] | None = None, selected_key: str | None = None) -> dict[str, Any]:
+          errors: dict[str, Any] | None = None, selected_key: str | None = None,
+          audience_note: list[Rich] | None = None) -> dict[str, Any]:
     """The form; each list offers at most `cap` choices, the largest of CAPS whose card fits Teams' 28 KB (a big
     library, many teams and questions, long texts typed back and every field's error can otherwise overflow)."""
     form = broadcast_form(session, reader=caller, selected_key=selected_key)
     context = {
-        "library": form.library, "teams": _teams(session, caller), "questions": form.questions,
+        "library": form.library, "teams": team_choices(session, caller), "groups": group_choices(session),
+        "questions": form.questions, "audience_note": audience_note or [],
         "preview": form.preview, "preview_problem": form.preview_problem,
         "intervals": [(str(n), f"Every {n} weeks") for n in range(2, 13)],
         "form": name, "values": values or {}, "errors": errors or {}}
@@ -102,46 +108,55 @@ def preview(services: Services, caller: Address, activity: dict[str, Any]) -> di
         return dialogs.refusal(TITLE, problem)
 
 
-def _teams(session: Session, caller: Person) -> list[tuple[str, str]]:
-    """(id, name) of the teams to pick from: by id, since Teams joins a multi-select's values with commas and a
-    team's name may hold one."""
-    return [(str(team.id), team.name) for team in visible_teams(session, caller)]
+def count(services: Services, caller: Address, activity: dict[str, Any]) -> tuple[dialogs.TaskAnswer, list[int]]:
+    """*Count who it reaches*: the same form, its values kept, with the audience's reach now as the cache knows it
+    (Teams waits about 5 s, so Graph is not read here); (the answer, the groups it names that are stale or never
+    read: re-read after the answer, so a second Count is current)."""
+    data = dialogs.data_of(activity)
+    try:
+        name = dialogs.form_in(data)
+        with services.unit_of_work() as session:
+            leader = _leader(session, caller)
+            named, stale = audience_of(session, leader, data), []
+            try:
+                if named.errors:
+                    raise DraftProblems(named.errors)
+                resolved = resolve_audience(session, named.audience, load=False)
+                note = count_lines(resolved.reach, platform=PLATFORM)
+                stale = [group.id for group in stale_groups(session, audience_group_ids(resolved.stored),
+                                                            read_before=services.clock() - services.groups.fresh_for)
+                         if group.id is not None]
+                if stale:
+                    note.append(Rich(Icon("repeat"), f" Reading {len(stale)} of the groups from Teams now: press "
+                                     "Count again in a moment for their members as they are today."))
+            except DrumbeatError as problem:
+                note = [Rich(Icon("warning"), " ", problem.text)]
+            answer = _form(session, leader, name, values=dialogs.typed_values(data, INPUTS),
+                           selected_key=dialogs.choice_in(data, "message"), errors=named.errors, audience_note=note)
+        return answer, stale
+    except DrumbeatError as problem:
+        return dialogs.refusal(TITLE, problem), []
 
 
-def _picked_teams(session: Session, caller: Person, picked: list[str], errors: dict[str, str]) -> tuple[str, ...]:
-    names = dict(_teams(session, caller))
-    if any(team_id not in names for team_id in picked):
-        errors["teams"] = "Pick the teams from the list (one of them is not there any more)."
-    return tuple(names[team_id] for team_id in picked if team_id in names)
-
-
-def _people(session: Session, text: str, errors: dict[str, str]) -> tuple[Address, ...]:
-    emails = [word for word in _SEPARATORS.split(text) if word]
-    if len(emails) > MAX_PEOPLE:
-        errors["people"] = f"{len(emails)} people; name at most {MAX_PEOPLE}, or pick their teams."
-        return ()
-    found = people_by_email(session, emails)
-    unknown = [email for email in emails if email.lower() not in found]
-    if unknown:
-        errors["people"] = f"Nobody in Drumbeat's directory has the email {', '.join(unknown[:5])[:300]}."
-    addresses = primary_addresses(session, found.values())
-    return tuple(dict.fromkeys(addresses[person_id] for person_id in found.values() if person_id in addresses))
+def refresh_groups(services: Services, group_ids: list[int]) -> None:
+    """After a count's answer: its stale groups re-read from Graph (each stored as it is read)."""
+    with services.unit_of_work() as session:
+        services.groups.refresh(session, group_ids, now=services.clock())
 
 
 def draft_of(session: Session, services: Services, caller: Person,
              data: dict[str, Any]) -> tuple[broadcasts.BroadcastDraft | None, dict[str, str]]:
-    errors: dict[str, str] = {}
+    named = audience_of(session, caller, data)
     text, choice, many, on = dialogs.text_in, dialogs.choice_in, dialogs.choices_in, dialogs.toggled
     fields = BroadcastFields(
         message_key=choice(data, "message"), title=text(data, "title"), body=text(data, "body"),
-        people=_people(session, text(data, "people"), errors), teams=_picked_teams(session, caller, many(data, "teams"), errors),
-        all_reps=on(data, "all_reps"), when=choice(data, "when") or "now", date=choice(data, "date"),
+        audience=named.audience, when=choice(data, "when") or "now", date=choice(data, "date"),
         time=choice(data, "time"), kind=choice(data, "kind"), weekdays=tuple(many(data, "weekdays")),
         interval=choice(data, "interval"), day_of_month=text(data, "day_of_month"), cron=text(data, "cron"),
         end_date=choice(data, "end_date"), count=text(data, "count"), local_time=on(data, "local_time"),
         question_key=choice(data, "question"), quiz_mode=choice(data, "question_mode"))
     today = services.clock().astimezone(zone(caller.tz)).date()
-    return draft_from_fields(fields, today=today, errors=errors)
+    return draft_from_fields(fields, today=today, errors=named.errors)
 
 
 def check(services: Services, caller: Address, activity: dict[str, Any]) -> tuple[dialogs.TaskAnswer, bool]:
@@ -172,8 +187,10 @@ def queue(services: Services, caller: Address, activity: dict[str, Any]) -> tupl
             draft, errors = draft_of(session, services, leader, data)
             if draft is None:
                 raise DraftProblems(errors)
+            if isinstance(reader := services.groups.readers.get(PLATFORM), TeamsGroupReader):
+                draft = replace(draft, audience=with_group_names(reader, draft.audience))
             queued = broadcasts.schedule(session, sender=leader, draft=draft, now=services.clock(),
-                                         rules=services.rules, request=request)
+                                         rules=services.rules, request=request, groups=services.groups)
             tz = leader.tz
     except DrumbeatError as problem:  # found only now (the audience left, a message changed): never dropped
         return Rich("Your broadcast was not saved: ", problem.text), "warning"

@@ -45,6 +45,20 @@ def reference_of(activity: dict[str, Any]) -> Reference | None:
                      str(tenant.get("id") or conversation.get("tenantId") or ""), str(sender.get("id") or ""))
 
 
+TEAM_KEY = "team:"  # a team's reference is stored as `team:<its Entra group id>` (no person has such an id)
+
+
+def team_reference_of(activity: dict[str, Any]) -> Reference | None:
+    """Where the bot posts in a team it was added to (a channel post needs the team's serviceUrl): the team's
+    General channel, keyed by the team's Entra group id; None for an activity from no team."""
+    team = (activity.get("channelData") or {}).get("team") or {}
+    group_id = str(team.get("aadGroupId") or "").lower()
+    if not group_id or not team.get("id") or not activity.get("serviceUrl"):
+        return None
+    tenant = (activity.get("channelData") or {}).get("tenant") or {}
+    return Reference(TEAM_KEY + group_id, str(team["id"]), str(activity["serviceUrl"]), str(tenant.get("id") or ""), "")
+
+
 def remember(session: Session, reference: Reference) -> None:
     """Store (or refresh) a person's reference, usable again if it was not."""
     row = _row(session, reference.user_id)

@@ -58,6 +58,7 @@ class DialogRoutes:
                                   (edit_dialog.DIALOG, edit_dialog.open_form)):
             app.on_dialog_open(dialog_id)(route(partial(self.opened, opener)))
         app.on_dialog_submit(broadcast_dialog.PREVIEW)(route(partial(self.opened, broadcast_dialog.preview)))
+        app.on_dialog_submit(broadcast_dialog.COUNT)(route(self.count_audience))
         for action, check, work in ((feedback_dialog.SEND, feedback_dialog.check, self.store_feedback),
                                     (broadcast_dialog.SEND, broadcast_dialog.check, self.queue_broadcast),
                                     (quiz_dialog.SAVE, quiz_dialog.check, self.write_question),
@@ -92,6 +93,13 @@ class DialogRoutes:
         answer, new = check(self.services, self.caller(activity), activity)
         if new:
             self.listeners.executor.submit(work, activity)
+        return answer
+
+    def count_audience(self, activity: dict[str, Any]) -> TaskAnswer:
+        """Count who it reaches: answered from the cache; its stale groups re-read after, on the background pool."""
+        answer, stale = broadcast_dialog.count(self.services, self.caller(activity), activity)
+        if stale:
+            self.listeners.executor.submit(broadcast_dialog.refresh_groups, self.services, stale)
         return answer
 
     # -- what submissions write, after their answer ----------------------------------------------------

@@ -1,5 +1,6 @@
 """A small Microsoft Graph client for what Drumbeat reads from Entra: the tenant's users (with their managers),
-one user's mailbox settings (their time zone), and a group's members.
+one user's mailbox settings (their time zone), and the members of an Entra group, a Team or a channel
+(audiences).
 
 Why not the Graph SDK: `msgraph-sdk` brings the Kiota stack and models of every Graph resource for four GET
 calls, and no way to point it at a loopback emulator without its own auth provider; these calls are plain
@@ -34,6 +35,10 @@ THROTTLED = frozenset({429, 503, 504})
 USERS_PAGE = 999
 EXPANDED_PAGE = 100
 USER_FIELDS = "id,displayName,mail,userPrincipalName,accountEnabled,userType"
+USER_TYPE = "#microsoft.graph.user"
+#: A team's and a channel's members are conversationMembers: 100 a page by default, at most 999.
+MEMBERS_PAGE = 999
+AAD_MEMBER_TYPE = "#microsoft.graph.aadUserConversationMember"
 
 TokenSource = Callable[[str, str | None], str]
 
@@ -116,11 +121,42 @@ class GraphClient:
         return str(answer.get("id") or "").lower() or None if isinstance(answer, dict) else None
 
     def group_members(self, group_id: str) -> Iterator[str]:
-        """The Entra object ids of a group's user members (nested groups and devices are not people)."""
+        """The Entra object ids of a group's user members, nested groups' members included
+        (`/groups/{id}/transitiveMembers`: an Entra-group audience means everyone in it; devices, service
+        principals and the nested groups themselves are not people)."""
         params = {"$select": "id", "$top": str(USERS_PAGE)}
-        for item in self.iter_collection(f"/groups/{quote(group_id)}/members", params):
-            if item.get("@odata.type", "#microsoft.graph.user") == "#microsoft.graph.user" and item.get("id"):
+        for item in self.iter_collection(f"/groups/{quote(group_id)}/transitiveMembers", params):
+            if item.get("@odata.type", USER_TYPE) == USER_TYPE and item.get("id"):
                 yield str(item["id"]).lower()
+
+    def team_members(self, team_id: str) -> Iterator[str]:
+        """The Entra object ids of a Team's members (`/teams/{id}/members`, 999 a page: Graph's cap)."""
+        yield from _conversation_members(self.iter_collection(f"/teams/{quote(team_id)}/members",
+                                                              {"$top": str(MEMBERS_PAGE)}))
+
+    def channel_members(self, team_id: str, channel_id: str) -> Iterator[str]:
+        """The Entra object ids of a channel's direct members (`/teams/{id}/channels/{id}/members`: a standard
+        channel's are its team's, a private or shared channel's its own)."""
+        path = f"/teams/{quote(team_id)}/channels/{quote(channel_id, safe='')}/members"
+        yield from _conversation_members(self.iter_collection(path, {"$top": str(MEMBERS_PAGE)}))
+
+    def channels(self, team_id: str) -> Iterator[tuple[str, str]]:
+        """(id, displayName) of a team's channels (`/teams/{id}/channels`), for the broadcast form to offer."""
+        for item in self.iter_collection(f"/teams/{quote(team_id)}/channels", {"$select": "id,displayName"}):
+            if item.get("id"):
+                yield str(item["id"]), str(item.get("displayName") or "")[:200]
+
+    def display_name(self, path: str) -> str | None:
+        """The `displayName` of one group, team or channel (`/groups/{id}`, `/teams/{id}`,
+        `/teams/{id}/channels/{id}`), None when Graph will not show it (403/404)."""
+        try:
+            answer = self.get(path, {"$select": "displayName"})
+        except GraphError as error:
+            if error.status in (403, 404):
+                return None
+            raise
+        name = answer.get("displayName") if isinstance(answer, dict) else None
+        return str(name)[:200] if name else None
 
     # -- OData plumbing --------------------------------------------------------------------------------
     def iter_collection(self, path: str, params: dict[str, str]) -> Iterator[dict[str, Any]]:
@@ -171,6 +207,13 @@ def _user(item: dict[str, Any]) -> GraphUser | None:
     return GraphUser(id=object_id, name=str(item.get("displayName") or ""),
                      email=item.get("mail") or item.get("userPrincipalName"),
                      enabled=item.get("accountEnabled") is not False, manager_id=manager_id)
+
+
+def _conversation_members(items: Iterator[dict[str, Any]]) -> Iterator[str]:
+    """The Entra users among conversationMembers (`userId`; anonymous guests and phone users have none)."""
+    for item in items:
+        if item.get("@odata.type", AAD_MEMBER_TYPE) == AAD_MEMBER_TYPE and item.get("userId"):
+            yield str(item["userId"]).lower()
 
 
 def _retry_after(response: httpx.Response) -> float:

@@ -29,7 +29,9 @@ from bot.core.roles import identify
 from bot.core.showing import Shown
 from bot.services import Services
 from bot.teams import answers, schedules_card
-from bot.teams.conversations import forget, reference_of, remember
+from bot.teams.audience_groups import (TeamsGroupReader, bot_joined_team, cache_channels, channel_named,
+                                      membership_changed)
+from bot.teams.conversations import forget, reference_of, remember, team_reference_of
 from bot.teams.identity import PLATFORM
 from bot.teams.mentions import mentions_in
 from bot.teams.render import ADAPTIVE_CARD_TYPE
@@ -51,6 +53,11 @@ def raw(ctx: Any) -> dict[str, Any]:
     return ctx.activity.model_dump(by_alias=True, exclude_none=True, mode="json")
 
 
+def _bot_among(activity: dict[str, Any], field: str) -> bool:
+    bot_id = (activity.get("recipient") or {}).get("id")
+    return any(isinstance(member, dict) and member.get("id") == bot_id for member in activity.get(field) or [])
+
+
 def caller_of(activity: dict[str, Any]) -> Address:
     return Address(PLATFORM, str((activity.get("from") or {}).get("aadObjectId") or "").lower())
 
@@ -70,13 +77,17 @@ class Listeners:
         @app.on_conversation_update
         async def conversation(ctx: Any) -> None:
             activity = raw(ctx)
-            bot_id = (activity.get("recipient") or {}).get("id")
-            if any(member.get("id") == bot_id for member in activity.get("membersAdded") or []):
+            if (activity.get("channelData") or {}).get("team"):
+                await _off_loop(self.team_changed, activity)
+            elif _bot_among(activity, "membersAdded"):
                 await _off_loop(self.remember_reference, activity)
 
         @app.on_message
         async def message(ctx: Any) -> None:
-            self.executor.submit(self.answer_message, raw(ctx))  # acknowledged now, answered after
+            activity = raw(ctx)
+            if (activity.get("conversation") or {}).get("conversationType") not in (None, "personal"):
+                return  # a mention in a channel (the app is in teams for audiences): answers are personal
+            self.executor.submit(self.answer_message, activity)  # acknowledged now, answered after
 
         @app.on_card_action_execute(ACKNOWLEDGE)
         async def got_it(ctx: Any) -> dict[str, Any]:
@@ -114,6 +125,30 @@ class Listeners:
             except IntegrityError:
                 if attempt == 2:
                     raise
+
+    def team_changed(self, activity: dict[str, Any]) -> None:
+        """In a team: the bot added (the team's reference kept for channel posts, the team offered as an audience)
+        or removed, or people joined or left (the audience cache updated: bot.teams.audience_groups)."""
+        reference = team_reference_of(activity)
+        with self.services.unit_of_work() as session:
+            if reference is not None and _bot_among(activity, "membersRemoved"):
+                forget(session, reference.user_id)
+            elif reference is not None and _bot_among(activity, "membersAdded"):
+                remember(session, reference)
+                if (team := bot_joined_team(session, activity)) is not None:
+                    self.executor.submit(self.list_channels, team.group_id)
+            channel_named(session, activity)
+            if membership_changed(session, activity):
+                log.info("Teams team %s: membership change applied to the audience cache",
+                         reference.user_id if reference else "?")
+
+    def list_channels(self, team_id: str) -> None:
+        """After the bot joined a team: its channels from Graph, cached by name for the broadcast form."""
+        reader = self.services.groups.readers.get(PLATFORM)
+        if isinstance(reader, TeamsGroupReader):
+            with self.services.unit_of_work() as session:
+                log.info("Teams team %s: %s channels offered as audiences", team_id,
+                         cache_channels(session, reader, team_id))
 
     # -- typed commands ---------------------------------------------------------------------------
     def answer_message(self, activity: dict[str, Any]) -> None:

@@ -2,8 +2,9 @@
 in the Teams admin center or Teams' "Upload a custom app".
 
 The manifest uses the current published schema (v1.29 in Microsoft's microsoft-teams-app-schema repository,
-June 2026): one bot (the Azure bot's Microsoft App ID, TEAMS_APP_ID) in the personal scope only (Drumbeat talks
-to each person in their own chat; it is never added to channels or group chats), the commands people can type
+June 2026): one bot (the Azure bot's Microsoft App ID, TEAMS_APP_ID) in the personal scope (Drumbeat talks to each
+person in their own chat) and the team scope (added to a team, it hears who joins and leaves, for Teams and channel
+audiences, and may post a broadcast in a channel once; it answers nothing typed there), the commands people can type
 (`commandLists`: suggestions, the bot parses any text), and `validDomains` with the host of TEAMS_PUBLIC_URL,
 where the summary's chart and CSV links point. Before anything is written the package is checked against the
 schema's rules that apply to it (`bot.teams.manifest_rules`), so a package that Teams would refuse is never made.
@@ -70,7 +71,7 @@ def build_manifest(*, app_id: str, public_url: str | None, website_url: str, pri
         "accentColor": ACCENT,
         "bots": [{
             "botId": app_id,
-            "scopes": ["personal"],
+            "scopes": ["personal", "team"],
             "isNotificationOnly": False,
             "supportsFiles": False,  # downloads are links served by Drumbeat, not Teams file uploads
             "commandLists": [{"scopes": ["personal"],

@@ -18,6 +18,7 @@ from microsoft_teams.apps import App
 from bot.core.words.figures import plural
 from bot.platforms import PlatformContext, WsgiApp
 from bot.settings import SettingsError, TeamsSettings
+from bot.teams.audience_groups import TeamsGroupReader
 from bot.teams.bridge import MESSAGING_PATH, WsgiBridge
 from bot.teams.directory import Progress, sync_teams_directory
 from bot.teams.graph import GraphClient
@@ -77,6 +78,7 @@ class TeamsPlatform:
         listeners = Listeners(self.services, self.sender, context.executor)
         listeners.graph = self.graph_client if self.settings.tenant_id else None
         listeners.register(self.app)
+        self.group_reader = TeamsGroupReader(self.graph_client)  # audiences' Entra groups, Teams and channels
         self.downloads = Downloads(self.services, LinkSealer(self.settings.app_password))
         self.loop.run(self.app.initialize(), START_BUDGET_SECONDS)  # registers /api/messages on the bridge
 
@@ -106,8 +108,8 @@ class TeamsPlatform:
         return report.changed
 
     def graph_client(self) -> GraphClient:
-        """A Microsoft Graph client for the bot's tenant (the directory sync's; Entra-group audiences can read
-        `group_members` through it). Needs TEAMS_TENANT_ID; close it after use."""
+        """A Microsoft Graph client for the bot's tenant (the directory sync's, and the audiences' group reader's).
+        Needs TEAMS_TENANT_ID; close it after use."""
         if not self.settings.tenant_id:
             raise SettingsError("TEAMS_TENANT_ID is missing: Microsoft Graph answers per tenant")
         return GraphClient(self.token, tenant_id=self.settings.tenant_id, base_url=self.settings.graph_url,

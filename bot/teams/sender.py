@@ -23,12 +23,14 @@ import httpx
 from microsoft_teams.api import Attachment, MessageActivityInput
 
 from bot.services import Services
-from bot.teams.conversations import Reference, usable_reference
+from bot.teams.audience_groups import split_channel
+from bot.teams.conversations import TEAM_KEY, Reference, usable_reference
 from bot.teams.identity import PLATFORM
 from bot.teams.loop import LoopTimeout, SdkLoop
 from bot.teams.render import ADAPTIVE_CARD_TYPE, TeamsLimitError, render_card
 from bot.teams.tokens import TokenError
 from messages.render import BlockTemplateError
+from schedules.channel_posts import CHANNEL_POST_KIND
 from schedules.sending import Outgoing, PermanentFailure, RateLimited, SentRef, TemporaryFailure
 
 log = logging.getLogger(__name__)
@@ -92,6 +94,8 @@ class TeamsSender:
             return usable_reference(session, user_id)
 
     def send(self, outgoing: Outgoing) -> SentRef:
+        if outgoing.kind == CHANNEL_POST_KIND:
+            return self._post_to_channel(outgoing)
         reference = self.reference(outgoing.recipient.user_id)
         if reference is None:
             raise PermanentFailure("the Drumbeat app is not installed in Teams for this person (no conversation "
@@ -100,6 +104,19 @@ class TeamsSender:
         self.pacer.wait_turn()
         sent = self._call(self.app.send(reference.conversation_id, activity, service_url=reference.service_url))
         return SentRef(PLATFORM, conversation_id=reference.conversation_id, message_id=str(sent.id))
+
+    def _post_to_channel(self, outgoing: Outgoing) -> SentRef:
+        """A broadcast's post in a channel (`<team id>/<channel id>`): a new message in the channel's conversation,
+        on the serviceUrl learnt when the app was added to its team (bot.teams.conversations.team_reference_of)."""
+        team_id, channel_id = split_channel(outgoing.recipient.user_id)
+        team = self.reference(TEAM_KEY + team_id)
+        if team is None or not channel_id:
+            raise PermanentFailure("the Drumbeat app is not in that channel's team (add it to the team in Teams): "
+                                   "nothing was posted")
+        activity = card_activity(self.card(outgoing))
+        self.pacer.wait_turn()
+        sent = self._call(self.app.send(channel_id, activity, service_url=team.service_url))
+        return SentRef(PLATFORM, conversation_id=channel_id, message_id=str(sent.id))
 
     def update(self, ref: SentRef, outgoing: Outgoing) -> None:
         """Replace the card of a message already sent (`PUT .../activities/{id}`), on the chat's own service."""

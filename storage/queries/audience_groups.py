@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -107,6 +107,27 @@ def replace_members(session: Session, group_id: int, user_ids: Iterable[str], *,
     link_members(session, group_id)
     session.execute(update(AudienceGroup).where(AudienceGroup.id == group_id).values(refreshed_at=now))
     return len(added), len(removed)
+
+
+#: What a stale mark sets `refreshed_at` to: read, so its members count, but older than any freshness bound.
+STALE = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def mark_stale(session: Session, platform: str, kind: str, *, prefix: str) -> int:
+    """Mark the read groups of a kind whose id starts with `prefix` as due for a re-read (a change their platform
+    reported without saying how it touches them); their last known members still count meanwhile."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    result = session.execute(update(AudienceGroup).where(
+        AudienceGroup.platform == platform, AudienceGroup.kind == kind, AudienceGroup.refreshed_at.is_not(None),
+        AudienceGroup.group_id.like(escaped + "%", escape="\\")).values(refreshed_at=STALE))
+    return int(result.rowcount or 0)
+
+
+def known_groups(session: Session, platform: str, kinds: Sequence[str], *, limit: int = 500) -> list[AudienceGroup]:
+    """A platform's cached groups of these kinds, by label: what a form can offer without asking the platform."""
+    return list(session.execute(select(AudienceGroup).where(
+        AudienceGroup.platform == platform, AudienceGroup.kind.in_(list(kinds)))
+        .order_by(AudienceGroup.label, AudienceGroup.group_id).limit(limit)).scalars())
 
 
 def apply_member_changes(session: Session, ref: GroupRef, *, added: Sequence[str] = (),

@@ -28,7 +28,9 @@ def test_the_fullest_broadcast_form_drops_choices_until_it_fits_and_says_so() ->
     errors = {name: "⚠ " + "e" * 150 for name in broadcast_dialog.INPUTS}  # the core's longest are shorter
     context = {"library": many, "teams": [(f"Team {n} " + "x" * 70,) * 2 for n in range(300)], "questions": many,
                "preview": HOSTILE * 100, "preview_problem": HOSTILE, "form": "A" * 22, "values": values,
-               "errors": errors, "intervals": [("2", "Every 2 weeks")]}
+               "errors": errors, "intervals": [("2", "Every 2 weeks")],
+               "groups": [(str(n), f"Entra group {n} " + "g" * 70) for n in range(300)],
+               "audience_note": [HOSTILE * 4] * 3}
 
     card = card_of(broadcast_dialog.fitted(context))
 
@@ -41,7 +43,8 @@ def test_the_broadcast_form_offers_every_choice_when_they_fit() -> None:
     few = [("win-on-strategy", "Where we win")]
     card = card_of(broadcast_dialog.fitted({
         "library": few, "teams": [("East", "East")], "questions": few, "preview": None, "preview_problem": None,
-        "form": "A" * 22, "values": {}, "errors": {}, "intervals": [("2", "Every 2 weeks")]}))
+        "form": "A" * 22, "values": {}, "errors": {}, "intervals": [("2", "Every 2 weeks")],
+        "groups": [("1", "Teams team Sales")], "audience_note": []}))
     assert check_card(card) == []
     library = next(element for element in card["body"] if element.get("id") == "message")
     assert library["label"] == "A message from the library" and len(library["choices"]) == 1

@@ -1,4 +1,4 @@
-"""The Graph client on its own against the emulator: group members (for Entra-group audiences later) page by
+"""The Graph client on its own against the emulator: group, team and channel members (audiences) page by
 page, throttling waited out within a budget, Graph's refusals as GraphError with status and code."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def test_group_members_are_read_across_pages(emu: TeamsEmulator) -> None:
     graph = client(emu, [])
 
     assert list(graph.group_members(GROUP)) == ids[100:1150]
-    assert emu.graph.calls["graph_group_members"] == 2  # 999 a page
+    assert emu.graph.calls["graph_group_transitive_members"] == 2  # 999 a page, nested groups included
     assert graph.calls == 2
 
 
@@ -62,3 +62,26 @@ def test_a_manager_is_read_one_user_at_a_time_too(emu: TeamsEmulator) -> None:
 
     assert graph.manager_id(rep) == boss
     assert graph.manager_id(boss) is None
+
+
+def test_a_teams_and_a_private_channels_members_are_paged_and_throttling_is_waited_out(emu: TeamsEmulator) -> None:
+    ids = [emu.add_user(f"{n:08d}-0000-4000-8000-000000000000", name=f"Rep {n}").aad_object_id for n in range(1500)]
+    emu.add_team(GROUP, name="Sales", members=ids)
+    private = emu.add_channel(GROUP, "Leads", members=ids[:3])
+    emu.inject_fault("graph_team_members", status=429, retry_after=7)
+    slept: list[float] = []
+    graph = client(emu, slept)
+
+    assert list(graph.team_members(GROUP)) == ids
+    assert list(graph.channel_members(GROUP, private)) == ids[:3]
+    assert slept == [7] and emu.graph.calls["graph_team_members"] == 3  # throttled once, then 2 pages of 999
+
+
+def test_a_channel_or_group_graph_cannot_show_is_lookup_error_for_the_refresher(emu: TeamsEmulator) -> None:
+    from bot.teams.audience_groups import CHANNEL, ENTRA_GROUP, TeamsGroupReader
+
+    reader = TeamsGroupReader(lambda: client(emu, []))
+    with pytest.raises(LookupError, match="HTTP 404"):
+        reader.members(ENTRA_GROUP, GROUP)
+    with pytest.raises(LookupError, match="HTTP 404"):
+        reader.members(CHANNEL, f"{GROUP}/19:gone@thread.tacv2")

@@ -49,7 +49,7 @@ def test_the_package_holds_a_current_manifest_for_the_bot_and_its_icons(tmp_path
     assert manifest["manifestVersion"] == "1.29"
     assert manifest["$schema"] == "https://developer.microsoft.com/json-schemas/teams/v1.29/MicrosoftTeams.schema.json"
     (bot,) = manifest["bots"]
-    assert manifest["id"] == bot["botId"] == APP_ID and bot["scopes"] == ["personal"]
+    assert manifest["id"] == bot["botId"] == APP_ID and bot["scopes"] == ["personal", "team"]
     (command_list,) = bot["commandLists"]
     assert command_list["scopes"] == ["personal"]
     assert REQUIRED_COMMANDS <= {command["title"] for command in command_list["commands"]}

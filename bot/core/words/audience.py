@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.words.zones import broadcast_zones_note
 from messages.rich import Icon, Mention, PersonRef, Rich
 from storage.address import Address
 from storage.queries.audience import AudienceReach
@@ -26,4 +27,12 @@ def reach_lines(reach: AudienceReach, *, platform: str) -> list[Rich]:
     if reach.unread_groups:
         lines.append(Rich(Icon("warning"), f" {reach.unread_groups} of the groups could not be read yet: their "
                           "members are counted when they are."))
+    return lines
+
+
+def count_lines(reach: AudienceReach, *, platform: str) -> list[Rich]:
+    """What *Count who it reaches* says in a broadcast form: the preview, and the people reckoned in UTC."""
+    lines = reach_lines(reach, platform=platform)
+    if zones := broadcast_zones_note(reach.without_zone):
+        lines.append(Rich(zones))
     return lines

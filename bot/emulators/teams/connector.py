@@ -176,6 +176,12 @@ class Connector:
         return 200, {"conversations": found, "continuationToken": None}, {}
 
     def _writable(self, conversation: Conversation) -> tuple[int, Any, dict[str, str]] | None:
+        if conversation.conversation_type == "channel":  # a channel: writable while the app is in its team
+            team = self.d.teams.get(conversation.team_id or "")
+            if team is None or not team.bot_installed:
+                return _fail(403, "The bot is not part of the conversation roster.", "BotNotInConversationRoster",
+                             "MessageWritesBlocked")
+            return None
         for member in conversation.member_ids:
             user = self.d.users[member]
             if user.blocked:

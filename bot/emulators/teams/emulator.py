@@ -9,7 +9,9 @@ One loopback HTTP server plays three Microsoft services for one bot (app id + pa
 - the Bot Framework issuer at `openid_metadata_url`, whose key signs the JWT on every activity the emulator
   delivers to the bot (`connect_bot(url)`), so the bot's own token validation runs, not a switched-off one;
 - Microsoft Graph at `graph_url` (`/v1.0/users`, `/users/{id}/manager`, `/users/{id}/mailboxSettings`,
-  `/groups/{id}/members`: bot/emulators/teams/graph.py), for the directory sync.
+  `/groups/{id}/members` and `/transitiveMembers`, `/teams/{id}/members`, `/teams/{id}/channels/{id}/members`:
+  bot/emulators/teams/graph.py), for the directory sync and audiences; the tenant's Teams, their channels and
+  membership events are bot/emulators/teams/teams.py.
 
 `cloud_overrides()` gives the fields of the Teams SDK's `CloudEnvironment` to change (with
 `microsoft_teams.api.auth.cloud_environment.with_overrides(PUBLIC, **emu.cloud_overrides())`).
@@ -39,6 +41,7 @@ from .keys import Signer
 from .ratelimit import RateLimiter
 from .server import Answer, Incoming, LoopbackServer
 from .state import Directory, User
+from .teams import TeamsOfTenant
 from .tokens import GRAPH_RESOURCE, TokenService, bot_framework_openid_configuration
 
 #: What Teams' inbound tokens say as their issuer (the SDK checks it against its cloud's `token_issuer`).
@@ -49,7 +52,7 @@ _TENANT_PATH = re.compile(r"^/(?P<tenant>[^/]+)/(?P<rest>oauth2/v2\.0/token|v2\.
                           r"|discovery/v2\.0/keys)$")
 
 
-class TeamsEmulator:
+class TeamsEmulator(TeamsOfTenant):
     """Bot Connector, token service and Bot Framework issuer on loopback, playing a tenant's people too."""
 
     def __init__(
@@ -181,10 +184,13 @@ class TeamsEmulator:
                     raise EmulatorError(f"cannot change {key!r}")
                 setattr(user, key, value)
 
-    def add_group(self, group_id: str, member_ids: list[str]) -> None:
-        """An Entra group (Graph's `/groups/{id}/members`), its members named by Entra object id."""
+    def add_group(self, group_id: str, member_ids: list[str], *, name: str | None = None) -> None:
+        """An Entra group (Graph's `/groups/{id}/members`), its members named by Entra object id (a user's, or
+        another group's: a nested group)."""
         with self._directory.lock:
             self._directory.groups[group_id.lower()] = [member.lower() for member in member_ids]
+            if name is not None:
+                self._directory.group_names[group_id.lower()] = name
 
     def conversation_reference(self, aad_object_id: str) -> dict[str, Any]:
         """What a bot must keep to reach the person proactively (conversation id, serviceUrl, tenant, ids)."""

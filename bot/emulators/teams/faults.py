@@ -32,7 +32,8 @@ OPERATIONS = (
     "graph_user",
     "graph_manager",
     "graph_mailbox_settings",
-    "graph_group_members",
+    "graph_group_members", "graph_group_transitive_members", "graph_team_members", "graph_channel_members",
+    "graph_group", "graph_team", "graph_channel", "graph_channels",
 )
 
 #: The connector's error code for each status, as its ErrorResponse bodies carry them.

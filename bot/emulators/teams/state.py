@@ -61,11 +61,43 @@ class User:
 
 
 @dataclass
+class Channel:
+    """A channel of a Team: its conversation id (`19:...@thread.tacv2`, Graph's channel id too), its name, and
+    for a private or shared channel its own members (a standard channel's members are its team's)."""
+
+    id: str
+    name: str
+    members: list[str] | None = None  # Entra object ids; None: a standard channel (the team's members)
+
+
+@dataclass
+class TeamState:
+    """A Team (its id is its Microsoft 365 group's Entra object id, as Graph names it), its members, its
+    channels (the first is General, whose id Bot Framework uses as the team's `channelData.team.id`), and
+    whether the Drumbeat app is installed in it (the bot then hears its membership events and may post)."""
+
+    id: str
+    name: str
+    tenant_id: str
+    members: list[str]
+    channels: dict[str, Channel] = field(default_factory=dict)
+    bot_installed: bool = False
+
+    @property
+    def general(self) -> Channel:
+        return next(iter(self.channels.values()))
+
+    def channel_members(self, channel: Channel) -> list[str]:
+        return list(self.members if channel.members is None else channel.members)
+
+
+@dataclass
 class Conversation:
     id: str
     tenant_id: str
-    conversation_type: str  # "personal" for a 1:1 chat with the bot
-    member_ids: list[str]  # Entra object ids
+    conversation_type: str  # "personal" for a 1:1 chat with the bot, "channel" for a Team's channel
+    member_ids: list[str]  # Entra object ids (a channel's: none here, its team's are on TeamState)
+    team_id: str | None = None  # a channel's team
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)  # message id -> stored activity
     deleted: set[str] = field(default_factory=set)
 
@@ -85,7 +117,9 @@ class Directory:
         self.users: dict[str, User] = {}  # by Entra object id
         self.conversations: dict[str, Conversation] = {}
         self.personal: dict[str, str] = {}  # Entra object id -> personal conversation id
-        self.groups: dict[str, list[str]] = {}  # Entra group id -> member object ids (Graph)
+        self.groups: dict[str, list[str]] = {}  # Entra group id -> member object ids, users or groups (Graph)
+        self.group_names: dict[str, str] = {}  # Entra group id -> displayName
+        self.teams: dict[str, TeamState] = {}  # by the Team's Entra group id
         self._last_message_ms = 0
         self.service_url = ""
 
@@ -102,6 +136,25 @@ class Directory:
         if found is not None:
             return found
         return next((u for u in self.users.values() if u.bot_id == member_id), None)
+
+    def channel_conversation(self, team: TeamState, channel: Channel) -> Conversation:
+        """The conversation a channel is to the connector (its id is the channel's)."""
+        if channel.id not in self.conversations:
+            self.conversations[channel.id] = Conversation(channel.id, team.tenant_id, "channel", [], team.id)
+        return self.conversations[channel.id]
+
+    def group_users(self, group_id: str, seen: set[str] | None = None) -> list[str]:
+        """An Entra group's user members, nested groups' included, each once (Graph's transitiveMembers)."""
+        seen = set() if seen is None else seen
+        found: list[str] = []
+        for member in self.groups.get(group_id, []):
+            if member in self.groups:
+                if member not in seen:
+                    seen.add(member)
+                    found.extend(self.group_users(member, seen))
+            elif member in self.users:
+                found.append(member)
+        return list(dict.fromkeys(found))
 
     def personal_chat(self, user: User) -> Conversation:
         """The one personal chat between the bot and the person (Teams keeps a single one per pair)."""

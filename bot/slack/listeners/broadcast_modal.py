@@ -18,9 +18,8 @@ from bot.core.audiences import resolve_audience
 from bot.core.errors import BadInput, DrumbeatError, NotFound
 from bot.core.once import RequestKey
 from bot.core.roles import identify, require_role
-from bot.core.words.audience import reach_lines
+from bot.core.words.audience import count_lines
 from bot.core.words.queued import describe_queued
-from bot.core.words.zones import broadcast_zones_note
 from bot.services import Services
 from bot.slack.identity import PLATFORM
 from bot.slack.people import acting_user
@@ -108,10 +107,7 @@ def count_audience(body: dict[str, Any], client: WebClient, services: Services) 
         try:
             resolved = resolve_audience(session, audience_from_state(values), load=False, groups=services.groups,
                                         now=services.clock())
-            lines = reach_lines(resolved.reach, platform=PLATFORM)
-            if zones := broadcast_zones_note(resolved.reach.without_zone):
-                lines.append(Rich(zones))
-            note = Rich.join("\n", lines)
+            note = Rich.join("\n", count_lines(resolved.reach, platform=PLATFORM))
         except (BadInput, NotFound) as problem:
             note = Rich(Icon("warning"), " ", problem.text)
         picked = ((values.get(ModalBlock.MESSAGE.value) or {}).get(ActionId.MESSAGE_PICK.value) or {})
