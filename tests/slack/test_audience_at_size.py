@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time as clock_time, timedelta
 
 from slack_sdk import WebClient
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from bot.core.audiences import AudienceSpec
@@ -25,6 +24,7 @@ from storage.models import Message
 from storage.queries.audience import stored_audience_count
 from storage.queries.audience_groups import ensure_groups
 from tests.people import add_many_people, add_person
+from tests.statements import statements_on
 
 NOW = datetime(2026, 11, 24, 7, 30, tzinfo=UTC)
 HUGE = 10_000
@@ -38,20 +38,11 @@ def test_a_10000_member_channel_is_read_in_pages_and_resolved_in_set_based_sql(e
         slack.add_channel("C0EVERYONE", name="everyone", members=members)
         with session_scope(engine) as session:
             add_many_people(session, members)
-        statements: list[str] = []
-
-        def count(conn, cursor, statement, *rest) -> None:  # noqa: ANN001
-            statements.append(statement)
-
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            with session_scope(engine) as session:
-                (group_id,) = ensure_groups(session, [channel_ref("C0EVERYONE")])
-                reader = SlackGroupReader(WebClient(token=slack.bot_token, base_url=slack.api_url))
-                assert GroupRefresher({"slack": reader}).refresh(session, [group_id], now=NOW) == 1
-                reached = stored_audience_count(session, {"group_ids": [group_id]})
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
+        with statements_on(engine) as statements, session_scope(engine) as session:
+            (group_id,) = ensure_groups(session, [channel_ref("C0EVERYONE")])
+            reader = SlackGroupReader(WebClient(token=slack.bot_token, base_url=slack.api_url))
+            assert GroupRefresher({"slack": reader}).refresh(session, [group_id], now=NOW) == 1
+            reached = stored_audience_count(session, {"group_ids": [group_id]})
         pages = slack.calls_named("conversations.members")
     assert reached == HUGE
     assert len(pages) == HUGE // 1000 and all(call.ok for call in pages)
