@@ -89,7 +89,7 @@ def test_team_link_refusals_and_bad_input_change_nothing(world: World) -> None:
 def test_graph_failing_during_a_link_links_nothing(world: World) -> None:
     installed(world, LENA)
     world.emu.add_group(GROUP, [RIA])
-    world.emu.inject_fault("graph_group_members", status=403)
+    world.emu.inject_fault("graph_group_transitive_members", status=403)  # team link reads transitive members
 
     assert "Microsoft Graph could not be read, so nothing was changed" in said(world, LENA, f"team link Pacific {GROUP}")
     assert team_of(world, RIA) == "East"
