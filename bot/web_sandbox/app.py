@@ -85,6 +85,7 @@ def build_app(web: WebSandbox | None = None, teams: TeamsWebSandbox | None = Non
             Route("/home", routes.home, methods=["POST"]), Route("/act", routes.click, methods=["POST"]),
             Route("/view", routes.view, methods=["POST"]), Route("/clock", routes.clock, methods=["POST"]),
             Route("/tour", routes.tour, methods=["POST"]), Route("/files/{file_id}", routes.file),
+            Route("/changes", routes.changes),
         ]
     if teams is not None:
         table.append(Mount(TeamsRoutes.base, routes=teams_routes(TeamsRoutes(teams, pages, platforms))))

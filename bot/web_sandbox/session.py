@@ -48,6 +48,10 @@ class WebSandbox(World):
             private = [{**e, "ephemeral": True, "files": []} for e in self.emulator.ephemerals(person.slack_id)]
         return sorted(messages + private, key=lambda m: float(m["ts"]))
 
+    def seen(self, person: DemoPerson) -> Any:
+        modal = self.modal(person)
+        return [self.stream(person), modal and modal.get("id"), modal and modal.get("blocks")]
+
     def home_view(self, person: DemoPerson) -> dict[str, Any] | None:
         with self.lock:
             return self.emulator.home_view(person.slack_id)

@@ -79,4 +79,5 @@ class TeamsRoutes(WorldRoutes):
 def teams_routes(routes: TeamsRoutes) -> list[BaseRoute]:
     return [Route("/", routes.page), Route("/command", routes.command, methods=["POST"]),
             Route("/act", routes.act, methods=["POST"]), Route("/dialog", routes.dialog, methods=["POST"]),
-            Route("/clock", routes.clock, methods=["POST"]), Route("/tour", routes.tour, methods=["POST"])]
+            Route("/clock", routes.clock, methods=["POST"]), Route("/tour", routes.tour, methods=["POST"]),
+            Route("/changes", routes.changes)]

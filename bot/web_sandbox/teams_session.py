@@ -84,6 +84,9 @@ class TeamsWebSandbox(World):
                           "edited": bool(message.get("edits")), "timestamp": str(message.get("timestamp") or "")})
         return shown
 
+    def seen(self, person: DemoPerson) -> Any:
+        return [self.chat(person), self.dialog(person)]
+
     def dialog(self, person: DemoPerson) -> dict[str, Any] | None:
         with self.lock:
             dialog = self.teams.dialog(teams_id(person))

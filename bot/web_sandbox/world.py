@@ -8,12 +8,14 @@ as the scheduler would. The clock moves and the tour (`clock`, `tour`) work on e
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.demo import DEMO_PEOPLE, DemoPerson
@@ -74,6 +76,18 @@ class World:
 
     def take_notice(self, person: DemoPerson) -> str:
         return self._notices.pop(person.handle, "")
+
+    def seen(self, person: DemoPerson) -> Any:
+        """What the person's page shows of their conversation (each platform's own): its fingerprint changes
+        when something arrives or changes."""
+        raise NotImplementedError
+
+    def fingerprint(self, person: DemoPerson) -> str:
+        """A short digest of the person's page as it is now (the clock, their conversation, what is open),
+        which the page polls to refresh itself when a DM arrives while the clock moves elsewhere."""
+        with self.lock:
+            shown = json.dumps([self.clock().isoformat(), self.seen(person)], sort_keys=True, default=str)
+        return hashlib.sha256(shown.encode("utf-8")).hexdigest()[:16]
 
     def log_tail(self) -> list[str]:
         with self.lock:

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from bot.demo import DEMO_PEOPLE, DemoPerson
@@ -62,7 +62,14 @@ class WorldRoutes:
         return {"person": person, "tab": tab, "now": web.clock(), "command": web.command_name,
                 "people": [(p, web.local_time(p)) for p in DEMO_PEOPLE], "local": web.local_time(person),
                 "notice": web.take_notice(person), "log": web.log_tail(), "zones": clock_moves.zones(),
-                "steps": STEPS, "platform": web.platform, "base": self.base, "platforms": self.platforms}
+                "steps": STEPS, "platform": web.platform, "base": self.base, "platforms": self.platforms,
+                "fingerprint": web.fingerprint(person)}
+
+    async def changes(self, request: Request) -> Response:
+        """The fingerprint of the person's page now: the page polls it, and refreshes when it differs."""
+        person = self.web.person(request.query_params.get("as"))
+        digest = await run_in_threadpool(self.web.fingerprint, person)
+        return PlainTextResponse(digest, headers={"Cache-Control": "no-store"})
 
     async def clock(self, request: Request) -> Response:
         """+1 hour, +1 day, or the next weekday at a time in a zone (`weekday:0@08:00`)."""

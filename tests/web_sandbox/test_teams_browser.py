@@ -12,6 +12,7 @@ import pytest
 
 from bot.web_sandbox.server import serving
 from bot.web_sandbox.teams_session import TeamsWebSandbox
+from bot.web_sandbox.tour import run_step
 from tests.web_sandbox.test_browser import CHROMIUM, WAIT_MS, be, browser, expect, shot, type_command
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium: apt-get install chromium")
@@ -84,3 +85,15 @@ def test_a_teams_leader_opens_the_broadcast_dialog_gets_a_field_error_and_schedu
     shot(page, "teams-leader-4-scheduled")
     be(page, "aiko")
     expect(page.locator("#dm")).to_contain_text("Where we win")  # type: ignore[attr-defined]
+
+
+def test_a_card_that_arrives_while_the_clock_moves_elsewhere_shows_up_without_reloading(
+        page: object, teams_web: TeamsWebSandbox) -> None:
+    page.goto("/teams/?as=aiko")  # type: ignore[attr-defined]
+    expect(page.locator("#dm")).to_contain_text("No messages from Drumbeat yet")  # type: ignore[attr-defined]
+    page.evaluate("window.loadedOnce = true")  # type: ignore[attr-defined] - gone if the page were reloaded
+    run_step(teams_web, 1)  # elsewhere (another tab, the terminal): Lena broadcasts, the clock moves, it is delivered
+    run_step(teams_web, 2)
+    expect(button(page, "Got it")).to_be_visible()  # the page polled, saw the change and refreshed itself
+    assert page.evaluate("window.loadedOnce") is True  # type: ignore[attr-defined]
+    shot(page, "teams-live-card-arrives")

@@ -15,3 +15,22 @@ function showNewest() {
 }
 document.addEventListener("DOMContentLoaded", showNewest);
 document.addEventListener("htmx:afterSettle", showNewest);
+// Live refresh: every few seconds the page asks for its fingerprint (the clock, the person's conversation, what
+// is open); when it differs, a DM arrived or the clock moved elsewhere (another tab, the terminal), and the page
+// fetches itself again. Never while a modal or dialog is open or a command is half typed: nothing typed is lost.
+const LIVE_EVERY_MS = 2000;
+async function refreshIfChanged() {
+  const live = document.getElementById("live");
+  const typing = document.getElementById("command-text");
+  if (!live || document.hidden || document.querySelector(".overlay") || (typing && typing.value)) return;
+  if (document.body.classList.contains("htmx-request")) return;
+  try {
+    const answer = await fetch(live.dataset.changes, { cache: "no-store" });
+    const now = (await answer.text()).trim();
+    if (answer.ok && now !== live.dataset.fingerprint && document.getElementById("live") === live) {
+      live.dataset.fingerprint = now;
+      htmx.ajax("GET", location.pathname + location.search, { target: "body", swap: "innerHTML" });
+    }
+  } catch (_) { /* the sandbox stopped: try again later */ }
+}
+setInterval(refreshIfChanged, LIVE_EVERY_MS);
