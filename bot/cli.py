@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="the bot wired to a built-in Slack emulator with a demo organisation")
     sandbox.add_argument("--database", default="drumbeat-sandbox.db", help="SQLite file for the sandbox (recreated)")
     sandbox.add_argument("--teams", action="store_true", help="play the demo in a built-in Microsoft Teams tenant")
-    sandbox.add_argument("--web", action="store_true", help="serve the sandbox as a web page on 127.0.0.1")
+    sandbox.add_argument("--web", action="store_true", help="serve the sandbox as a web page on 127.0.0.1 (Slack and Teams; --teams opens on Teams)")
     sandbox.add_argument("--port", type=_port, help="the web page's port (default DRUMBEAT_SANDBOX_PORT, 8765)")
     manifest = sub.add_parser("manifest", help="print the Slack app manifest to paste into api.slack.com/apps")
     manifest.add_argument("--request-url", help="HTTP mode: the public https URL of POST /slack/events (default: Socket Mode)")
@@ -134,13 +134,10 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         if note:
             print(f"drumbeat: {note}", file=sys.stderr)
         if getattr(args, "web", False):
-            if getattr(args, "teams", False):
-                print("drumbeat: the web sandbox plays the Slack demo; --teams and --web cannot be combined yet",
-                      file=sys.stderr)
-                return 2
             from bot.web_sandbox.server import run_web_sandbox
 
-            return run_web_sandbox(settings, database=database, port=args.port or settings.sandbox_port)
+            return run_web_sandbox(settings, database=database, port=args.port or settings.sandbox_port,
+                                   teams_first=getattr(args, "teams", False))
         platform = {"teams": True} if getattr(args, "teams", False) else {}  # Slack's sandbox is the default
         return run_sandbox(settings, database=database, **platform)
     return _run(settings)

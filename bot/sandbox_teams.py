@@ -144,7 +144,7 @@ class TeamsSandbox(Sandbox):
     def _press(self, person: DemoPerson, wanted: str, *, verb: str, label: str) -> bool:
         """Press the newest card action whose `data.action` is `wanted` (and, for answers, whose choice matches)."""
         for message in reversed(self.teams.inbox(teams_id(person))):
-            for action in _card(message).get("actions") or []:
+            for action in card_of(message).get("actions") or []:
                 data = action.get("data") or {}
                 if data.get("action") == wanted and (wanted != "answer" or data.get("choice") == label):
                     self.printer.says(person, f"[{action.get('title')}]", verb=verb)
@@ -155,7 +155,7 @@ class TeamsSandbox(Sandbox):
 
     def has_got_it_button(self, person: DemoPerson) -> bool:
         return any((a.get("data") or {}).get("action") == "got_it"
-                   for m in self.teams.inbox(teams_id(person)) for a in _card(m).get("actions") or [])
+                   for m in self.teams.inbox(teams_id(person)) for a in card_of(m).get("actions") or [])
 
     def click_got_it(self, person: DemoPerson) -> None:
         if not self._press(person, "got_it", verb="presses", label=""):
@@ -172,7 +172,7 @@ class TeamsSandbox(Sandbox):
     def click_button(self, person: DemoPerson, label: str) -> None:
         wanted = label.strip().lower()
         for message in reversed(self.teams.inbox(teams_id(person))):
-            for action in _card(message).get("actions") or []:
+            for action in card_of(message).get("actions") or []:
                 if action.get("type") == "Action.Execute" and wanted in str(action.get("title", "")).lower():
                     self.printer.says(person, f"[{action.get('title')}]", verb="presses")
                     self.teams.execute(teams_id(person), message["id"], title=action.get("title"))
@@ -192,7 +192,7 @@ class TeamsSandbox(Sandbox):
     def _show_new_dms(self) -> None:
         for person in DEMO_PEOPLE:
             for message in self.teams.inbox(teams_id(person)):
-                lines = card_lines(_card(message)) or [str(message.get("text") or "")]
+                lines = card_lines(card_of(message)) or [str(message.get("text") or "")]
                 fingerprint, previous = "\n".join(lines), self._seen.get(message["id"])
                 if previous is not None and previous[0] == fingerprint:
                     continue
@@ -237,7 +237,8 @@ class TeamsSandbox(Sandbox):
               "yet)", file=self.printer.out)
 
 
-def _card(message: dict[str, Any]) -> dict[str, Any]:
+def card_of(message: dict[str, Any]) -> dict[str, Any]:
+    """The first Adaptive Card a message carries ({} when it has none)."""
     for attachment in message.get("attachments") or []:
         if isinstance(attachment, dict) and isinstance(attachment.get("content"), dict):
             return attachment["content"]

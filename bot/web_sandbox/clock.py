@@ -19,7 +19,7 @@ from bot.demo import DEMO_PEOPLE
 from storage.queries.upcoming import next_due_after
 
 if TYPE_CHECKING:
-    from bot.web_sandbox.session import WebSandbox
+    from bot.web_sandbox.world import World
 
 MOVES = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(days=7)}
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -41,7 +41,7 @@ def next_local(now: datetime, *, zone: str, weekday: int, at: time) -> datetime:
     return candidate.astimezone(ZoneInfo("UTC"))
 
 
-def advance(web: WebSandbox, target: datetime) -> int:
+def advance(web: World, target: datetime) -> int:
     """Walk the clock to `target`, running the jobs at each stop; how many stops it made."""
     made = 0
     with web.lock:

@@ -18,6 +18,7 @@ from bot.settings import Settings
 from bot.startup import listen_problem
 from bot.web_sandbox.app import build_app
 from bot.web_sandbox.session import WebSandbox
+from bot.web_sandbox.teams_session import TeamsWebSandbox, teams_database
 
 LOOPBACK = "127.0.0.1"
 
@@ -39,38 +40,48 @@ def listening_socket(port: int) -> socket.socket:
     return sock
 
 
-def _server(web: WebSandbox) -> uvicorn.Server:
-    config = uvicorn.Config(build_app(web), log_level="warning", access_log=False, lifespan="off")
+def _server(web: WebSandbox | None, teams: TeamsWebSandbox | None) -> uvicorn.Server:
+    config = uvicorn.Config(build_app(web, teams), log_level="warning", access_log=False, lifespan="off")
     return uvicorn.Server(config)
 
 
 @contextmanager
-def serving(web: WebSandbox, *, port: int = 0) -> Iterator[str]:
-    """Serve `web` on a thread while the block runs (port 0: any free port); yields the page's address."""
+def serving(web: WebSandbox | None = None, *, teams: TeamsWebSandbox | None = None, port: int = 0) -> Iterator[str]:
+    """Serve the worlds given on a thread while the block runs (port 0: any free port); yields the page's
+    address (Teams' page when it is the only world)."""
     sock = listening_socket(port)
-    server = _server(web)
+    server = _server(web, teams)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="web-sandbox", daemon=True)
     try:
         thread.start()
         while not server.started and thread.is_alive():
             thread.join(0.05)
-        yield f"http://{LOOPBACK}:{sock.getsockname()[1]}/"
+        yield f"http://{LOOPBACK}:{sock.getsockname()[1]}/" + ("teams/" if web is None else "")
     finally:
         server.should_exit = True
         thread.join(10)
         sock.close()
 
 
-def run_web_sandbox(settings: Settings, *, database: str, port: int) -> int:
-    """`drumbeat sandbox --web`: serve the page until Ctrl-C (the bot's own logs quiet, as in the terminal one)."""
+def run_web_sandbox(settings: Settings, *, database: str, port: int, teams_first: bool = False) -> int:
+    """`drumbeat sandbox --web`: serve both worlds, Slack's and Teams' (each its own SQLite file), with a switch
+    between them, until Ctrl-C; `--teams` opens on Teams' page. The bot's own logs are quiet, as in the terminal."""
     logging.getLogger().setLevel(logging.WARNING)
     sock = listening_socket(port)
     web = WebSandbox(settings, database=database)
-    server = _server(web)
-    print(f"Drumbeat sandbox in your browser: http://{LOOPBACK}:{port}/  (Ctrl-C stops it)", flush=True)
+    try:
+        teams = TeamsWebSandbox(settings, database=teams_database(database), start=web.clock())
+    except BaseException:
+        web.close()
+        raise
+    server = _server(web, teams)
+    page = "teams/" if teams_first else ""
+    print(f"Drumbeat sandbox in your browser: http://{LOOPBACK}:{port}/{page}  (Slack and Microsoft Teams; "
+          "Ctrl-C stops it)", flush=True)
     try:
         server.run(sockets=[sock])
     finally:
         sock.close()
+        teams.close()
         web.close()
     return 0

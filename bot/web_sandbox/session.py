@@ -3,87 +3,54 @@
 It wraps `bot.sandbox.Sandbox` (the real bot wired to the built-in Slack emulator, as the terminal sandbox runs
 it) and acts only through the emulator's actor, so every click, command and submission is the signed request
 Slack would send. The terminal sandbox's printer still writes its conversation log, which the page shows.
-Requests arrive on several server threads while the bot, the emulator and the clock are one shared world:
-every operation holds one lock.
+The lock, settling after each act, notices and the log are `bot.web_sandbox.world`'s, shared with Teams'.
 """
 
 from __future__ import annotations
 
 import io
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.demo import DEMO_PEOPLE, DemoPerson
 from bot.emulators.slack import EmulatorError
 from bot.sandbox import Sandbox
 from bot.settings import Settings
 from bot.web_sandbox.forms import FormFields, change_value, slack_values
-
-LOG_LINES_SHOWN = 60
+from bot.web_sandbox.world import World
 
 
 @dataclass
 class PersonState:
-    """What the page remembers for one person between requests: a notice to show once, and per open modal the
-    values typed so far (Slack keeps them while the bot updates the modal) and the bot's field errors."""
+    """What the page remembers for one person between requests: per open modal the values typed so far (Slack
+    keeps them while the bot updates the modal) and the bot's field errors."""
 
-    notice: str = ""
     drafts: dict[str, FormFields] = field(default_factory=dict)
     errors: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
-class WebSandbox:
+class WebSandbox(World):
+    platform = "slack"
+
     def __init__(self, settings: Settings, *, database: str, start: datetime | None = None) -> None:
-        self.log = io.StringIO()
-        self.sandbox = Sandbox(settings, database=database, out=self.log, start=start)
+        log = io.StringIO()
+        self._start(Sandbox(settings, database=database, out=log, start=start), log)
         self.emulator = self.sandbox.emulator
-        self.drumbeat = self.sandbox.drumbeat
-        self.clock = self.sandbox.clock
-        self.command_name = self.sandbox.settings.command
-        self.lock = threading.RLock()
         self._state = {person.handle: PersonState() for person in DEMO_PEOPLE}
 
-    def close(self) -> None:
-        with self.lock:
-            self.sandbox.close()
-
-    @contextmanager
-    def acting(self) -> Iterator[None]:
-        """One visitor's operation at a time; afterwards what became due is sent, as the scheduler would."""
-        with self.lock:
-            yield
-            self.settle()
-
-    def settle(self) -> None:
-        """Let the bot finish what it does after acknowledging, then run the time-driven jobs once for now."""
-        with self.lock:
-            self.drumbeat.wait_for_background()
-            report = self.drumbeat.tick()
-            if report.sent or report.failed:
-                print(f"\n(outbox: {report.sent} sent, {report.retried} retried, {report.failed} failed)",
-                      file=self.log)
-            self.sandbox.show_new_messages()
-
     # --- what the page shows ------------------------------------------------------------------
-    @staticmethod
-    def person(handle: str | None) -> DemoPerson:
-        """The demo person with this handle; the leader when none or an unknown one is asked for."""
-        return next((p for p in DEMO_PEOPLE if p.handle == (handle or "").lower()), DEMO_PEOPLE[0])
-
-    def local_time(self, person: DemoPerson) -> datetime:
-        return self.clock().astimezone(ZoneInfo(person.tz))
-
     def stream(self, person: DemoPerson) -> list[dict[str, Any]]:
         """The person's DM with the bot, oldest first: the bot's messages and the private answers only they see."""
         with self.lock:
             messages = [{**m, "ephemeral": False} for m in self.emulator.inbox(person.slack_id)]
             private = [{**e, "ephemeral": True, "files": []} for e in self.emulator.ephemerals(person.slack_id)]
         return sorted(messages + private, key=lambda m: float(m["ts"]))
+
+    def seen(self, person: DemoPerson) -> Any:
+        modal = self.modal(person)
+        return [self.stream(person), modal and modal.get("id"), modal and modal.get("blocks")]
 
     def home_view(self, person: DemoPerson) -> dict[str, Any] | None:
         with self.lock:
@@ -97,15 +64,6 @@ class WebSandbox:
         state = self._state[person.handle]
         return state.drafts.get(view_id, {}), state.errors.get(view_id, {})
 
-    def take_notice(self, person: DemoPerson) -> str:
-        state = self._state[person.handle]
-        notice, state.notice = state.notice, ""
-        return notice
-
-    def log_tail(self) -> list[str]:
-        with self.lock:
-            return [line for line in self.log.getvalue().splitlines() if line.strip()][-LOG_LINES_SHOWN:]
-
     def file(self, file_id: str) -> dict[str, Any] | None:
         with self.lock:
             return next((f for f in self.emulator.uploaded_files if f["file_id"] == file_id), None)
@@ -113,7 +71,7 @@ class WebSandbox:
     # --- what a person does ---------------------------------------------------------------------
     def command(self, person: DemoPerson, text: str) -> None:
         if not text.strip():
-            self._state[person.handle].notice = f"Type what follows {self.command_name}, e.g. `help`."
+            self.notify(person, f"Type what follows {self.command_name}, e.g. `help`.")
             return
         with self.acting():
             self.sandbox.command(person, text.strip())
@@ -188,10 +146,10 @@ class WebSandbox:
         try:
             response = deliver()
         except EmulatorError as problem:
-            self._state[person.handle].notice = f"Slack would not do that: {problem}"
+            self.notify(person, f"Slack would not do that: {problem}")
             return None
         if response.status != 200:
-            self._state[person.handle].notice = f"Slack would show: the app did not respond (HTTP {response.status})."
+            self.notify(person, f"Slack would show: the app did not respond (HTTP {response.status}).")
         return response
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from bot.settings import Settings, settings_from_mapping
 from bot.web_sandbox.session import WebSandbox
+from bot.web_sandbox.teams_session import TeamsWebSandbox
 
 # Tuesday 07:30 UTC: Tokyo (Aiko) and Berlin (Marco, Jonas) are at work, New York is asleep.
 TUESDAY_MORNING_UTC = datetime(2026, 11, 24, 7, 30, tzinfo=UTC)
@@ -32,6 +33,16 @@ def sandbox_settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def web(sandbox_settings: Settings, tmp_path: Path) -> Iterator[WebSandbox]:
     sandbox = WebSandbox(sandbox_settings, database=str(tmp_path / "sandbox.db"), start=TUESDAY_MORNING_UTC)
+    try:
+        yield sandbox
+    finally:
+        sandbox.close()
+
+
+@pytest.fixture
+def teams_web(sandbox_settings: Settings, tmp_path: Path) -> Iterator[TeamsWebSandbox]:
+    """The Teams world alone, as `drumbeat sandbox --web --teams` serves it beside Slack's."""
+    sandbox = TeamsWebSandbox(sandbox_settings, database=str(tmp_path / "sandbox-teams.db"), start=TUESDAY_MORNING_UTC)
     try:
         yield sandbox
     finally:

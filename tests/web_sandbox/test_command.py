@@ -52,24 +52,41 @@ def test_a_taken_port_is_said_in_one_line(tmp_path: Path, monkeypatch: pytest.Mo
     assert f"drumbeat: cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
 
 
-def test_drumbeat_sandbox_web_serves_the_page_on_loopback_until_interrupted(tmp_path: Path) -> None:
+def _serve_and_read(tmp_path: Path, *flags: str, pages: tuple[str, ...]) -> tuple[str, list[str]]:
+    """Run `drumbeat sandbox --web <flags>` on a free port: the address it prints, and each page asked for."""
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DRUMBEAT_FEEDBACK_KEY_FILE": str(tmp_path / "feedback.key")}
     env.pop("DATABASE_URL", None)
-    process = subprocess.Popen([sys.executable, "-m", "bot", "sandbox", "--web", "--port", str(port)], cwd=tmp_path,
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen([sys.executable, "-m", "bot", "sandbox", "--web", *flags, "--port", str(port)],
+                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
         while line and "in your browser" not in line:
             line = process.stdout.readline()
-        assert f"http://127.0.0.1:{port}/" in line
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/?as=aiko", timeout=30) as answer:
-            page = answer.read().decode()
-        assert "<title>Drumbeat sandbox · Aiko Tanaka</title>" in page
+        shown = []
+        for page in pages:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{page}", timeout=30) as answer:
+                shown.append(answer.read().decode())
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) in (0, 130)
+        return line.replace(str(port), "PORT"), shown
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_drumbeat_sandbox_web_serves_the_page_on_loopback_until_interrupted(tmp_path: Path) -> None:
+    line, (page,) = _serve_and_read(tmp_path, pages=("/?as=aiko",))
+    assert "http://127.0.0.1:PORT/ " in line
+    assert "<title>Drumbeat sandbox · Aiko Tanaka</title>" in page
+
+
+def test_drumbeat_sandbox_web_teams_opens_on_the_teams_page_with_a_switch_to_slack(tmp_path: Path) -> None:
+    line, (teams, slack) = _serve_and_read(tmp_path, "--teams", pages=("/teams/?as=aiko", "/?as=aiko"))
+    assert "http://127.0.0.1:PORT/teams/ " in line  # no longer refused: it opens on Teams
+    assert "<title>Drumbeat sandbox · Aiko Tanaka · Teams</title>" in teams
+    assert 'href="/?as=aiko" hx-boost="false" data-platform="slack"' in teams
+    assert 'href="/teams/?as=aiko" hx-boost="false" data-platform="teams"' in slack
+    assert (tmp_path / "drumbeat-sandbox-teams.db").exists()  # each world on its own SQLite file

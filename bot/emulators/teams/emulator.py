@@ -228,6 +228,21 @@ class TeamsEmulator(TeamsOfTenant):
             return [dict(m) for mid, m in chat.messages.items()
                     if mid not in chat.deleted and m.get("from", {}).get("id") == bot_id]
 
+    def chat(self, aad_object_id: str) -> list[dict[str, Any]]:
+        """The person's whole personal chat as the Teams client shows it, oldest first: what they typed and
+        the bot's messages as they look now (deleted ones left out). `inbox` is the bot's side alone."""
+        with self._directory.lock:
+            chat_id = self._directory.personal.get(self.user(aad_object_id).aad_object_id)
+            if chat_id is None:
+                return []
+            chat = self._directory.conversations[chat_id]
+            return [dict(m) for mid, m in chat.messages.items() if mid not in chat.deleted]
+
+    def close_dialog(self, aad_object_id: str) -> bool:
+        """The person closes their open dialog (the X in Teams): nothing reaches the bot. False if none was open."""
+        with self._directory.lock:
+            return self._actor.dialogs.pop(self.user(aad_object_id).aad_object_id, None) is not None
+
     def dialog(self, aad_object_id: str) -> Dialog | None:
         with self._directory.lock:
             return self._actor.dialogs.get(self.user(aad_object_id).aad_object_id)
