@@ -72,6 +72,7 @@ class PersonPipeline:
     figures: PipelineFigures
     missed: list[MissedRule]
     off_deals: list[OffDeal]
+    can_mark: bool = False  # the caller is the person or their manager: each deal gets a Mark deliberate button
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def team_pipeline(session: Session, *, caller: Person, team: Team, since: dateti
 
 
 def person_pipeline(session: Session, *, person: Person, since: datetime, now: datetime,
-                    rules: PipelineRules) -> PersonPipeline:
+                    rules: PipelineRules, caller: Person | None = None) -> PersonPipeline:
     assert person.id is not None
     strategy = queries.active_rules(session)
     first, last = _days(since, now)
@@ -131,6 +132,7 @@ def person_pipeline(session: Session, *, person: Person, since: datetime, now: d
         rules=rules, defined=bool(strategy), figures=figures.get(0, PipelineFigures(Slice(), Slice())),
         missed=queries.missed_rules(session, rules=strategy, where=scope, since=first, until=last)[:MAX_MISSED],
         off_deals=queries.off_strategy_deals(session, rules=strategy, owner_id=person.id) if strategy else [],
+        can_mark=caller is not None and (caller.id == person.id or person.manager_id == caller.id),
     )
 
 

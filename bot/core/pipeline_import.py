@@ -5,6 +5,11 @@ currency convertible), every problem reported with its line, and only a clean fi
 transaction, upserting by the CRM's record id within its source, so importing the same export again changes
 nothing. Amounts in another currency than the reporting one (`DRUMBEAT_PIPELINE_CURRENCY`) are refused unless
 a rate table (`currency,rate`: how many units of the reporting currency one unit is worth) covers them.
+
+A rep's deliberate mark (given in chat, bot.core.deal_marks, or by an earlier import) survives a re-import unless
+the file says otherwise: no `deliberate` column, or an empty cell, keeps it; a reason in the cell replaces it; a
+cell holding only `-` clears it. CRM exports leave the column empty for most deals, and an empty cell is no
+statement that the rep changed their mind.
 """
 
 from __future__ import annotations
@@ -191,7 +196,7 @@ def import_pipeline(session: Session, text: str, options: ImportOptions,
         wanted = _deal_values(row, owners[row.line], values[row.line])
         existing = stored.get(row.record_id)
         wanted["created_on"] = row.created_on or (existing.created_on if existing else today)
-        if not columns.has("deliberate"):
+        if row.deliberate is None:  # no column, or an empty cell: a mark given in chat survives the re-import
             wanted["deliberate_reason"] = existing.deliberate_reason if existing else None
         if existing is None:
             inserts.append({**wanted, "source": columns.source, "record_id": row.record_id,

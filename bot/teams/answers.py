@@ -23,7 +23,7 @@ from bot.core.errors import DrumbeatError
 from bot.core.roles import identify
 from bot.core.words.usage import usage_screen
 from bot.services import Services
-from bot.teams import home, summary
+from bot.teams import deal_dialog, home, summary
 from bot.teams.cards import COMMAND, Card, notice_card, problem_card, screen_card
 from bot.teams.conversations import user_id_for_account
 from bot.teams.mentions import Mentioned
@@ -77,7 +77,8 @@ def quiz_me(call: TypedCall, parsed: commands.QuizMe) -> list[Card]:
     return [render_card(outgoing.kind, outgoing.context)]  # the question itself, answered in place
 
 
-HANDLERS: dict[type, Handler] = {commands.QuizMe: quiz_me, **summary.HANDLERS, **home.HANDLERS}
+HANDLERS: dict[type, Handler] = {commands.QuizMe: quiz_me, **summary.HANDLERS, **home.HANDLERS,
+                                 **deal_dialog.HANDLERS}
 
 
 def answer_text(services: Services, caller: Address, text: str, *, mentions: Sequence[Mentioned] = (),

@@ -205,6 +205,7 @@ def open_shares_at(session: Session, *, rules: Sequence[Rule], where: Any, ends:
 
 @dataclass(frozen=True)
 class OffDeal:
+    deal_id: int
     record_id: str
     name: str | None
     account: str | None
@@ -217,10 +218,10 @@ def off_strategy_deals(session: Session, *, rules: Sequence[Rule], owner_id: int
     """A rep's largest open off-strategy deals, each with the rules it misses (computed in the query)."""
     misses = [(~passes(rule)).label(f"miss_{index}") for index, rule in enumerate(rules)]
     rows = session.execute(
-        select(Deal.record_id, Deal.name, Deal.account, func.coalesce(Deal.value_minor, 0), Deal.deliberate_reason,
+        select(Deal.id, Deal.record_id, Deal.name, Deal.account, func.coalesce(Deal.value_minor, 0), Deal.deliberate_reason,
                *misses)
         .where(Deal.owner_id == owner_id, Deal.outcome == Outcome.OPEN, category(rules) == "neither")
         .order_by(func.coalesce(Deal.value_minor, 0).desc(), Deal.record_id).limit(limit))
-    return [OffDeal(record, name, account, int(value), reason,
+    return [OffDeal(deal_id, record, name, account, int(value), reason,
                     tuple(rule.key for rule, missed in zip(rules, flags, strict=True) if missed))
-            for record, name, account, value, reason, *flags in rows]
+            for deal_id, record, name, account, value, reason, *flags in rows]
