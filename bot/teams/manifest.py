@@ -35,7 +35,6 @@ COMMANDS: Final = (
     ("feedback", "Stop / start / continue feedback, anonymous if you like"),
     ("away", "Hold your messages: away until 2026-12-01, or away off"),
     ("summary export", "The figures of a summary as a CSV download"),
-    ("deal deliberate", "Mark an off-strategy deal deliberate: deal deliberate <CRM id> <reason>"),
     ("broadcast", "Leaders: schedule a strategy broadcast"),
     ("schedules", "Leaders: your broadcasts, to pause, edit or cancel"),
     ("help", "Everything Drumbeat understands"),
