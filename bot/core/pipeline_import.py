@@ -17,8 +17,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from decimal import Decimal, InvalidOperation
 
@@ -100,11 +101,16 @@ def read_deals(text: str, options: ImportOptions, progress: Progress) -> tuple[C
         raise PipelineImportError(["line 1: the file is empty; expected the CRM export's header row"])
     reader.fieldnames = header
     columns = column_map(header, preset=options.preset, maps=options.maps or {}, source=options.source)
+    return columns, check_records(((reader.line_num, record) for record in reader), columns, options, progress)
+
+
+def check_records(records: Iterable[tuple[int, dict[str, Any]]], columns: ColumnMap, options: ImportOptions,
+                  progress: Progress, *, what: str = "the file") -> list[DealRow]:
+    """Every record (with the line, or position, it is reported by) read and checked; all problems at once."""
     rows: list[DealRow] = []
     problems: list[str] = []
     first_line: dict[str, int] = {}
-    for count, record in enumerate(reader, start=1):
-        line = reader.line_num
+    for count, (line, record) in enumerate(records, start=1):
         if count % PROGRESS_EVERY == 0:
             progress(f"read {count:,} rows")
         if None in record:
@@ -121,11 +127,11 @@ def read_deals(text: str, options: ImportOptions, progress: Progress) -> tuple[C
         else:
             first_line[checked.record_id] = line
             rows.append(checked)
-    if not rows and not problems:
+    if not rows and not problems and what == "the file":
         problems.append("the file has a header but no deals")
     if problems:
         raise PipelineImportError(problems)
-    return columns, rows
+    return rows
 
 
 def _owners(session: Session, rows: list[DealRow]) -> tuple[dict[int, int], list[str]]:
@@ -183,6 +189,22 @@ def import_pipeline(session: Session, text: str, options: ImportOptions,
     """Check the whole file, then upsert its deals; raise PipelineImportError (nothing written) on any problem."""
     columns, rows = read_deals(text, options, progress)
     progress(f"checked {len(rows):,} deals")
+    return write_rows(session, columns, rows, options)
+
+
+def import_records(session: Session, records: Iterable[dict[str, Any]], *, source: str,
+                   options: ImportOptions) -> PipelineReport:
+    """Deals a CRM's API returned, as records keyed by field name (`bot.core.pipeline_presets.FIELDS`), through
+    the same checks and the same upsert as a file: all or nothing. Problems name a record by its position."""
+    listed = list(records)
+    fields = {field for record in listed for field in record}
+    columns = ColumnMap({field: field for field in fields}, source)
+    rows = check_records(enumerate(listed, start=1), columns, options, lambda message: None, what="the pull")
+    return write_rows(session, columns, rows, options)
+
+
+def write_rows(session: Session, columns: ColumnMap, rows: list[DealRow], options: ImportOptions) -> PipelineReport:
+    """Owners and currencies checked for the whole batch, then every deal upserted by record id in its source."""
     owners, problems = _owners(session, rows)
     values, currency_problems = _values_in_reporting_currency(rows, options)
     if problems or currency_problems:
