@@ -199,8 +199,13 @@ def import_records(session: Session, records: Iterable[dict[str, Any]], *, sourc
     listed = list(records)
     fields = {field for record in listed for field in record}
     columns = ColumnMap({field: field for field in fields}, source)
-    rows = check_records(enumerate(listed, start=1), columns, options, lambda message: None, what="the pull")
-    return write_rows(session, columns, rows, options)
+    try:
+        rows = check_records(enumerate(listed, start=1), columns, options, lambda message: None, what="the pull")
+        return write_rows(session, columns, rows, options)
+    except PipelineImportError as refused:
+        names = {position: f"deal {record.get('record_id') or '?'}" for position, record in enumerate(listed, start=1)}
+        raise PipelineImportError([re.sub(r"^line (\d+)", lambda m: names.get(int(m.group(1)), m.group(0)), problem)
+                                   for problem in refused.problems]) from None
 
 
 def write_rows(session: Session, columns: ColumnMap, rows: list[DealRow], options: ImportOptions) -> PipelineReport:
