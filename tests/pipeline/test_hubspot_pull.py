@@ -7,11 +7,13 @@ deliberate mark survives. The organisation is tests/pipeline/org.py's (Aiko and 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from bot.app import Drumbeat
 from bot.core import deal_marks
 from bot.core.pipeline_import import ImportOptions, PipelineImportError
 from bot.core.pipeline_pull import pull_deals, record_failure
@@ -151,3 +153,23 @@ def test_the_settings_name_the_source_and_its_properties(hubspot: FakeHubSpot) -
     assert isinstance(found, HubSpotSource) and found.properties == {"segment": "segment", "offering": "product"}
     assert crm_source(settings_from_mapping({})) is None
     assert settings.crm_pull_minutes == 60
+
+
+def test_the_scheduled_job_pulls_and_keeps_why_a_pull_imported_nothing(engine: Engine, hubspot: FakeHubSpot,
+                                                                        database_url: str, tmp_path: Path) -> None:
+    org = make_org(engine)
+    settings = settings_from_mapping({
+        "DATABASE_URL": database_url, "DRUMBEAT_FEEDBACK_KEY_FILE": str(tmp_path / "feedback.key"),
+        "HUBSPOT_ACCESS_TOKEN": hubspot.token, "HUBSPOT_API_URL": hubspot.url,
+        "HUBSPOT_DEAL_PROPERTIES": ",".join(f"{field}={prop}" for field, prop in PROPERTIES.items())})
+    running = Drumbeat(settings, engine=engine, clock=lambda: NOW, platforms=[])
+    try:
+        first = running.pull_crm_now()
+        assert first is not None and first.report is not None and first.report.created == 3
+        hubspot.put_deal("9003", hubspot_owner_id="103")  # an owner nobody in the directory is
+        assert running.pull_crm_now() is None  # refused, logged and kept; nothing raised into the scheduler
+        kept = cursor(engine)
+        assert kept is not None and "deal 9003: owner 'stranger@example.com' is nobody" in kept.outcome
+        assert kept.through == first.through and deals(engine)["9003"].owner_id == org.aiko
+    finally:
+        running.close()
