@@ -6,6 +6,7 @@ deliberate mark survives. The organisation is tests/pipeline/org.py's (Aiko and 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from bot.app import Drumbeat
+from bot.cli import main
 from bot.core import deal_marks
 from bot.core.pipeline_import import ImportOptions, PipelineImportError
 from bot.core.pipeline_pull import pull_deals, record_failure
@@ -173,3 +175,23 @@ def test_the_scheduled_job_pulls_and_keeps_why_a_pull_imported_nothing(engine: E
         assert kept.through == first.through and deals(engine)["9003"].owner_id == org.aiko
     finally:
         running.close()
+
+
+def test_drumbeat_pipeline_pull_runs_one_pull_now(engine: Engine, hubspot: FakeHubSpot, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    make_org(engine)
+    monkeypatch.setenv("DATABASE_URL", engine.url_for_processes)  # type: ignore[attr-defined]
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "HUBSPOT_ACCESS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["--env-file", os.devnull, "pipeline", "pull"]) == 2
+    assert "set HUBSPOT_ACCESS_TOKEN" in capsys.readouterr().err
+    monkeypatch.setenv("HUBSPOT_API_URL", hubspot.url)
+    monkeypatch.setenv("HUBSPOT_DEAL_PROPERTIES", "segment=segment,offering=product")
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "pat-na1-wrong")
+    assert main(["--env-file", os.devnull, "pipeline", "pull"]) == 1
+    assert "pulling from hubspot failed" in capsys.readouterr().err
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", hubspot.token)
+    assert main(["--env-file", os.devnull, "pipeline", "pull"]) == 0
+    assert capsys.readouterr().out == "Pulled from hubspot: 3 deals from hubspot: 3 created, 0 updated, 0 unchanged.\n"
+    assert main(["--env-file", os.devnull, "pipeline", "pull"]) == 0
+    assert capsys.readouterr().out == "Pulled from hubspot: nothing changed.\n"
