@@ -103,7 +103,6 @@ def team_pipeline(session: Session, *, caller: Person, team: Team, since: dateti
     strategy = queries.active_rules(session)
     first, last = _days(since, now)
     scope = is_team_rep(Deal.owner_id, team.id)
-    team_figures = queries.figures_by(session, rules=strategy, group=_one(), where=scope, since=first, until=last)
     per_rep = queries.figures_by(session, rules=strategy, group=Deal.owner_id, where=scope, since=first, until=last)
     people = {person.id: person for person in session.execute(
         select(Person).where(Person.id.in_(list(per_rep)))).scalars()}
@@ -114,7 +113,7 @@ def team_pipeline(session: Session, *, caller: Person, team: Team, since: dateti
     shares = queries.open_shares_at(session, rules=strategy, where=scope, ends=week_ends(starts, now))
     return TeamPipeline(
         team=team.name, rules=rules, defined=bool(strategy),
-        figures=team_figures.get(0, PipelineFigures(Slice(), Slice())), reps=reps,
+        figures=PipelineFigures.total(list(per_rep.values())), reps=reps,  # the reps' subtotals: one pass
         unnamed=len(per_rep) - len(reps),
         missed=queries.missed_rules(session, rules=strategy, where=scope, since=first, until=last)[:MAX_MISSED],
         trend=[WeekShare(start, shares.get((0, index), Slice())) for index, start in enumerate(starts)],

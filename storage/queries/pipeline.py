@@ -85,6 +85,14 @@ class Slice:
     deliberate: int = 0  # off-strategy deals a rep marked deliberate (counted in "neither" too)
     deliberate_value: int = 0
 
+    def __add__(self, other: Slice) -> Slice:
+        """Two parts' subtotals together (a team's from its reps': no second pass over the deals)."""
+        names = {*self.counts, *other.counts}
+        return Slice(self.deals + other.deals, self.value + other.value,
+                     {name: self.counts.get(name, 0) + other.counts.get(name, 0) for name in names},
+                     {name: self.values.get(name, 0) + other.values.get(name, 0) for name in names},
+                     self.deliberate + other.deliberate, self.deliberate_value + other.deliberate_value)
+
     @property
     def on_count(self) -> int:
         return self.deals - self.counts.get("neither", 0)
@@ -111,6 +119,10 @@ class Slice:
 class PipelineFigures:
     open: Slice
     won: Slice
+
+    @staticmethod
+    def total(parts: Sequence[PipelineFigures]) -> PipelineFigures:
+        return PipelineFigures(sum((part.open for part in parts), Slice()), sum((part.won for part in parts), Slice()))
 
 
 def classified(rules: Sequence[Rule], *columns: Any, where: Any, join_owner: bool = False) -> Any:
