@@ -137,8 +137,8 @@ def classified(rules: Sequence[Rule], *columns: Any, where: Any, join_owner: boo
 def _by_kind(deals: Any, *keys: Any) -> Any:
     """Counts and values per `keys` and category. The category is a GROUP BY key, so it is evaluated once per row:
     both SQLite and PostgreSQL flatten the subquery, and one conditional sum per category (as this was) made them
-    evaluate every rule's CASE once per sum, ten times per deal (bench/summary.py: the 90-day team summary on
-    PostgreSQL 444 -> see README)."""
+    evaluate every rule's CASE once per sum, ten times per deal (the 13-week trend: 168 -> 41 ms on PostgreSQL
+    at 200,000 deals, in one A/B run; README, Benchmarks)."""
     return (select(*keys, deals.c.kind, func.count(), func.sum(deals.c.value),
                    func.sum(case((deals.c.marked, 1), else_=0)), func.sum(case((deals.c.marked, deals.c.value), else_=0)))
             .select_from(deals).group_by(*keys, deals.c.kind))
