@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import importlib.util
 import statistics
 import sys
 import time
@@ -36,12 +35,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import answer_state  # noqa: E402
 import org_before  # noqa: E402
 import summary as org_data  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
@@ -57,7 +56,6 @@ from storage.models import AnswerState, Person  # noqa: E402
 from storage.queries import coaching as selection  # noqa: E402
 from storage.queries import overview  # noqa: E402
 
-STATE_REVISION = "0011"
 GOALS_MS = {"leader Home": 300.0, "coaching job, one morning": 5000.0}
 MORNING = (9, 30)  # local time of each zone's run (inside DRUMBEAT_COACHING_HOUR's default window)
 RUN_DAY = (org_data.NOW + timedelta(days=1)).date()  # the working day after the data's "now" (a Tuesday)
@@ -148,41 +146,16 @@ def measure(engine: Engine, runs: int, before: bool) -> dict[str, tuple[Timing |
     return results
 
 
-def _state_migration() -> ModuleType:
-    """Revision 0011's module (its file name starts with a digit, so it is loaded by path)."""
-    path = next((Path(__file__).resolve().parents[1] / "storage" / "migrations" / "versions").glob(
-        f"{STATE_REVISION}_*.py"))
-    spec = importlib.util.spec_from_file_location("answer_state_migration", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def seed(engine: Engine, data: org_data.DataSet) -> tuple[float, float]:
-    """Seed at head with 0011's triggers off, then do what 0011 does (backfill, triggers on), timed: the data
-    is seeded in today's schema, which revision 0011 predates (0012 changed feedback), so it runs 0011's own
-    statements rather than migrating across it. Returns (seed s, 0011 backfill s)."""
-    migration = _state_migration()
-    postgresql = engine.dialect.name == "postgresql"
+    """Seed at head with 0011's triggers off, then do what 0011 does (backfill, triggers on), timed
+    (bench/answer_state.py says why). Returns (seed s, 0011 backfill s)."""
     upgrade(engine)
-    with engine.begin() as connection:
-        drops = (["DROP TRIGGER IF EXISTS answerstate_sync ON quizask", "DROP FUNCTION IF EXISTS answerstate_sync()",
-                  "DROP FUNCTION IF EXISTS answerstate_refresh(integer, integer)"] if postgresql else
-                 [f"DROP TRIGGER IF EXISTS {name}" for name in
-                  ("answerstate_after_insert", "answerstate_after_update", "answerstate_after_delete")])
-        for statement in drops:
-            connection.exec_driver_sql(statement)
+    answer_state.triggers_off(engine)
     started = time.perf_counter()
     org_data.seed(engine, data)
     seeded = time.perf_counter() - started
     started = time.perf_counter()
-    with engine.begin() as connection:
-        connection.exec_driver_sql("DELETE FROM answerstate")
-        connection.exec_driver_sql(migration.RANKED + migration.BACKFILL)
-        triggers = migration._postgresql_triggers() if postgresql else migration._sqlite_triggers()
-        for statement in triggers:
-            connection.exec_driver_sql(statement)
+    answer_state.backfill_and_triggers_on(engine)
     backfill = time.perf_counter() - started
     org_data.analyse(engine)
     return seeded, backfill

@@ -88,6 +88,7 @@ from storage.models import (  # noqa: E402
 )
 from storage.queries.coaching import SelectionRules, nudge_candidates  # noqa: E402
 from storage.queries.pipeline_coaching import off_strategy_candidates  # noqa: E402
+from bench import answer_state  # noqa: E402
 from bench.summary_deals import DEALS_PER_REP, seed_deals  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -685,8 +686,10 @@ def run_one(database: str, data: DataSet, args: argparse.Namespace) -> Result:
     opened = sqlite_database() if database == "sqlite" else postgresql_database(args.database_url)
     with opened as engine:
         upgrade(engine)
+        answer_state.triggers_off(engine)  # seeded as history, then 0011's backfill (bench/answer_state.py)
         started = time.perf_counter()
         counts = seed(engine, data)
+        answer_state.backfill_and_triggers_on(engine)
         run_statements(engine, args.after_seed)
         analyse(engine)
         seed_s = time.perf_counter() - started

@@ -41,6 +41,9 @@ from schedules.materialise import (
 from schedules.outbox import DispatchReport, Dispatcher, PlatformSenders
 from schedules.quiet_hours import QuietHours
 from schedules.repetition import schedule_reasks
+from bot.core.pipeline_import import ImportOptions
+from bot.core.pipeline_pull import PullOutcome, pull_deals, record_failure
+from bot.crm.sources import crm_source
 from schedules.scheduler import FixedJob, build_scheduler
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
@@ -266,6 +269,27 @@ class Drumbeat:
         with self.services.unit_of_work() as session:
             return prune_receipts(session, now - RECEIPTS_KEPT, signatures_older_than=now - SIGNATURES_KEPT)
 
+    def pull_crm_now(self) -> PullOutcome | None:
+        """Deals changed in the CRM since the last pull (HUBSPOT_ACCESS_TOKEN set), checked and upserted like a
+        file; refused as a whole (logged, kept as the pull's outcome, the cursor unmoved) when any deal is bad.
+
+        N instances: every instance runs it; the source's cursor row is locked for the pull (FOR UPDATE), so the
+        second waits and then finds nothing new."""
+        source = crm_source(self.settings)
+        if source is None:
+            return None
+        options = ImportOptions(currency=self.settings.pipeline_currency)
+        try:
+            with self.services.unit_of_work() as session:
+                outcome = pull_deals(session, source, options=options, now=self.services.clock())
+        except Exception as problem:  # noqa: BLE001 - kept and logged; the next interval tries again
+            log.warning("CRM pull from %s imported nothing: %s", source.name, problem)
+            record_failure(self.services.unit_of_work, source.name, self.services.clock(), problem)
+            return None
+        if outcome.report is not None:
+            log.info("CRM pull from %s: %s", source.name, outcome.report.summary())
+        return outcome
+
     def start_scheduler(self, extra_jobs: Iterable[FixedJob] = ()) -> None:
         """The fixed jobs; which may run on every instance and which one at a time: docs/jobs.md. The directory
         sync also runs right away, on the scheduler's threads, so start-up and HTTP answers never wait for it."""
@@ -276,6 +300,8 @@ class Drumbeat:
             FixedJob("coaching", self.coaching_now, self.settings.coaching_interval_seconds),
             FixedJob("prune-receipts", self.prune_receipts_now, 24 * 3600),
             FixedJob("release-feedback", self.release_feedback_now, self.settings.materialise_interval_seconds),
+            *([FixedJob("pull-crm", self.pull_crm_now, self.settings.crm_pull_minutes * 60, at_start=True)]
+              if crm_source(self.settings) else []),
             *extra_jobs,
         ]
         self._scheduler = build_scheduler(jobs)

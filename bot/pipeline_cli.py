@@ -27,6 +27,7 @@ def add_pipeline_commands(sub: argparse._SubParsersAction) -> None:  # type: ign
     importing.add_argument("--rates", type=Path, help="CSV of currency,rate into DRUMBEAT_PIPELINE_CURRENCY")
     importing.add_argument("--source", help="name of the CRM the record ids belong to (default: the preset, or csv)")
     importing.add_argument("--day-first", action="store_true", help="dates are DD/MM/YYYY (default MM/DD/YYYY)")
+    commands.add_parser("pull", help="pull what changed in the CRM now (HUBSPOT_ACCESS_TOKEN), as the schedule does")
 
 
 def _read(path: Path, what: str) -> str:
@@ -41,6 +42,37 @@ def _read(path: Path, what: str) -> str:
 
 
 def pipeline_command(settings: Settings, args: argparse.Namespace) -> int:
+    if args.pipeline_command == "pull":
+        return _pull(settings)
+    return _import(settings, args)
+
+
+def _pull(settings: Settings) -> int:
+    """One pull now, in one transaction: what changed, or why nothing was imported (exit code 1)."""
+    from bot.core.pipeline_import import ImportOptions
+    from bot.core.pipeline_pull import pull_deals
+    from bot.crm.sources import crm_source
+    from bot.org_cli import _run as run_in_session
+    from storage.models import utcnow
+
+    source = crm_source(settings)
+    if source is None:
+        print("drumbeat: no CRM to pull from: set HUBSPOT_ACCESS_TOKEN (see .env.example)", file=sys.stderr)
+        return 2
+    options = ImportOptions(currency=settings.pipeline_currency)
+    try:
+        outcome = run_in_session(settings, lambda session: pull_deals(session, source, options=options, now=utcnow()))
+    except Exception as problem:  # noqa: BLE001 - the CRM's refusal (a token, the network) said in one line
+        print(f"drumbeat: pulling from {source.name} failed: {problem}", file=sys.stderr)
+        return 1
+    if isinstance(outcome, BadInput):
+        print(f"drumbeat: {source.name}: {outcome}", file=sys.stderr)
+        return 1
+    print(f"Pulled from {source.name}: {outcome.report.summary() if outcome.report else 'nothing changed'}.")
+    return 0
+
+
+def _import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.pipeline_import import ImportOptions, import_pipeline, parse_rates
     from bot.core.pipeline_presets import parse_maps
     from bot.org_cli import _run as run_in_session  # one transaction, migrations first, BadInput returned

@@ -135,6 +135,10 @@ class Settings:
     audience_fresh_minutes: int = 360  # a platform group's cached members older than this are re-read when due
     pipeline_currency: str = "USD"  # every pipeline figure is in this currency (imports convert with --rates)
     on_strategy_flag: int = 30  # percent: an on-strategy share below this is a red flag (and, for two weeks, coaching)
+    hubspot_token: str | None = None  # HUBSPOT_ACCESS_TOKEN: a private app's token; set, deals are pulled on schedule
+    hubspot_api_url: str = "https://api.hubapi.com"
+    hubspot_properties: dict[str, str] = field(default_factory=dict)  # field -> the portal's own deal property
+    crm_pull_minutes: int = 60  # DRUMBEAT_CRM_PULL_MINUTES: how often the CRM is asked what changed
 
     @property
     def has_platform_credentials(self) -> bool:
@@ -331,6 +335,19 @@ def _org_timezone(values: Mapping[str, str | None]) -> str:
     return raw
 
 
+def _field_map(values: Mapping[str, str | None], name: str) -> dict[str, str]:
+    """`field=property,field=property`: which of the CRM's own properties holds each deal field."""
+    from bot.core.pipeline_presets import FIELDS
+
+    chosen: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in (values.get(name) or "").split(","))):
+        key, sep, prop = (piece.strip() for piece in item.partition("="))
+        if not sep or not prop or key not in FIELDS:
+            raise SettingsError(f"{name}: {item!r} should be field=property, with a field among {', '.join(FIELDS)}")
+        chosen[key] = prop
+    return chosen
+
+
 def _currency(values: Mapping[str, str | None]) -> str:
     raw = (_text(values, "DRUMBEAT_PIPELINE_CURRENCY") or "USD").upper()
     if not re.fullmatch(r"[A-Z]{3}", raw):
@@ -385,6 +402,10 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         audience_fresh_minutes=_integer(values, "DRUMBEAT_AUDIENCE_FRESH_MINUTES", 360, low=1, high=10_080),
         pipeline_currency=_currency(values),
         on_strategy_flag=_integer(values, "DRUMBEAT_ON_STRATEGY_FLAG", 30, low=1, high=100),
+        hubspot_token=(values.get("HUBSPOT_ACCESS_TOKEN") or "").strip() or None,
+        hubspot_api_url=(values.get("HUBSPOT_API_URL") or "").strip() or "https://api.hubapi.com",
+        hubspot_properties=_field_map(values, "HUBSPOT_DEAL_PROPERTIES"),
+        crm_pull_minutes=_integer(values, "DRUMBEAT_CRM_PULL_MINUTES", 60, low=5, high=1440),
     )
 
 

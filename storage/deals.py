@@ -101,3 +101,13 @@ class Deal(SQLModel, table=True):
 
     def values(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in type(self).model_fields if name != "id"}
+
+
+class CrmPull(SQLModel, table=True):
+    """Where the scheduled pull from a CRM's API stands: deals modified up to `through` are imported, so the next
+    pull asks only for those modified after it (its cost follows the changes, not the CRM's size)."""
+
+    source: str = Field(primary_key=True, max_length=40)  # "hubspot"
+    through: datetime | None = Field(default=None)  # the newest modification time imported (the CRM's clock)
+    pulled_at: datetime | None = Field(default=None)  # the last pull that ran, whatever its outcome
+    outcome: str = Field(default="", max_length=1000)  # what it did, or why nothing was imported

@@ -123,8 +123,17 @@ class UnlinkTeam:
     team_name: str
 
 
+@dataclass(frozen=True)
+class MarkDeal:
+    """`deal deliberate <CRM id> [reason]` (no reason: the platform asks for it in a form) or `deal clear <CRM id>`."""
+
+    record_id: str
+    reason: str | None
+    clear: bool = False
+
+
 Command = (Help | Send | OpenBroadcast | ListSchedules | Summary | SetAway | QuizMe | NewQuestion | OpenFeedback
-           | ListFeedback | MyFeedback | PostToTeam | ListLinkedTeams | LinkTeam | UnlinkTeam | ShowHome)
+           | ListFeedback | MyFeedback | PostToTeam | ListLinkedTeams | LinkTeam | UnlinkTeam | ShowHome | MarkDeal)
 
 
 class _Line:
@@ -305,6 +314,23 @@ def _team(line: _Line, rest: str, syntax: Syntax) -> Command:
     return LinkTeam(" ".join(show(word) for word in team_words), group)
 
 
+DEAL_USAGE = Rich("Say ", Code("deal deliberate <CRM id> <reason>"), " to mark an off-strategy deal as deliberate "
+                  "(a longer-term opportunity, a reference customer), or ", Code("deal clear <CRM id>"),
+                  " to take the mark back; the ids are in ", Code("summary pipeline"), ".")
+
+
+def _deal(line: _Line, rest: str, syntax: Syntax) -> Command:
+    verb, _, args = line.shown(rest).partition(" ")
+    record, _, reason = args.strip().partition(" ")
+    if verb.lower() not in ("deliberate", "clear") or not record:
+        raise BadInput(DEAL_USAGE)
+    if verb.lower() == "clear":
+        if reason.strip():
+            raise BadInput(Rich("Only the id, please: ", Code(f"deal clear {record}"), "."))
+        return MarkDeal(record, None, clear=True)
+    return MarkDeal(record, reason.strip() or None)
+
+
 _PARSERS = {
     "help": lambda line, rest, syntax: Help(),
     "send": _send,
@@ -316,4 +342,5 @@ _PARSERS = {
     "feedback": _feedback,
     "team": _team,
     "home": lambda line, rest, syntax: ShowHome(),
+    "deal": _deal,
 }

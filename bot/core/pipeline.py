@@ -72,6 +72,7 @@ class PersonPipeline:
     figures: PipelineFigures
     missed: list[MissedRule]
     off_deals: list[OffDeal]
+    can_mark: bool = False  # the caller is the person or their manager: each deal gets a Mark deliberate button
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,6 @@ def team_pipeline(session: Session, *, caller: Person, team: Team, since: dateti
     strategy = queries.active_rules(session)
     first, last = _days(since, now)
     scope = is_team_rep(Deal.owner_id, team.id)
-    team_figures = queries.figures_by(session, rules=strategy, group=_one(), where=scope, since=first, until=last)
     per_rep = queries.figures_by(session, rules=strategy, group=Deal.owner_id, where=scope, since=first, until=last)
     people = {person.id: person for person in session.execute(
         select(Person).where(Person.id.in_(list(per_rep)))).scalars()}
@@ -113,7 +113,7 @@ def team_pipeline(session: Session, *, caller: Person, team: Team, since: dateti
     shares = queries.open_shares_at(session, rules=strategy, where=scope, ends=week_ends(starts, now))
     return TeamPipeline(
         team=team.name, rules=rules, defined=bool(strategy),
-        figures=team_figures.get(0, PipelineFigures(Slice(), Slice())), reps=reps,
+        figures=PipelineFigures.total(list(per_rep.values())), reps=reps,  # the reps' subtotals: one pass
         unnamed=len(per_rep) - len(reps),
         missed=queries.missed_rules(session, rules=strategy, where=scope, since=first, until=last)[:MAX_MISSED],
         trend=[WeekShare(start, shares.get((0, index), Slice())) for index, start in enumerate(starts)],
@@ -121,7 +121,7 @@ def team_pipeline(session: Session, *, caller: Person, team: Team, since: dateti
 
 
 def person_pipeline(session: Session, *, person: Person, since: datetime, now: datetime,
-                    rules: PipelineRules) -> PersonPipeline:
+                    rules: PipelineRules, caller: Person | None = None) -> PersonPipeline:
     assert person.id is not None
     strategy = queries.active_rules(session)
     first, last = _days(since, now)
@@ -131,6 +131,7 @@ def person_pipeline(session: Session, *, person: Person, since: datetime, now: d
         rules=rules, defined=bool(strategy), figures=figures.get(0, PipelineFigures(Slice(), Slice())),
         missed=queries.missed_rules(session, rules=strategy, where=scope, since=first, until=last)[:MAX_MISSED],
         off_deals=queries.off_strategy_deals(session, rules=strategy, owner_id=person.id) if strategy else [],
+        can_mark=caller is not None and (caller.id == person.id or person.manager_id == caller.id),
     )
 
 

@@ -5,6 +5,11 @@ currency convertible), every problem reported with its line, and only a clean fi
 transaction, upserting by the CRM's record id within its source, so importing the same export again changes
 nothing. Amounts in another currency than the reporting one (`DRUMBEAT_PIPELINE_CURRENCY`) are refused unless
 a rate table (`currency,rate`: how many units of the reporting currency one unit is worth) covers them.
+
+A rep's deliberate mark (given in chat, bot.core.deal_marks, or by an earlier import) survives a re-import unless
+the file says otherwise: no `deliberate` column, or an empty cell, keeps it; a reason in the cell replaces it; a
+cell holding only `-` clears it. CRM exports leave the column empty for most deals, and an empty cell is no
+statement that the rep changed their mind.
 """
 
 from __future__ import annotations
@@ -12,8 +17,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from decimal import Decimal, InvalidOperation
 
@@ -95,11 +101,16 @@ def read_deals(text: str, options: ImportOptions, progress: Progress) -> tuple[C
         raise PipelineImportError(["line 1: the file is empty; expected the CRM export's header row"])
     reader.fieldnames = header
     columns = column_map(header, preset=options.preset, maps=options.maps or {}, source=options.source)
+    return columns, check_records(((reader.line_num, record) for record in reader), columns, options, progress)
+
+
+def check_records(records: Iterable[tuple[int, dict[str, Any]]], columns: ColumnMap, options: ImportOptions,
+                  progress: Progress, *, what: str = "the file") -> list[DealRow]:
+    """Every record (with the line, or position, it is reported by) read and checked; all problems at once."""
     rows: list[DealRow] = []
     problems: list[str] = []
     first_line: dict[str, int] = {}
-    for count, record in enumerate(reader, start=1):
-        line = reader.line_num
+    for count, (line, record) in enumerate(records, start=1):
         if count % PROGRESS_EVERY == 0:
             progress(f"read {count:,} rows")
         if None in record:
@@ -116,11 +127,11 @@ def read_deals(text: str, options: ImportOptions, progress: Progress) -> tuple[C
         else:
             first_line[checked.record_id] = line
             rows.append(checked)
-    if not rows and not problems:
+    if not rows and not problems and what == "the file":
         problems.append("the file has a header but no deals")
     if problems:
         raise PipelineImportError(problems)
-    return columns, rows
+    return rows
 
 
 def _owners(session: Session, rows: list[DealRow]) -> tuple[dict[int, int], list[str]]:
@@ -178,6 +189,27 @@ def import_pipeline(session: Session, text: str, options: ImportOptions,
     """Check the whole file, then upsert its deals; raise PipelineImportError (nothing written) on any problem."""
     columns, rows = read_deals(text, options, progress)
     progress(f"checked {len(rows):,} deals")
+    return write_rows(session, columns, rows, options)
+
+
+def import_records(session: Session, records: Iterable[dict[str, Any]], *, source: str,
+                   options: ImportOptions) -> PipelineReport:
+    """Deals a CRM's API returned, as records keyed by field name (`bot.core.pipeline_presets.FIELDS`), through
+    the same checks and the same upsert as a file: all or nothing. Problems name a record by its position."""
+    listed = list(records)
+    fields = {field for record in listed for field in record}
+    columns = ColumnMap({field: field for field in fields}, source)
+    try:
+        rows = check_records(enumerate(listed, start=1), columns, options, lambda message: None, what="the pull")
+        return write_rows(session, columns, rows, options)
+    except PipelineImportError as refused:
+        names = {position: f"deal {record.get('record_id') or '?'}" for position, record in enumerate(listed, start=1)}
+        raise PipelineImportError([re.sub(r"^line (\d+)", lambda m: names.get(int(m.group(1)), m.group(0)), problem)
+                                   for problem in refused.problems]) from None
+
+
+def write_rows(session: Session, columns: ColumnMap, rows: list[DealRow], options: ImportOptions) -> PipelineReport:
+    """Owners and currencies checked for the whole batch, then every deal upserted by record id in its source."""
     owners, problems = _owners(session, rows)
     values, currency_problems = _values_in_reporting_currency(rows, options)
     if problems or currency_problems:
@@ -191,7 +223,7 @@ def import_pipeline(session: Session, text: str, options: ImportOptions,
         wanted = _deal_values(row, owners[row.line], values[row.line])
         existing = stored.get(row.record_id)
         wanted["created_on"] = row.created_on or (existing.created_on if existing else today)
-        if not columns.has("deliberate"):
+        if row.deliberate is None:  # no column, or an empty cell: a mark given in chat survives the re-import
             wanted["deliberate_reason"] = existing.deliberate_reason if existing else None
         if existing is None:
             inserts.append({**wanted, "source": columns.source, "record_id": row.record_id,

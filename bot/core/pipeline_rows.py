@@ -22,6 +22,7 @@ FALSE: Final = {"false", "no", "0", "n", ""}
 CODE_AND_AMOUNT = re.compile(r"^([A-Za-z]{3})\s+(.+)$")  # "EUR 12,000.00": a multi-currency Salesforce export
 SYMBOLS: Final = str.maketrans("", "", "$€£¥ \u00a0")
 HEAD_COUNT = re.compile(r"^\d{1,3}(?:,?\d{3})*$")
+CLEAR_MARK: Final = "-"  # a `deliberate` cell saying this takes the mark back (an empty one keeps it)
 MAX_AMOUNT: Final = Decimal("1e13")  # ten trillion: more is a typo or a pasted id
 
 
@@ -34,7 +35,9 @@ class DealRow:
     amount_minor: int | None
     currency: str | None  # None: the reporting currency (no currency column, or it was empty)
     created_on: date | None
-    deliberate: str | None  # None with the column absent: keep what is stored
+    # The deliberate mark: None (no column, or an empty cell) keeps what is stored, "" (the cell says CLEAR_MARK)
+    # clears it, any other text replaces it.
+    deliberate: str | None
 
 
 def parse_amount(raw: str) -> tuple[int | None, str | None] | str:
@@ -154,5 +157,7 @@ def read_row(record: dict[str, str], line: int, columns: ColumnMap, *, day_first
         "employees": employees, "region": get("region") or None, "offering": get("offering") or None,
         "stage": get("stage") or None, "outcome": str(outcome), "close_on": dates.get("close_date"),
     }
-    deliberate = get("deliberate")
+    deliberate = get("deliberate") or None
+    if deliberate == CLEAR_MARK:
+        deliberate = ""
     return DealRow(line, record_id, owner, values, amount[0], currency, dates.get("created_date"), deliberate)

@@ -241,7 +241,8 @@ def person_summary(session: Session, *, caller: Person, person: Person, days: in
         open_questions=waiting.open_questions_count(session, person_id=person.id),
         understanding=understanding.for_person(session, person_id=person.id, **period),
         expectations=understanding.person_per_expectation(session, person_id=person.id, **period),
-        pipeline=person_pipeline(session, person=person, since=since, now=now, rules=_pipeline_rules(thresholds)),
+        pipeline=person_pipeline(session, person=person, since=since, now=now, rules=_pipeline_rules(thresholds),
+                                 caller=caller),
     )
 
 
@@ -259,7 +260,8 @@ def pipeline_summary(session: Session, *, caller: Person, request: SummaryReques
     if person is not None:
         assert person.id is not None
         return PersonPipelineSummary(person.name, primary_address(session, person.id), request.days, since, now,
-                                     person_pipeline(session, person=person, since=since, now=now, rules=rules))
+                                     person_pipeline(session, person=person, since=since, now=now, rules=rules,
+                                                     caller=caller))
     if caller.role not in SUMMARY_READERS:
         raise PermissionDenied(Rich("Sorry, a team's pipeline is for its managers and leaders. ", Code("summary pipeline"),
                                     " on its own shows yours."))

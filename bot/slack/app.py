@@ -23,6 +23,7 @@ from bot.slack.listeners import (
     broadcast_modal,
     coaching,
     commands,
+    deals,
     events,
     feedback,
     quiz,
@@ -32,8 +33,8 @@ from bot.slack.listeners import (
 )
 
 # Every listener module registers its own listeners; those that answer `/drumbeat` words say which in COMMANDS.
-LISTENERS = (actions, quiz, coaching, feedback, schedules_list, broadcast_modal, events, team)
-COMMAND_MODULES = (commands, broadcast_modal, schedules_list, quiz, feedback, team, summary)
+LISTENERS = (actions, quiz, coaching, feedback, schedules_list, broadcast_modal, events, team, deals)
+COMMAND_MODULES = (commands, broadcast_modal, schedules_list, quiz, feedback, team, summary, deals)
 
 
 def command_table() -> dict[type, Any]:

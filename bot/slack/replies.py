@@ -14,14 +14,14 @@ from bot.core.errors import BadInput, DrumbeatError, PermissionDenied
 from bot.core.home import HomeView
 from bot.core.summaries import Summary
 from bot.core.words.home import home_screen
-from bot.core.words.screen import GIVE_FEEDBACK, Screen
+from bot.core.words.screen import GIVE_FEEDBACK, MARK_DELIBERATE, Screen
 from bot.core.words.summary import summary_screen
 from bot.core.words.usage import usage_screen
 from bot.slack.render import render_blocks
 from messages.rich import Rich
 
 # The action_id each neutral button action becomes (listeners register for these ids).
-ACTIONS: Final[dict[str, str]] = {GIVE_FEEDBACK: "feedback_open"}
+ACTIONS: Final[dict[str, str]] = {GIVE_FEEDBACK: "feedback_open", MARK_DELIBERATE: "deal_deliberate"}
 
 
 def _message(template: str, context: dict[str, Any]) -> dict[str, Any]:

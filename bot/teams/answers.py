@@ -24,7 +24,7 @@ from bot.core.errors import DrumbeatError
 from bot.core.roles import identify
 from bot.core.words.usage import usage_screen
 from bot.services import Services
-from bot.teams import feedback_lists, home, schedules_card, send_now, summary, teams_link
+from bot.teams import deal_dialog, feedback_lists, home, schedules_card, send_now, summary, teams_link
 from bot.teams.cards import COMMAND, Card, notice_card, problem_card, screen_card
 from bot.teams.conversations import user_id_for_account
 from bot.teams.mentions import Mentioned
@@ -83,7 +83,7 @@ def quiz_me(call: TypedCall, parsed: commands.QuizMe) -> list[Card]:
 
 HANDLERS: dict[type, Handler] = {commands.QuizMe: quiz_me, **summary.HANDLERS, **home.HANDLERS,
                                  **feedback_lists.HANDLERS, **schedules_card.HANDLERS, **send_now.HANDLERS,
-                                 **teams_link.HANDLERS}
+                                 **teams_link.HANDLERS, **deal_dialog.HANDLERS}
 
 
 def answer_text(services: Services, caller: Address, text: str, *, mentions: Sequence[Mentioned] = (),

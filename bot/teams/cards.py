@@ -6,8 +6,9 @@ from dataclasses import replace
 from typing import Any, Final
 
 from bot.core.errors import BadInput, DrumbeatError, PermissionDenied
-from bot.core.words.screen import Screen, Section
+from bot.core.words.screen import MARK_DELIBERATE, Screen, Section
 from bot.core.words.usage import usage_screen
+from bot.teams import deal_dialog
 from bot.teams.render import TeamsLimitError, render_card
 from messages.rich import Rich
 
@@ -15,10 +16,13 @@ from messages.rich import Rich
 COMMAND: Final = "drumbeat"
 
 Card = dict[str, Any]
+#: The screen buttons Teams shows, each a dialog: neutral action -> (dialog id, the data key its value goes under).
+ACTIONS: Final[dict[str, tuple[str, str]]] = {MARK_DELIBERATE: (deal_dialog.DIALOG, "deal")}
 
 
 def screen_card(screen: Screen) -> Card:
-    return render_card("screen", {"title": screen.title, "summary": screen.summary, "sections": screen.sections})
+    return render_card("screen", {"title": screen.title, "summary": screen.summary, "sections": screen.sections,
+                                  "actions": ACTIONS})
 
 
 def notice_card(text: str | Rich, icon: str | None = None) -> Card:

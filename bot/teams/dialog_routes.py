@@ -21,8 +21,8 @@ from bot.core import quizzes, showing
 from bot.core.errors import PermissionDenied
 from bot.core.showing import Shown
 from bot.services import Services
-from bot.teams import (broadcast_dialog, coaching_dialog, edit_dialog, feedback_actions, feedback_dialog,
-                       quiz_dialog)
+from bot.teams import (broadcast_dialog, coaching_dialog, deal_dialog, edit_dialog, feedback_actions,
+                       feedback_dialog, quiz_dialog)
 from bot.teams.answers import COMMAND, id_of
 from bot.teams.dialogs import TaskAnswer
 from bot.teams.listeners import Listeners, _data, _off_loop, caller_of, raw
@@ -55,7 +55,8 @@ class DialogRoutes:
                                   (broadcast_dialog.DIALOG, broadcast_dialog.open_form),
                                   (quiz_dialog.DIALOG, quiz_dialog.open_form),
                                   (coaching_dialog.DIALOG, coaching_dialog.open_form),
-                                  (edit_dialog.DIALOG, edit_dialog.open_form)):
+                                  (edit_dialog.DIALOG, edit_dialog.open_form),
+                                  (deal_dialog.DIALOG, deal_dialog.open_form)):
             app.on_dialog_open(dialog_id)(route(partial(self.opened, opener)))
         app.on_dialog_submit(broadcast_dialog.PREVIEW)(route(partial(self.opened, broadcast_dialog.preview)))
         app.on_dialog_submit(broadcast_dialog.COUNT)(route(self.count_audience))
@@ -63,7 +64,8 @@ class DialogRoutes:
                                     (broadcast_dialog.SEND, broadcast_dialog.check, self.queue_broadcast),
                                     (quiz_dialog.SAVE, quiz_dialog.check, self.write_question),
                                     (coaching_dialog.SAVE, coaching_dialog.check, self.write_coached),
-                                    (edit_dialog.SAVE, edit_dialog.check, self.write_edit)):
+                                    (edit_dialog.SAVE, edit_dialog.check, self.write_edit),
+                                    (deal_dialog.SAVE, deal_dialog.check, self.write_deal)):
             app.on_dialog_submit(action)(route(partial(self.submitted, check, work)))
         app.on_card_action_execute(SURE)(route(self.rate))
         app.on_card_action_execute(coaching_dialog.SNOOZE)(route(partial(self.coaching_press, coaching_dialog.SNOOZE)))
@@ -128,6 +130,11 @@ class DialogRoutes:
                 self.listeners.sender.update(shown.sent, shown.outgoing)
             except DeliveryFailure as failure:  # recorded all the same: only the card could not be shown anew
                 log.warning("Teams coaching card not refreshed: %s", failure)
+        if text:
+            self.tell(activity, text, icon)
+
+    def write_deal(self, activity: dict[str, Any]) -> None:
+        text, icon = deal_dialog.write(self.services, self.caller(activity), activity)
         if text:
             self.tell(activity, text, icon)
 

@@ -81,7 +81,7 @@ def test_a_rep_sees_their_own_deals_and_why_they_miss_and_is_refused_a_teams_pip
     own = body_text(pipeline.command("aiko", "summary pipeline"))
     assert "Pipeline · Aiko Tanaka · last 30 days" in own
     assert "Open: 90% by value (USD 180,000 of 200,000), 75% by count (3 of 4 deals)" in own
-    assert ("• *Kiosk core* (Kiosk Ltd, USD 20,000): misses `icp-industry`, `icp-region`, `icp-segment`, "
+    assert ("• *Kiosk core* (Kiosk Ltd, USD 20,000, `006A4`): misses `icp-industry`, `icp-region`, `icp-segment`, "
             "`priority-offering`") in own
     assert "Jonas" not in own and "Mart" not in own
     refused = body_text(pipeline.command("aiko", "summary pipeline East"))
@@ -92,7 +92,7 @@ def test_a_rep_sees_their_own_deals_and_why_they_miss_and_is_refused_a_teams_pip
 
 def test_a_manager_sees_a_deliberate_deal_with_its_reason_and_not_another_managers_team(pipeline: Workspace) -> None:
     text = body_text(pipeline.command("wendy", "summary pipeline <@U0REPWE01>"))
-    assert ("• *Sydney pilot* (Harbour Retail, USD 55,000): misses `icp-industry`, `icp-region`, `icp-segment`, "
+    assert ("• *Sydney pilot* (Harbour Retail, USD 55,000, `9002`): misses `icp-industry`, `icp-region`, `icp-segment`, "
             "`priority-offering`; deliberate: Reference customer for the APAC launch") in text
     assert "is not one of your teams" in body_text(pipeline.command("wendy", "summary pipeline East"))
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from bot.core.people import person_ref
 from bot.core.pipeline import OrgPipeline, PersonPipeline, PipelineRules, TeamPipeline
 from bot.core.words.figures import percent, plural
-from bot.core.words.screen import Screen, Section
+from bot.core.words.screen import MARK_DELIBERATE, Button, Screen, Section
 from messages.rich import Code, Icon, Mention, Rich, Strong
-from storage.queries.pipeline import MissedRule, Slice
+from storage.queries.pipeline import MissedRule, OffDeal, Slice
 
 MAX_LINES = 15
 HEADING = Rich(Icon("measure"), " ", Strong("Pipeline"), ": is the business we pursue and win on strategy?")
@@ -80,6 +80,29 @@ def team_pipeline_sections(pipeline: TeamPipeline) -> list[Section]:
     return sections
 
 
+def _off_deal_line(deal: OffDeal, rules: PipelineRules) -> Rich:
+    return Rich("• ", Strong(deal.name or deal.record_id), f" ({deal.account or 'no account'}, "
+                f"{money(deal.value, rules.currency)}, ", Code(deal.record_id), "): misses ",
+                Rich.join(", ", (Code(key) for key in deal.missed)),
+                f"; deliberate: {deal.deliberate_reason}" if deal.deliberate_reason else "")
+
+
+def _off_deal_sections(pipeline: PersonPipeline) -> list[Section]:
+    """The largest open off-strategy deals; for the rep and their manager, each with a button to mark it
+    deliberate (or change the reason), the deal's id its value (a claim, checked on click)."""
+    if not pipeline.off_deals:
+        return []
+    heading = Rich(Strong("Largest open off-strategy deals"))
+    lines = [_off_deal_line(deal, pipeline.rules) for deal in pipeline.off_deals]
+    if not pipeline.can_mark:
+        return [Section(lines=(heading, *lines))]
+    return [Section(lines=(heading,)), *(
+        Section(lines=(line,), name=f"deal_{deal.deal_id}", buttons=(Button(
+            "Change the reason" if deal.deliberate_reason else "Mark deliberate", MARK_DELIBERATE,
+            str(deal.deal_id)),))
+        for deal, line in zip(pipeline.off_deals, lines, strict=True))]
+
+
 def person_pipeline_sections(pipeline: PersonPipeline) -> list[Section]:
     rules, figures = pipeline.rules, pipeline.figures
     if not pipeline.defined:
@@ -91,14 +114,7 @@ def person_pipeline_sections(pipeline: PersonPipeline) -> list[Section]:
         Rich("Open: ", share_text(figures.open, rules)), _kinds(figures.open, rules),
         Rich("Won in the period: ", share_text(figures.won, rules)),
     ]
-    deals: list[str | Rich] = [
-        Rich("• ", Strong(deal.name or deal.record_id), f" ({deal.account or 'no account'}, "
-             f"{money(deal.value, rules.currency)}): misses ", Rich.join(", ", (Code(key) for key in deal.missed)),
-             f"; deliberate: {deal.deliberate_reason}" if deal.deliberate_reason else "")
-        for deal in pipeline.off_deals]
-    sections = [Section(lines=tuple(lines))]
-    if deals:
-        sections.append(Section(lines=(Rich(Strong("Your largest open off-strategy deals")), *deals)))
+    sections = [Section(lines=tuple(lines)), *_off_deal_sections(pipeline)]
     missed = _missed_lines(pipeline.missed, rules)
     if missed:
         sections.append(Section(lines=tuple(missed)))

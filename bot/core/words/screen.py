@@ -13,6 +13,7 @@ from messages.rich import Rich
 
 # Neutral action names a button may carry; each adapter maps them to its own ids.
 GIVE_FEEDBACK = "give_feedback"
+MARK_DELIBERATE = "mark_deliberate"  # value: the deal's id (a claim, checked on click)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ COMMANDS: Final[tuple[tuple[str, str | Rich], ...]] = (
     ("summary export [team | @person] [period]", "the same figures as a CSV file in our DM"),
     ("summary pipeline [team | @person] [period]",
      "how much of the pipeline is on strategy: reps your own, managers a team, leaders the organisation by team"),
+    ("deal deliberate <CRM id> <reason> | deal clear <CRM id>",
+     "reps and their managers: mark an off-strategy deal as deliberate (a longer-term opportunity, a reference)"),
     ("team link <team> @usergroup",
      "leaders: keep a team's members in sync with a Slack user group (in Teams: an Entra group's object id)"),
     ("feedback [list [team] [YYYY-MM] | mine | request <team> | <question> | yousaid <team> | <note>]",
