@@ -55,17 +55,17 @@ def off_strategy_deals_of(session: Session, *, rules: list[Rule], owner_ids: lis
         return {}
     misses = [(~passes(rule)).label(f"miss_{index}") for index, rule in enumerate(rules)]
     value = func.coalesce(Deal.value_minor, 0)
-    ranked = (select(Deal.owner_id, Deal.record_id, Deal.name, Deal.account, value.label("value"),
-                     Deal.deliberate_reason, *misses,
+    ranked = (select(Deal.owner_id, Deal.id.label("deal_id"), Deal.record_id, Deal.name, Deal.account,
+                     value.label("value"), Deal.deliberate_reason, *misses,
                      func.row_number().over(partition_by=Deal.owner_id,
                                             order_by=(value.desc(), Deal.record_id)).label("rank"))
               .where(Deal.owner_id.in_(owner_ids), Deal.outcome == Outcome.OPEN, category(rules) == "neither")
               .subquery())
     found: dict[int, list[OffDeal]] = {}
-    for owner, record, name, account, amount, reason, *flags in session.execute(
+    for owner, deal_id, record, name, account, amount, reason, *flags in session.execute(
             select(*[column for column in ranked.c if column.name != "rank"])
             .where(ranked.c.rank <= limit).order_by(ranked.c.owner_id, ranked.c.rank)):
-        found.setdefault(owner, []).append(OffDeal(record, name, account, int(amount), reason, tuple(
+        found.setdefault(owner, []).append(OffDeal(deal_id, record, name, account, int(amount), reason, tuple(
             rule.key for rule, missed in zip(rules, flags, strict=True) if missed)))
     return found
 
