@@ -6,8 +6,8 @@ activity it delivers carries a JWT the Teams SDK validates (the sandbox does not
 people's managers and Outlook time zones (Windows names) are read from its Microsoft Graph by the directory
 sync, and the app is installed for everyone as an admin's policy would, so each person's chat is known before
 the first broadcast. People type to the bot in its personal chat (`summary`, `quiz me`, `help`) and press the
-cards' buttons; what each person sees is printed as the card's text. Commands whose Teams form is not built
-yet (the broadcast dialog) are done through the core and said so.
+cards' buttons; what each person sees is printed as the card's text. The leader's broadcasts are typed `send`
+commands, as the Slack demo's are slash commands.
 
 `TeamsSandbox` is a `bot.sandbox.Sandbox` with a Teams world: the outbox steps (`dispatch`, `fast_forward`) and
 the prompt (`bot.sandbox_repl`) are the Slack sandbox's own; what touches the platform is overridden here.
@@ -223,18 +223,12 @@ class TeamsSandbox(Sandbox):
         self.demo_after_broadcast()
 
     def demo_refusals(self) -> None:
-        self.command(demo_person("marco"), "summary West")  # a rep's `send` is not in Teams yet: see broadcast
+        self.command(demo_person("marco"), "summary West")
 
     def broadcast(self, person: DemoPerson, message_key: str, teams: tuple[str, ...]) -> None:
-        """The broadcast dialog is not in Teams yet: the sandbox queues what it would, through the core."""
-        self.printer.says(person, f"{message_key} to {', '.join(teams)}", verb="broadcasts")
-        services = self.drumbeat.services
-        with services.unit_of_work() as session:
-            queued = send_now(session, sender=identify(session, Address("teams", teams_id(person))),
-                              message_key=message_key, audience=AudienceSpec(teams=teams), now=services.clock(),
-                              rules=services.rules)
-        print(f"  (queued for {queued.recipients} people through the core: Teams' broadcast dialog is not built "
-              "yet)", file=self.printer.out)
+        """The leader types `send <key> to <teams>`, as Slack's demo types `/drumbeat send` (the broadcast dialog,
+        opened by typing `broadcast`, is the form for writing a new one)."""
+        self.command(person, f"send {message_key} to {', '.join(teams)}")
 
 
 def card_of(message: dict[str, Any]) -> dict[str, Any]:

@@ -35,9 +35,11 @@ def test_the_demo_plays_in_teams_with_zones_from_graph_cards_in_place_and_refusa
     text = text_of(sandbox)
     assert "Teams: 9 people read from Microsoft Graph, 9 known to Drumbeat, 9 time zones read, 9 changed" in text
     assert "Drumbeat installed in Teams for 9 people" in text
-    assert "(queued for 6 people through the core" in text
+    assert "Lena Okafor (leader) types in Teams: send win-on-strategy to East, West" in text
+    assert "(v1) for 6 people in team East, team West: now." in text
     assert "Sam Carter, new card from Drumbeat (America/New_York, Tue 08:00 local)" in text  # Graph's zone, mapped
-    assert text.count("new card from Drumbeat") == 10  # six broadcasts, two summaries, a question, a refusal
+    assert text.count("new card from Drumbeat") == 11  # what was queued, six broadcasts, two summaries, a question,
+    # a refusal
     assert text.count("You acknowledged this") == 4 and text.count("card updated in place") == 5
     assert "Priya Shah (rep) taps: [Most of it: on-strategy deals come first]" in text and "**Right**" in text
     assert "3 of 3 reps got a message" in text
