@@ -125,13 +125,17 @@ class PipelineFigures:
         return PipelineFigures(sum((part.open for part in parts), Slice()), sum((part.won for part in parts), Slice()))
 
 
-def classified(rules: Sequence[Rule], *columns: Any, where: Any, join_owner: bool = False) -> Any:
-    """The deals in `where`, each with its category, value and deliberate mark beside `columns`."""
+def classified(rules: Sequence[Rule], *columns: Any, where: Any, join_owner: bool = False,
+               materialized: bool = False) -> Any:
+    """The deals in `where`, each with its category, value and deliberate mark beside `columns`. `materialized`:
+    as a CTE both databases compute once (`AS MATERIALIZED`), for a query that joins each deal to several rows
+    (open_shares_at's days), where a flattened subquery would classify each deal once per joined row."""
     query = select(*columns, category(rules).label("kind"), func.coalesce(Deal.value_minor, 0).label("value"),
                    Deal.deliberate_reason.is_not(None).label("marked")).select_from(Deal)
     if join_owner:
         query = query.join(Person, Person.id == Deal.owner_id)
-    return query.where(where).subquery()
+    query = query.where(where)
+    return query.cte("classified").prefix_with("MATERIALIZED") if materialized else query.subquery()
 
 
 def _by_kind(deals: Any, *keys: Any) -> Any:
@@ -216,7 +220,7 @@ def open_shares_at(session: Session, *, rules: Sequence[Rule], where: Any, ends:
     key = group if group is not None else literal(0)
     deals = classified(rules, key.label("grp"), Deal.created_on, Deal.close_on, Deal.outcome,
                        where=and_(where, Deal.created_on <= max(ends),  # and not closed before the first day:
-                                  or_(Deal.outcome == Outcome.OPEN, Deal.close_on > min(ends))))
+                                  or_(Deal.outcome == Outcome.OPEN, Deal.close_on > min(ends))), materialized=True)
     was_open = and_(deals.c.created_on <= days.c.ends,
                     or_(deals.c.outcome == Outcome.OPEN,
                         and_(deals.c.close_on.is_not(None), deals.c.close_on > days.c.ends)))
