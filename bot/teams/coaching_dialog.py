@@ -17,12 +17,11 @@ from typing import Any, Final
 from sqlmodel import Session
 
 from bot.core import coaching, showing
-from bot.core.errors import DrumbeatError, PermissionDenied
+from bot.core.errors import DrumbeatError
 from bot.core.once import claim_request
 from bot.core.roles import identify
 from bot.core.showing import Shown
 from bot.services import Services
-from bot.teams.answers import id_of
 from bot.teams import dialogs
 from messages.rich import Rich
 from storage.address import Address
@@ -37,10 +36,7 @@ REFRESHER_SENT: Final = "Refresher on its way: the message again and a new quest
 
 
 def nudge_in(data: dict[str, Any]) -> int:
-    nudge_id = id_of(data.get("nudge"))
-    if not nudge_id:
-        raise PermissionDenied("That button does not point at a coaching nudge I know.")
-    return nudge_id
+    return dialogs.id_in(data, "nudge", "That button does not point at a coaching nudge I know.")
 
 
 def press(services: Services, use: str, data: dict[str, Any],

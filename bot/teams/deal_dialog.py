@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 from sqlmodel import Session
 
 from bot.core import commands, deal_marks
-from bot.core.errors import DrumbeatError, PermissionDenied
+from bot.core.errors import DrumbeatError
 from bot.core.once import claim_request
 from bot.core.roles import identify
 from bot.services import Services
@@ -34,12 +34,7 @@ TITLE: Final = "Deliberate deal"
 
 
 def deal_in(data: dict[str, Any]) -> int:
-    from bot.teams.answers import id_of
-
-    deal_id = id_of(data.get("deal"))
-    if not deal_id:
-        raise PermissionDenied("That button does not point at a deal I know.")
-    return deal_id
+    return dialogs.id_in(data, "deal", "That button does not point at a deal I know.")
 
 
 def answer(call: TypedCall, command: commands.MarkDeal) -> list[dict[str, Any]]:

@@ -161,3 +161,14 @@ def write_once(services: Services, caller: Address, activity: dict[str, Any], wh
 def typed_values(data: Mapping[str, Any], inputs: tuple[str, ...]) -> dict[str, str]:
     """The form's inputs as submitted, to put back when it is answered again."""
     return {name: str(data[name]) for name in inputs if isinstance(data.get(name), str)}
+
+
+def id_in(data: Mapping[str, Any], key: str, refusal: str) -> int:
+    """The database id a card's or dialog's data carries under `key` (a claim, checked again by whoever uses it),
+    or a refusal saying what the button should have pointed at."""
+    from bot.teams.answers import id_of  # answers imports the dialogs that import this module
+
+    found = id_of(data.get(key))
+    if not found:
+        raise PermissionDenied(refusal)
+    return found
