@@ -346,7 +346,8 @@ def run_sandbox(settings: Settings, *, database: str, interactive: bool | None =
     try:
         sandbox.demo()
         print(f"\nPrefer a browser? `{drumbeat_command()} sandbox --web` serves this sandbox as a web page at "
-              f"http://127.0.0.1:{settings.sandbox_port}/ (DMs, buttons, modals, the Home tab and a clock you move).")
+              f"http://127.0.0.1:{settings.sandbox_port}/ (DMs, buttons, modals, the Home tab and a clock you move; "
+              f"the same on Teams at /teams/).")
         if interactive if interactive is not None else sys.stdin.isatty():
             sandbox.interact()
         else:
