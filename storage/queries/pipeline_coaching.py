@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
-from storage.deals import Deal, Outcome
+from storage.deals import Deal
 from storage.models import CoachingNudge, Expectation, NudgeReason, NudgeStatus, Person, Role
 from storage.queries.coaching import Candidate, SelectionRules
-from storage.queries.pipeline import OffDeal, Rule, Slice, active_rules, category, open_shares_at, passes
+from storage.queries.pipeline import Slice, active_rules, off_strategy_deals_of, open_shares_at
 
 PIPELINE_TOPIC = "pipeline"
 STRATEGY_EXPECTATION = "on-strategy-first"
@@ -44,29 +44,6 @@ def _blocked(session: Session, rep_ids: list[int], now: datetime, rules: Selecti
     found: dict[int, list[CoachingNudge]] = {}
     for nudge in rows:
         found.setdefault(nudge.rep_id, []).append(nudge)
-    return found
-
-
-def off_strategy_deals_of(session: Session, *, rules: list[Rule], owner_ids: list[int],
-                          limit: int) -> dict[int, list[OffDeal]]:
-    """Each rep's largest open off-strategy deals, each with the rules it misses: one ranked query for every rep
-    at once (a query per rep was the coaching morning's cost at 200,000 deals)."""
-    if not owner_ids:
-        return {}
-    misses = [(~passes(rule)).label(f"miss_{index}") for index, rule in enumerate(rules)]
-    value = func.coalesce(Deal.value_minor, 0)
-    ranked = (select(Deal.owner_id, Deal.id.label("deal_id"), Deal.record_id, Deal.name, Deal.account,
-                     value.label("value"), Deal.deliberate_reason, *misses,
-                     func.row_number().over(partition_by=Deal.owner_id,
-                                            order_by=(value.desc(), Deal.record_id)).label("rank"))
-              .where(Deal.owner_id.in_(owner_ids), Deal.outcome == Outcome.OPEN, category(rules) == "neither")
-              .subquery())
-    found: dict[int, list[OffDeal]] = {}
-    for owner, deal_id, record, name, account, amount, reason, *flags in session.execute(
-            select(*[column for column in ranked.c if column.name != "rank"])
-            .where(ranked.c.rank <= limit).order_by(ranked.c.owner_id, ranked.c.rank)):
-        found.setdefault(owner, []).append(OffDeal(deal_id, record, name, account, int(amount), reason, tuple(
-            rule.key for rule, missed in zip(rules, flags, strict=True) if missed)))
     return found
 
 
