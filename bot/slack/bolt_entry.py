@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from slack_bolt import App, BoltContext, BoltRequest
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_bolt.request.internals import build_context
 
@@ -25,20 +26,11 @@ class GatedBoltRequest(BoltRequest):
     """A Bolt request over a body already parsed: Bolt's constructor parses nothing (an empty body), then the
     gate's text and parse are put in (the text is what the work process forwards)."""
 
-    def __init__(self, *, text: str, body: dict[str, Any], query: str, headers: dict[str, str]) -> None:
+    def __init__(self, *, text: str, body: dict[str, Any], query: str, headers: dict[str, Any]) -> None:
         super().__init__(body="", query=query, headers=headers)
         self.raw_body = text
         self.body = body
         self.context = build_context(BoltContext({}), body)
-
-
-def _headers(environ: dict[str, Any]) -> dict[str, str]:
-    headers = {key[5:].replace("_", "-").lower(): str(value) for key, value in environ.items()
-               if key.startswith("HTTP_")}
-    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        if environ.get(key):
-            headers[key.replace("_", "-").lower()] = str(environ[key])
-    return headers
 
 
 class BoltEntry:
@@ -53,8 +45,8 @@ class BoltEntry:
             start_response("401 Unauthorized", [("Content-Type", "text/plain; charset=utf-8")])
             return [b"only signed requests that passed the gate reach Slack's endpoint"]
         text, body = gated
-        request = GatedBoltRequest(text=text, body=body, query=str(environ.get("QUERY_STRING") or ""),
-                                   headers=_headers(environ))
+        http = WsgiHttpRequest(environ)  # Bolt's own reading of the environ (headers, query), not its body
+        request = GatedBoltRequest(text=text, body=body, query=http.query_string, headers=http.get_headers())
         response = self.app.dispatch(request)
         answer = WsgiHttpResponse(status=response.status, headers=response.headers, body=response.body)
         start_response(answer.status, answer.get_headers())
