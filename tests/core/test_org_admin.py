@@ -44,6 +44,7 @@ from storage.models import (
 from storage.queries.audience import audience_members
 from storage.queries.feedback import anonymous_people
 from tests.people import slack_person
+from tests.statements import statements_on
 
 NOON = datetime(2026, 11, 16, 12, 0, tzinfo=UTC)
 THRESHOLDS = feedback.Thresholds(people_for_comments=3, people_for_scores=3)
@@ -289,18 +290,10 @@ def test_an_erased_persons_id_is_never_given_to_the_next_person_imported(org: En
 
 def test_listing_reads_a_fixed_number_of_queries_whatever_the_size(org: Engine) -> None:
     """No query per person: 9 people and 209 people take the same number of statements."""
-    from sqlalchemy import event
-
     def statements() -> int:
-        seen: list[str] = []
-        listener = lambda *args: seen.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
-        event.listen(org, "before_cursor_execute", listener)
-        try:
-            with session_scope(org) as session:
-                rows = list_people(session)
-                export_org_csv(session, PLATFORMS)
-        finally:
-            event.remove(org, "before_cursor_execute", listener)
+        with statements_on(org) as seen, session_scope(org) as session:
+            rows = list_people(session)
+            export_org_csv(session, PLATFORMS)
         assert rows
         return len(seen)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from schedules.compose import compose_delivery
@@ -13,6 +13,7 @@ from schedules.outbox import Outgoing, PermanentFailure, RateLimited, SentRef, T
 from storage.db import session_scope
 from storage.models import Delivery, DeliveryKind, Message, Person, Team
 from tests.schedules.test_outbox import NOW, Clock, ScriptedSender, make_dispatcher, seed, statuses
+from tests.statements import statements_on
 
 
 def rows(engine: Engine) -> dict[int, Delivery]:
@@ -120,19 +121,11 @@ def test_a_long_pause_gives_back_begun_rows_as_they_were(engine: Engine) -> None
 
 def test_a_window_is_begun_with_a_few_statements_whatever_its_size(engine: Engine) -> None:
     seed(engine, 40)
-    statements: list[str] = []
     dispatcher = make_dispatcher(engine, ScriptedSender(), Clock(), window=40)
     token = "counting"
     claimed = dispatcher.claims.claim(token, 40)
-
-    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_on(engine) as statements:
         begun = dispatcher.claims.begin_many(claimed, token, BATCH_COMPOSER)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert len(begun) == 40
     assert len(statements) <= 5  # the rows, their readers and accounts, the messages, the begin (and a pragma)
 

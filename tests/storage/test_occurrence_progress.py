@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from storage.db import session_scope
 from storage.models import Broadcast, Delivery, DeliveryKind, DeliveryStatus, Message, Role
 from storage.queries.occurrence_progress import occurrence_progress
 from tests.people import add_person
+from tests.statements import statements_on
 
 NOW = datetime(2026, 12, 3, 9, tzinfo=UTC)
 S = DeliveryStatus
@@ -65,18 +65,10 @@ def test_only_the_latest_occurrences_newest_first(engine: Engine) -> None:
 
 def test_every_listed_broadcast_costs_one_query(engine: Engine) -> None:
     ids = seed(engine, {f"2026-12-{3 + n:02d}": [S.SENT, S.PENDING] for n in range(4)})
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
-        statements.append(statement)
-
     with session_scope(engine) as session:
         session.connection()  # the transaction's own statements (BEGIN, search_path) are not the query's
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with statements_on(engine) as statements:
             occurrence_progress(session, ids)
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
     assert len(statements) == 1 and "GROUP BY" in statements[0]
     with session_scope(engine) as session:
         assert occurrence_progress(session, []) == {}
